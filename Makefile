@@ -1,0 +1,43 @@
+# Mimeo: `make demo` sets up and runs the main job on the bundled sample; `make test` runs the tests.
+SWIFT ?= swift
+APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+MIMEO := .build/release/mimeo
+OUT := out
+
+.PHONY: deps build demo test bench clean
+
+## deps: install the Debian packages Mimeo builds against, if any is missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the `mimeo` binary
+build: deps
+	$(SWIFT) build -c release --product mimeo
+
+## demo: train on the bundled adult sample, generate rows, show what was written
+demo: build
+	@mkdir -p $(OUT)
+	$(MIMEO) train samples/adult-sample.csv -o $(OUT)/demo.mimeo --seed 1
+	$(MIMEO) generate $(OUT)/demo.mimeo -n 5000 -o $(OUT)/demo-synthetic.csv --seed 7
+	$(MIMEO) generate $(OUT)/demo.mimeo -n 1000 --where income='>50K' -o $(OUT)/demo-rich.csv --seed 7
+	$(MIMEO) info $(OUT)/demo.mimeo
+	@echo; echo "wrote $(OUT)/demo.mimeo, $(OUT)/demo-synthetic.csv (5000 rows), $(OUT)/demo-rich.csv (1000 rows, income >50K)"
+	@head -5 $(OUT)/demo-synthetic.csv
+
+## test: run the whole test suite
+test: deps
+	$(SWIFT) test
+
+## bench: measure parse, training, sampling and memory on CSV=path (default: adult train)
+CSV ?= ../shared/datasets/adult/adult-train.csv
+bench: build
+	$(MIMEO) benchmark $(CSV)
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import MimeoData
+
+extension MimeoCommand {
+    /// `mimeo schema`: print the inferred column types as JSON.
+    struct Schema: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Infer the column types of a CSV file and print them as JSON.",
+            discussion: """
+                Kinds: integer, decimal, boolean, categorical, datetime (with its format), identifier and text
+                (both flagged, not modelled). Edit the JSON and pass it back with `mimeo train --schema`.
+                Example:  mimeo schema data.csv > schema.json
+                """)
+
+        @Argument(help: "The CSV file (.csv or .csv.gz).")
+        var input: String
+
+        @OptionGroup var inputOptions: InputOptions
+
+        func run() throws {
+            let (_, schema) = try TableInput.load(path: input, options: inputOptions)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(schema) + Data("\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import MimeoData
+import MimeoTabular
+
+extension MimeoCommand {
+    /// `mimeo train`: learn a model of a CSV table.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn a generative model of a CSV table and save it as one .mimeo file.",
+            discussion: """
+                The table is read whole, its column types inferred (or taken from --schema), every column
+                turned into tokens, and an any-order autoregressive network trained with a held-out
+                validation split and early stopping. Defaults (batch size, time budget) follow the table's size.
+                Example:  mimeo train data.csv -o model.mimeo --max-time 120
+                """)
+
+        @Argument(help: "The CSV file to learn from (.csv or .csv.gz).")
+        var input: String
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the model.", valueName: "model.mimeo"))
+        var output: String
+
+        @OptionGroup var inputOptions: InputOptions
+
+        @Option(help: "Stop after this many passes over the data.")
+        var maxEpochs: Int = 100
+
+        @Option(help: ArgumentHelp("Stop after this many seconds of training, keeping the best weights (default: from the table's size).", valueName: "seconds"))
+        var maxTime: Double?
+
+        @Option(help: "Rows per optimisation step (default: from the table's size).")
+        var batchSize: Int?
+
+        @Option(help: "Learning rate of AdamW.")
+        var learningRate: Float = 3e-3
+
+        @Option(help: "A value seen fewer than this many times never appears verbatim in output.")
+        var rareThreshold: Int = 5
+
+        @Option(help: "Random seed: the same data, seed and thread count give the same model.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Threads used for training (default: all cores).")
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Print nothing but errors.")
+        var quiet = false
+
+        func validate() throws {
+            guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be at least 1") }
+            if let maxTime, maxTime <= 0 { throw ValidationError("--max-time must be positive") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            guard rareThreshold >= 1 else { throw ValidationError("--rare-threshold must be at least 1") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        }
+
+        func run() throws {
+            let started = Date()
+            let (table, schema) = try TableInput.load(path: input, options: inputOptions)
+            if !quiet {
+                Terminal.message("read \(Terminal.count(table.rowCount)) rows x \(schema.columns.count) columns from \(input) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            }
+            guard table.rowCount > 0 else {
+                throw ValidationError("\(input): the table has a header but no rows; nothing to learn")
+            }
+            var training = TrainingOptions()
+            training.maxEpochs = maxEpochs
+            training.maxSeconds = maxTime
+            training.batchSize = batchSize
+            training.learningRate = learningRate
+            training.seed = seed
+            training.threads = threads
+            let encoding = EncodingOptions(rareThreshold: rareThreshold)
+            let trained = TrainingPipeline.train(
+                table, schema: schema, sourceName: URL(fileURLWithPath: input).lastPathComponent,
+                encodingOptions: encoding, trainingOptions: training
+            ) { state in
+                guard !quiet else { return }
+                let validation = state.validationLoss.map { String(format: "%.4f", $0) } ?? "-"
+                Terminal.progress(String(
+                    format: "epoch %5.1f/%d %@ loss %.4f  val %@  %@ rows/s  %@ elapsed  ETA %@",
+                    state.epoch, state.maxEpochs, Terminal.bar(state.epoch / Double(state.maxEpochs)),
+                    state.trainLoss, validation, Terminal.count(Int(state.rowsPerSecond)),
+                    Terminal.duration(state.elapsed), Terminal.duration(state.remaining)))
+            }
+            try ModelFile.write(trained, to: output)
+            if !quiet {
+                let summary = trained.metadata.training
+                Terminal.progress(String(format: "trained %.1f epochs in %.1f s (best epoch %d, validation loss %.4f): %@",
+                                         summary.epochs, summary.seconds, summary.bestEpoch, summary.validationLoss,
+                                         summary.stopReason), final: true)
+                Terminal.message("wrote \(output) (\(Terminal.count(trained.model.parameters.count)) parameters)")
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+/// Reads a whole CSV file into a `Table`, optionally checking it against a `Schema`.
+///
+/// ```swift
+/// let table = try TableLoader().load(path: "adult-train.csv")
+/// let checked = try TableLoader(schema: schema, rowLimit: 1000).load(path: "adult-train.csv")
+/// let names = try TableLoader.readHeader(path: "flights.csv.gz")
+/// ```
+///
+/// Cells spelled as one of `missingValues` become nil. With a schema:
+/// - the header must have exactly the schema's columns (in any order; the table keeps the file's order),
+///   otherwise the error names the unknown or missing columns;
+/// - every non-missing cell must fit its column's kind (see `ColumnSchema.accepts(_:)`), otherwise the
+///   error gives the line, column number and name, the value and what was expected.
+public struct TableLoader: Sendable {
+    /// The schema to check the file against, if any.
+    public var schema: Schema?
+    /// The field delimiter byte.
+    public var delimiter: UInt8
+    /// Read at most this many data rows (all when nil).
+    public var rowLimit: Int?
+    /// Cell spellings read as missing: the schema's when it has one, else `Schema.defaultMissingValues`.
+    public var missingValues: [String]
+
+    /// - Parameters:
+    ///   - schema: Checks the header and every cell when given.
+    ///   - delimiter: The field delimiter byte (`,` by default).
+    ///   - rowLimit: Read at most this many data rows.
+    ///   - missingValues: Overrides the missing spellings.
+    public init(schema: Schema? = nil, delimiter: UInt8 = UInt8(ascii: ","), rowLimit: Int? = nil,
+                missingValues: [String]? = nil) {
+        self.schema = schema
+        self.delimiter = delimiter
+        self.rowLimit = rowLimit
+        self.missingValues = missingValues ?? schema?.missingValues ?? Schema.defaultMissingValues
+    }
+
+    /// The column names of the CSV file at `path`, reading only its header.
+    public static func readHeader(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [String] {
+        try CSVReader(path: path, delimiter: delimiter, chunkSize: 1 << 16).header
+    }
+
+    /// Reads the CSV file at `path` (`-` for standard input; gzip is detected).
+    ///
+    /// - Throws: `DataError` for unreadable or malformed files, header/schema mismatches and invalid values.
+    public func load(path: String) throws -> Table {
+        try load(from: CSVReader(path: path, delimiter: delimiter))
+    }
+
+    /// Reads the remaining records of `reader`.
+    public func load(from reader: CSVReader) throws -> Table {
+        let header = reader.header
+        let validators = try makeValidators(header: header, reader: reader)
+        let missing = missingValues.map { Array($0.utf8) }
+        let columnCount = header.count
+        // One growing array per column, reached through a pointer to avoid nested-array copies and checks.
+        let builders = UnsafeMutablePointer<[String?]>.allocate(capacity: columnCount)
+        builders.initialize(repeating: [], count: columnCount)
+        defer {
+            builders.deinitialize(count: columnCount)
+            builders.deallocate()
+        }
+        let record = reader.record
+        var rowCount = 0
+        while rowLimit.map({ rowCount < $0 }) ?? true, try reader.readRecord() {
+            for column in 0 ..< columnCount {
+                let field = record.pointee.field(column)
+                if Self.isMissing(field, missing) {
+                    builders[column].append(nil)
+                    continue
+                }
+                if let validator = validators[column], !validator.accepts(field) {
+                    let value = String(decoding: field, as: UTF8.self)
+                    let expected = schema?.column(named: header[column])?.expectedValueDescription ?? ""
+                    throw reader.error("invalid value \(Self.quoted(value)): expected \(expected)",
+                                       line: reader.recordLine, column: column + 1)
+                }
+                builders[column].append(String(decoding: field, as: UTF8.self))
+            }
+            rowCount += 1
+        }
+        let columns = (0 ..< columnCount).map { builders[$0] }
+        return Table(columnNames: header, columns: columns)
+    }
+
+    /// Checks the header against the schema; returns each column's value check (nil: no check needed).
+    private func makeValidators(header: [String], reader: CSVReader) throws -> [ColumnValidator?] {
+        guard let schema else { return Array(repeating: nil, count: header.count) }
+        var validators: [ColumnValidator?] = []
+        for (index, name) in header.enumerated() {
+            guard let column = schema.column(named: name) else {
+                let known = schema.columns.map(\.name).joined(separator: ", ")
+                throw reader.error("unknown column '\(name)': the schema does not declare it; expected one of: \(known)",
+                                   line: reader.headerLine, column: index + 1)
+            }
+            guard let validator = ColumnValidator(column) else {
+                throw reader.error("the schema's format '\(column.format ?? "")' for column '\(name)' is not a "
+                                   + "valid date-time pattern", line: reader.headerLine, column: index + 1)
+            }
+            validators.append(validator.acceptsAnything ? nil : validator)
+        }
+        let present = Set(header)
+        let absent = schema.columns.map(\.name).filter { !present.contains($0) }
+        if let first = absent.first {
+            let list = absent.map { "'\($0)'" }.joined(separator: ", ")
+            throw DataError(file: reader.path, line: reader.headerLine, columnName: first,
+                            message: "missing column\(absent.count > 1 ? "s" : "") \(list): the schema declares "
+                                + "\(absent.count > 1 ? "them" : "it") but the header does not have "
+                                + "\(absent.count > 1 ? "them" : "it")")
+        }
+        return validators
+    }
+
+    @inline(__always)
+    private static func isMissing(_ field: UnsafeBufferPointer<UInt8>, _ missing: [[UInt8]]) -> Bool {
+        for spelling in missing where spelling.count == field.count {
+            if spelling.elementsEqual(field) { return true }
+        }
+        return false
+    }
+
+    /// `value` in quotes for a message, shortened when long.
+    static func quoted(_ value: String) -> String {
+        value.count > 60 ? "'\(value.prefix(57))...'" : "'\(value)'"
+    }
+}
+
+extension Table {
+    /// Reads the CSV file at `path` into a table (see `TableLoader`).
+    ///
+    /// - Parameters:
+    ///   - path: The CSV file (`.csv.gz` works too; `-` is standard input).
+    ///   - schema: Checks the header and every cell when given.
+    ///   - delimiter: The field delimiter byte.
+    ///   - rowLimit: Read at most this many data rows.
+    public static func load(path: String, schema: Schema? = nil, delimiter: UInt8 = UInt8(ascii: ","),
+                            rowLimit: Int? = nil) throws -> Table {
+        try TableLoader(schema: schema, delimiter: delimiter, rowLimit: rowLimit).load(path: path)
+    }
+}

@@ -1,0 +1,80 @@
+import MimeoTensor
+
+/// Per-chunk statistics of a categorical (or boolean) column: exact value counts, so `reduce` is exact.
+public struct CategoricalStatistics: Codable, Sendable, Equatable {
+    public var counts: [String: Int] = [:]
+    public var nullCount = 0
+
+    public init() {}
+
+    /// Counts the values of one chunk.
+    public static func analyze<C: Collection>(_ values: C) -> CategoricalStatistics where C.Element == String? {
+        var statistics = CategoricalStatistics()
+        for value in values {
+            if let value { statistics.counts[value, default: 0] += 1 } else { statistics.nullCount += 1 }
+        }
+        return statistics
+    }
+
+    /// Merges the statistics of another chunk into these.
+    public mutating func reduce(_ other: CategoricalStatistics) {
+        counts.merge(other.counts, uniquingKeysWith: +)
+        nullCount += other.nullCount
+    }
+}
+
+/// A categorical column as one token: `<<NULL>>` (if the column has missing values), `_RARE_` (if some
+/// value is rare), then the frequent values, most frequent first.
+public struct CategoricalEncoding: Codable, Sendable, Equatable {
+    /// The output spelling of each token; `nil` for the null token.
+    public var values: [String?]
+    /// The token of missing values, if the column has any.
+    public var nullToken: Int32?
+    /// The token standing for all rare values, if any.
+    public var rareToken: Int32?
+
+    /// Chooses the vocabulary from reduced statistics.
+    public init(statistics: CategoricalStatistics, options: EncodingOptions) {
+        var values: [String?] = []
+        if statistics.nullCount > 0 {
+            nullToken = Int32(values.count)
+            values.append(nil)
+        }
+        let sorted = statistics.counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let frequent = sorted.prefix { $0.value >= options.rareThreshold }.prefix(options.maxCategories)
+        if frequent.count < sorted.count {
+            rareToken = Int32(values.count)
+            values.append(ReservedTokens.rare)
+        }
+        values.append(contentsOf: frequent.map(\.key))
+        if values.isEmpty {
+            // An empty column still needs one token to sample.
+            nullToken = 0
+            values.append(nil)
+        }
+        self.values = values
+    }
+
+    /// The number of tokens.
+    public var cardinality: Int { values.count }
+
+    /// A lookup from spelling to token, for encoding many values.
+    public func makeLookup() -> [String: Int32] {
+        var lookup: [String: Int32] = [:]
+        for (token, value) in values.enumerated() {
+            if let value, Int32(token) != rareToken { lookup[value] = Int32(token) }
+        }
+        return lookup
+    }
+
+    /// The token of `value` (`_RARE_` for unseen or rare values, the null token for `nil`).
+    public func encode(_ value: String?, lookup: [String: Int32]) -> Int32 {
+        guard let value else { return nullToken ?? rareToken ?? 0 }
+        return lookup[value] ?? rareToken ?? nullToken ?? 0
+    }
+
+    /// The spelling of `token`, or `nil` for missing.
+    public func decode(_ token: Int32) -> String? {
+        values[Int(token)]
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import MimeoTensor
+
+/// Per-chunk statistics of a number column: exact counts of each distinct value, so `reduce` is exact.
+public struct NumericStatistics: Codable, Sendable, Equatable {
+    public var counts: [Double: Int] = [:]
+    public var nullCount = 0
+    /// The largest number of digits after the decimal point in the source spellings.
+    public var decimals = 0
+
+    public init() {}
+
+    /// Counts the values of one chunk. Values that do not parse as numbers count as missing
+    /// (a declared schema rejects them before this point).
+    public static func analyze<C: Collection>(_ values: C) -> NumericStatistics where C.Element == String? {
+        var statistics = NumericStatistics()
+        for value in values {
+            guard let value, let number = NumberParsing.parse(value) else {
+                statistics.nullCount += 1
+                continue
+            }
+            statistics.counts[number, default: 0] += 1
+            statistics.decimals = max(statistics.decimals, NumberParsing.decimals(of: value))
+        }
+        return statistics
+    }
+
+    /// Merges the statistics of another chunk into these.
+    public mutating func reduce(_ other: NumericStatistics) {
+        counts.merge(other.counts, uniquingKeysWith: +)
+        nullCount += other.nullCount
+        decimals = max(decimals, other.decimals)
+    }
+}
+
+/// A number column as one token: frequent values exactly, the rest as ranges of about equal mass
+/// (quantile bins), plus a null token. Decoding a range draws uniformly inside it (whole numbers for
+/// integer columns) and rounds to the source's precision, so output stays within [min, max].
+public struct NumericEncoding: Codable, Sendable, Equatable {
+    /// One token's values: `lower == upper` and `isExact` for a single value.
+    public struct Bucket: Codable, Sendable, Equatable {
+        public var lower: Double
+        public var upper: Double
+        public var isExact: Bool
+    }
+
+    public var buckets: [Bucket]
+    public var nullToken: Int32?
+    public var isInteger: Bool
+    public var decimals: Int
+    public var minimum: Double
+    public var maximum: Double
+
+    /// Chooses exact values and ranges from reduced statistics.
+    public init(statistics: NumericStatistics, isInteger: Bool, options: EncodingOptions) {
+        self.isInteger = isInteger
+        self.decimals = isInteger ? 0 : statistics.decimals
+        let distinct = statistics.counts.sorted { $0.key < $1.key }
+        let total = distinct.reduce(0) { $0 + $1.value }
+        minimum = distinct.first?.key ?? 0
+        maximum = distinct.last?.key ?? 0
+        let maxBins = max(2, options.maxNumericBins)
+        let exactThreshold = distinct.count <= maxBins
+            ? options.rareThreshold
+            : max(options.rareThreshold, (total + maxBins - 1) / maxBins)
+        var exact: [Bucket] = []
+        var residual: [(value: Double, count: Int)] = []
+        for (value, count) in distinct {
+            if count >= exactThreshold {
+                exact.append(Bucket(lower: value, upper: value, isExact: true))
+            } else {
+                residual.append((value, count))
+            }
+        }
+        let residualTotal = residual.reduce(0) { $0 + $1.count }
+        var ranges: [Bucket] = []
+        if residualTotal > 0 {
+            let rangeCount = max(1, min(maxBins - exact.count, residualTotal / max(1, options.rareThreshold)))
+            let target = Double(residualTotal) / Double(rangeCount)
+            var start = residual[0].value, accumulated = 0, closedMass = 0
+            var counts: [Int] = []
+            for (index, item) in residual.enumerated() {
+                if accumulated == 0 { start = item.value }
+                accumulated += item.count
+                let reachedTarget = Double(closedMass + accumulated) >= target * Double(ranges.count + 1)
+                if index == residual.count - 1 || (reachedTarget && accumulated >= options.rareThreshold) {
+                    ranges.append(Bucket(lower: start, upper: item.value, isExact: false))
+                    counts.append(accumulated)
+                    closedMass += accumulated
+                    accumulated = 0
+                }
+            }
+            if ranges.count > 1, let last = counts.last, last < options.rareThreshold {
+                let tail = ranges.removeLast()
+                ranges[ranges.count - 1].upper = tail.upper
+            }
+        }
+        var buckets = (exact + ranges).sorted { ($0.lower, $0.isExact ? 0 : 1) < ($1.lower, $1.isExact ? 0 : 1) }
+        if buckets.isEmpty { buckets = [Bucket(lower: 0, upper: 0, isExact: true)] }
+        self.buckets = buckets
+        nullToken = statistics.nullCount > 0 || total == 0 ? Int32(buckets.count) : nil
+    }
+
+    /// The number of tokens.
+    public var cardinality: Int { buckets.count + (nullToken == nil ? 0 : 1) }
+
+    /// Index structures for encoding many values.
+    public struct Lookup: Sendable {
+        var exact: [Double: Int32]
+        var rangeLowers: [Double]
+        var rangeTokens: [Int32]
+        var rangeUppers: [Double]
+    }
+
+    public func makeLookup() -> Lookup {
+        var exact: [Double: Int32] = [:]
+        var ranges: [(Double, Double, Int32)] = []
+        for (token, bucket) in buckets.enumerated() {
+            if bucket.isExact { exact[bucket.lower] = Int32(token) } else {
+                ranges.append((bucket.lower, bucket.upper, Int32(token)))
+            }
+        }
+        return Lookup(exact: exact, rangeLowers: ranges.map(\.0), rangeTokens: ranges.map(\.2),
+                      rangeUppers: ranges.map(\.1))
+    }
+
+    /// The token of a parsed value (`nil` = missing): its exact value, the range holding it, or the
+    /// nearest bucket for values the training data never had.
+    public func encode(_ value: Double?, lookup: Lookup) -> Int32 {
+        guard let value else { return nullToken ?? nearestBucket(to: minimum) }
+        if let token = lookup.exact[value] { return token }
+        let lowers = lookup.rangeLowers
+        if !lowers.isEmpty {
+            // Last range whose lower bound is <= value.
+            var low = 0, high = lowers.count
+            while low < high {
+                let mid = (low + high) / 2
+                if lowers[mid] <= value { low = mid + 1 } else { high = mid }
+            }
+            let index = low - 1
+            if index >= 0 && value <= lookup.rangeUppers[index] { return lookup.rangeTokens[index] }
+        }
+        return nearestBucket(to: value)
+    }
+
+    private func nearestBucket(to value: Double) -> Int32 {
+        var best = 0
+        var bestDistance = Double.infinity
+        for (token, bucket) in buckets.enumerated() {
+            let distance = value < bucket.lower ? bucket.lower - value : (value > bucket.upper ? value - bucket.upper : 0)
+            if distance < bestDistance { bestDistance = distance; best = token }
+        }
+        return Int32(best)
+    }
+
+    /// Draws a value for `token` (`nil` for the null token).
+    public func decode(_ token: Int32, random: inout RandomStream) -> Double? {
+        if token == nullToken { return nil }
+        let bucket = buckets[Int(token)]
+        if bucket.isExact || bucket.lower == bucket.upper { return bucket.lower }
+        if isInteger {
+            let span = Int(bucket.upper - bucket.lower)
+            return bucket.lower + Double(random.nextInt(below: span + 1))
+        }
+        let value = bucket.lower + random.nextDouble() * (bucket.upper - bucket.lower)
+        return NumberParsing.rounded(value, decimals: decimals)
+    }
+}
+
+/// Fast number parsing and formatting shared by encodings and output.
+public enum NumberParsing {
+    /// Parses a decimal or integer spelling; `nil` for anything else, including infinities and NaN.
+    public static func parse(_ text: String) -> Double? {
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
+    /// Digits after the decimal point (accounting for an exponent, e.g. `1.5e-3` has 4).
+    public static func decimals(of text: String) -> Int {
+        var digitsAfterPoint = 0, seenPoint = false, exponent = 0
+        var utf8 = Substring(text).utf8[...]
+        while let byte = utf8.first {
+            if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                exponent = Int(Substring(utf8.dropFirst())) ?? 0
+                break
+            }
+            if byte == UInt8(ascii: ".") { seenPoint = true } else if seenPoint && byte >= 48 && byte <= 57 {
+                digitsAfterPoint += 1
+            }
+            utf8 = utf8.dropFirst()
+        }
+        return min(15, max(0, digitsAfterPoint - exponent))
+    }
+
+    /// `value` rounded to `decimals` digits after the point.
+    public static func rounded(_ value: Double, decimals: Int) -> Double {
+        let scale = pow(10.0, Double(decimals))
+        return (value * scale).rounded() / scale
+    }
+
+    /// Appends `value` written with exactly `decimals` digits after the point (no point for 0).
+    public static func append(_ value: Double, decimals: Int, to bytes: inout [UInt8]) {
+        let scale = pow(10.0, Double(decimals))
+        let scaled = (value * scale).rounded()
+        guard abs(scaled) < 9.0e18 else {
+            bytes.append(contentsOf: Array(String(format: "%.\(decimals)f", value).utf8))
+            return
+        }
+        var integer = Int64(scaled)
+        if integer < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            integer = -integer
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(48 + integer % 10)
+                integer /= 10
+                count += 1
+            } while integer > 0 || count <= decimals
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                if index == decimals - 1 { bytes.append(UInt8(ascii: ".")) }
+                bytes.append(buffer[index])
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import MimeoNN
+import MimeoTensor
+
+// Dimension key: B = rows, S = sub-columns, C = modelled columns, D = Σ d_s, H = H_s, V = V_s.
+
+/// Scratch memory for one thread's forward and backward passes, sized for `capacity` rows.
+public final class TrainingWorkspace: @unchecked Sendable {
+    let capacity: Int
+    var embeddings: [Float]          // E  [B, D]
+    var embeddingGradient: [Float]   // dE [B, D]
+    var masked: [Float]              // X  [B, D]
+    var maskedGradient: [Float]      // dX [B, D]
+    var hidden: [Float]              // H  [B, maxH]
+    var hiddenGradient: [Float]      // dH [B, maxH]
+    var logits: [Float]              // L  [B, maxV], also dL
+    var keep: [Bool]                 // [B, S]
+    /// The gradient of the summed loss, laid out like the parameters.
+    public var gradients: [Float]
+
+    public init(architecture: ModelArchitecture, capacity: Int) {
+        self.capacity = capacity
+        let D = architecture.inputWidth
+        let maxH = architecture.hiddenWidths.max() ?? 1
+        let maxV = architecture.cardinalities.max() ?? 1
+        embeddings = [Float](repeating: 0, count: capacity * D)
+        embeddingGradient = embeddings
+        masked = embeddings
+        maskedGradient = embeddings
+        hidden = [Float](repeating: 0, count: capacity * maxH)
+        hiddenGradient = hidden
+        logits = [Float](repeating: 0, count: capacity * maxV)
+        keep = [Bool](repeating: false, count: capacity * architecture.subColumnCount)
+        gradients = [Float](repeating: 0, count: ParameterLayout(architecture).count)
+    }
+}
+
+extension TabularModel {
+    /// The summed negative log-likelihood of `B` rows, each predicted sub-column by sub-column in its
+    /// own column order; with `accumulateGradients`, adds `lossScale ·` its gradient to
+    /// `workspace.gradients`.
+    ///
+    /// - Parameters:
+    ///   - tokens: `[B, S]` token rows.
+    ///   - ranks: `[B, S]`: for each row and sub-column, the position of the sub-column in the row's
+    ///     generation order (a column's parts are consecutive). Sub-column t is visible to head s iff
+    ///     `ranks[b, t] < ranks[b, s]`.
+    /// - Returns: the summed loss over rows and sub-columns.
+    public func lossAndGradient(
+        tokens: UnsafePointer<Int32>, ranks: UnsafePointer<Int32>, rowCount B: Int,
+        workspace: TrainingWorkspace, accumulateGradients: Bool, lossScale: Float
+    ) -> Double {
+        precondition(B <= workspace.capacity, "batch larger than the workspace")
+        let S = architecture.subColumnCount
+        let D = architecture.inputWidth
+        let offsets = architecture.embeddingOffsets
+        var total = 0.0
+        parameters.withUnsafeBufferPointer { parameterBuffer in
+            let P = parameterBuffer.baseAddress!
+            workspace.gradients.withUnsafeMutableBufferPointer { gradientBuffer in
+                let G = gradientBuffer.baseAddress!
+                withWorkspacePointers(workspace) { E, dE, X, dX, Hd, dH, L, keep in
+                    // Embeddings of every sub-column, side by side: E [B, D].
+                    for s in 0..<S {
+                        Embedding.forward(out: E + offsets[s], outStride: D, tokens: tokens + s, tokenStride: S,
+                                          table: P + layout.embedding[s], batchSize: B,
+                                          width: architecture.embeddingWidths[s])
+                    }
+                    if accumulateGradients { dE.update(repeating: 0, count: B * D) }
+                    for s in 0..<S {
+                        let H = architecture.hiddenWidths[s], V = architecture.cardinalities[s]
+                        // Which sub-columns head s sees, row by row.
+                        for b in 0..<B {
+                            let own = ranks[b * S + s]
+                            for t in 0..<S { keep[b * S + t] = ranks[b * S + t] < own }
+                        }
+                        BlockMask.forward(out: X, input: E, keep: keep, offsets: offsets, batchSize: B)     // [B, D]
+                        Linear.forward(out: Hd, input: X, weight: P + layout.hiddenWeight[s],
+                                       bias: P + layout.hiddenBias[s], batchSize: B, inFeatures: D, outFeatures: H)
+                        ReLU.forward(Hd, count: B * H)                                                     // [B, H]
+                        Linear.forward(out: L, input: Hd, weight: P + layout.outputWeight[s],
+                                       bias: P + layout.outputBias[s], batchSize: B, inFeatures: H, outFeatures: V)
+                        if !accumulateGradients {
+                            total += SoftmaxCrossEntropy.loss(logits: L, targets: tokens + s, targetStride: S,
+                                                              batchSize: B, classes: V)
+                            continue
+                        }
+                        total += SoftmaxCrossEntropy.forwardBackward(
+                            logits: L, targets: tokens + s, targetStride: S, logitGradient: L, scale: lossScale,
+                            batchSize: B, classes: V)                                                      // dL [B, V]
+                        Linear.backward(inputGradient: dH, weightGradient: G + layout.outputWeight[s],
+                                        biasGradient: G + layout.outputBias[s], outputGradient: L, input: Hd,
+                                        weight: P + layout.outputWeight[s], batchSize: B, inFeatures: H,
+                                        outFeatures: V)                                                    // dH [B, H]
+                        ReLU.backward(gradient: dH, output: Hd, count: B * H)
+                        Linear.backward(inputGradient: dX, weightGradient: G + layout.hiddenWeight[s],
+                                        biasGradient: G + layout.hiddenBias[s], outputGradient: dH, input: X,
+                                        weight: P + layout.hiddenWeight[s], batchSize: B, inFeatures: D,
+                                        outFeatures: H)                                                    // dX [B, D]
+                        BlockMask.backward(inputGradient: dE, outputGradient: dX, keep: keep, offsets: offsets,
+                                           batchSize: B)                                                   // dE [B, D]
+                    }
+                    if accumulateGradients {
+                        for s in 0..<S {
+                            Embedding.backward(tableGradient: G + layout.embedding[s], outputGradient: dE + offsets[s],
+                                               gradientStride: D, tokens: tokens + s, tokenStride: S, batchSize: B,
+                                               width: architecture.embeddingWidths[s])
+                        }
+                    }
+                }
+            }
+        }
+        return total
+    }
+
+    private func withWorkspacePointers(
+        _ w: TrainingWorkspace,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                 UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                 UnsafeMutablePointer<Float>, UnsafeMutablePointer<Bool>) -> Void
+    ) {
+        w.embeddings.withUnsafeMutableBufferPointer { E in
+            w.embeddingGradient.withUnsafeMutableBufferPointer { dE in
+                w.masked.withUnsafeMutableBufferPointer { X in
+                    w.maskedGradient.withUnsafeMutableBufferPointer { dX in
+                        w.hidden.withUnsafeMutableBufferPointer { H in
+                            w.hiddenGradient.withUnsafeMutableBufferPointer { dH in
+                                w.logits.withUnsafeMutableBufferPointer { L in
+                                    w.keep.withUnsafeMutableBufferPointer { keep in
+                                        body(E.baseAddress!, dE.baseAddress!, X.baseAddress!, dX.baseAddress!,
+                                             H.baseAddress!, dH.baseAddress!, L.baseAddress!, keep.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

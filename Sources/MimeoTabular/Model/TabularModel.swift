@@ -1,0 +1,114 @@
+import Foundation
+import MimeoTensor
+
+// Dimension key (llm.c style):
+//   B = rows in a batch, S = sub-columns (tokens per row), C = modelled columns,
+//   D = Σ_s d_s, the width of all embeddings side by side,
+//   d_s = embedding width of sub-column s, H_s = hidden width of its head, V_s = its vocabulary size.
+
+/// The shape of a model: everything needed to lay out its parameters.
+public struct ModelArchitecture: Codable, Sendable, Equatable {
+    /// V_s for each sub-column.
+    public var cardinalities: [Int]
+    /// The column each sub-column belongs to (columns are indexed as in the schema).
+    public var columns: [Int]
+    /// d_s for each sub-column.
+    public var embeddingWidths: [Int]
+    /// H_s for each sub-column's head.
+    public var hiddenWidths: [Int]
+
+    /// Sizes chosen from the vocabulary sizes: d_s = max(10, 3·⌈V^¼⌉) (TabularARGN's medium size),
+    /// H_s = clamp(⌈widthFactor · ln(V + 1)⌉ + 16, 16, 256).
+    public init(cardinalities: [Int], columns: [Int], widthFactor: Double = 16) {
+        self.cardinalities = cardinalities
+        self.columns = columns
+        embeddingWidths = cardinalities.map { max(10, 3 * Int(ceil(pow(Double($0), 0.25)))) }
+        hiddenWidths = cardinalities.map { min(256, max(16, Int(ceil(widthFactor * log(Double($0) + 1))) + 16)) }
+    }
+
+    /// S, the number of sub-columns.
+    public var subColumnCount: Int { cardinalities.count }
+    /// D, the width of the concatenated embeddings.
+    public var inputWidth: Int { embeddingWidths.reduce(0, +) }
+    /// The start of each sub-column's block in the concatenated embeddings (S + 1 entries).
+    public var embeddingOffsets: [Int] {
+        var offsets = [0]
+        for width in embeddingWidths { offsets.append(offsets.last! + width) }
+        return offsets
+    }
+    /// For each sub-column, its position inside its column (0 for the first part).
+    public var partIndices: [Int] {
+        var result: [Int] = []
+        for s in 0..<columns.count { result.append(s > 0 && columns[s - 1] == columns[s] ? result[s - 1] + 1 : 0) }
+        return result
+    }
+    /// The distinct modelled columns, in schema order.
+    public var modelledColumns: [Int] {
+        var seen: [Int] = []
+        for column in columns where seen.last != column { seen.append(column) }
+        return seen
+    }
+}
+
+/// Where each parameter tensor sits in the flat parameter buffer.
+public struct ParameterLayout: Sendable {
+    /// Offsets of: embedding `[V_s, d_s]`, head input weight `[D, H_s]`, head input bias `[H_s]`,
+    /// head output weight `[H_s, V_s]`, head output bias `[V_s]`, for each sub-column s.
+    public var embedding: [Int] = [], hiddenWeight: [Int] = [], hiddenBias: [Int] = []
+    public var outputWeight: [Int] = [], outputBias: [Int] = []
+    /// The total number of parameters.
+    public var count = 0
+
+    public init(_ architecture: ModelArchitecture) {
+        let D = architecture.inputWidth
+        for s in 0..<architecture.subColumnCount {
+            let V = architecture.cardinalities[s], d = architecture.embeddingWidths[s]
+            let H = architecture.hiddenWidths[s]
+            embedding.append(count); count += V * d
+            hiddenWeight.append(count); count += D * H
+            hiddenBias.append(count); count += H
+            outputWeight.append(count); count += H * V
+            outputBias.append(count); count += V
+        }
+    }
+}
+
+/// The any-order autoregressive network over a row's sub-columns.
+///
+/// Every sub-column s has an embedding table and a head: `h = relu(x_s · W1_s + b1_s)`,
+/// `logits = h · W2_s + b2_s`, where `x_s` holds the embeddings of the sub-columns that come before s
+/// in the row's column order and zeros elsewhere. Training draws a random column order per row, so at
+/// generation time any set of columns can be fixed and the rest sampled. See docs/model.md.
+public struct TabularModel: Sendable {
+    public var architecture: ModelArchitecture
+    public var layout: ParameterLayout
+    /// All parameters, laid out by `layout`.
+    public var parameters: [Float]
+
+    /// A model with PyTorch-style initial values: embeddings N(0, 1), linear weights and biases
+    /// U(-1/√fan_in, 1/√fan_in).
+    public init(architecture: ModelArchitecture, seed: UInt64) {
+        self.architecture = architecture
+        layout = ParameterLayout(architecture)
+        parameters = [Float](repeating: 0, count: layout.count)
+        var random = RandomStream(seed: seed, stream: 0x1417)
+        let D = architecture.inputWidth
+        for s in 0..<architecture.subColumnCount {
+            let V = architecture.cardinalities[s], d = architecture.embeddingWidths[s]
+            let H = architecture.hiddenWidths[s]
+            for i in 0..<(V * d) { parameters[layout.embedding[s] + i] = random.nextNormal() }
+            let bound1 = 1 / Float(D).squareRoot()
+            for i in 0..<(D * H + H) { parameters[layout.hiddenWeight[s] + i] = (2 * random.nextFloat() - 1) * bound1 }
+            let bound2 = 1 / Float(H).squareRoot()
+            for i in 0..<(H * V + V) { parameters[layout.outputWeight[s] + i] = (2 * random.nextFloat() - 1) * bound2 }
+        }
+    }
+
+    /// A model with the given parameter values.
+    public init(architecture: ModelArchitecture, parameters: [Float]) {
+        self.architecture = architecture
+        layout = ParameterLayout(architecture)
+        precondition(parameters.count == layout.count, "parameter count does not match the architecture")
+        self.parameters = parameters
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import MimeoData
+
+/// The train verb as a library call: analyze → reduce → encode → fit.
+public enum TrainingPipeline {
+    /// Rows per chunk in the analyze step (chunks are reduced into one set of statistics, as the
+    /// cluster will do across workers).
+    public static let analyzeChunkRows = 65_536
+
+    /// Analyzes `table` chunk by chunk and reduces the chunks' statistics.
+    public static func analyze(_ table: Table, schema: Schema) -> TableStatistics {
+        var statistics: TableStatistics?
+        var start = 0
+        repeat {
+            let end = min(table.rowCount, start + analyzeChunkRows)
+            let chunk = TableStatistics.analyze(table.rows(start..<end), schema: schema)
+            if statistics == nil { statistics = chunk } else { statistics!.reduce(chunk) }
+            start = end
+        } while start < table.rowCount
+        return statistics!
+    }
+
+    /// Trains a model of `table` (columns in `schema` order).
+    ///
+    /// - Parameters:
+    ///   - sourceName: The input's file name, recorded in the model.
+    ///   - progress: Called a few times a second with the training state.
+    public static func train(
+        _ table: Table, schema: Schema, sourceName: String,
+        encodingOptions: EncodingOptions = EncodingOptions(),
+        trainingOptions: TrainingOptions = TrainingOptions(),
+        widthFactor: Double = 16,
+        progress: (TrainingProgress) -> Void = { _ in }
+    ) -> TrainedModel {
+        let statistics = analyze(table, schema: schema)
+        let encoder = TableEncoder(statistics: statistics, options: encodingOptions)
+        let tokens = encoder.encode(table)
+        let architecture = ModelArchitecture(cardinalities: encoder.subColumnCardinalities,
+                                             columns: encoder.subColumnColumns, widthFactor: widthFactor)
+        var model = TabularModel(architecture: architecture, seed: trainingOptions.seed)
+        var summary: TrainingSummary
+        if architecture.subColumnCount > 0 && table.rowCount > 0 {
+            summary = Trainer(options: trainingOptions).train(
+                &model, tokens: tokens, rowCount: table.rowCount, columnCount: schema.columns.count,
+                progress: progress)
+        } else {
+            summary = TrainingSummary(trainingRows: 0, validationRows: 0, epochs: 0, bestEpoch: 0, trainLoss: 0,
+                                      validationLoss: 0, seconds: 0, rowsPerSecond: 0,
+                                      stopReason: "nothing to model", batchSize: 0, seed: trainingOptions.seed)
+        }
+        let metadata = ModelMetadata(
+            formatVersion: Int(ModelFile.formatVersion), mimeoVersion: ModelFile.mimeoVersion, encoder: encoder,
+            architecture: architecture, encodingOptions: encodingOptions, trainingOptions: trainingOptions,
+            training: summary, sourceName: sourceName, sourceRows: table.rowCount)
+        return TrainedModel(metadata: metadata, model: model)
+    }
+}

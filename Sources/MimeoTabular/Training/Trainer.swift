@@ -1,0 +1,290 @@
+import Foundation
+import MimeoNN
+import MimeoTensor
+
+/// Settings of a training run. `nil` means "chosen from the table's size".
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var maxEpochs: Int = 100
+    /// Wall-clock budget in seconds; training stops (keeping the best weights) when it runs out.
+    public var maxSeconds: Double?
+    public var batchSize: Int?
+    public var learningRate: Float = 3e-3
+    public var weightDecay: Float = 0.01
+    public var gradientClip: Float = 1.0
+    /// Share of the rows held out to measure validation loss (early stopping).
+    public var validationFraction: Double = 0.1
+    /// Epochs without validation improvement before stopping.
+    public var patience: Int = 4
+    /// Share of training rows presented in the schema's column order instead of a random order.
+    public var fixedOrderShare: Double = 0.5
+    public var seed: UInt64 = 0
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    public init() {}
+
+    /// The batch size used for `rowCount` training rows.
+    public func resolvedBatchSize(rowCount: Int) -> Int {
+        if let batchSize { return max(1, batchSize) }
+        return min(1024, max(64, rowCount / 100))
+    }
+
+    /// The time budget used for a table of `rowCount` rows and `columnCount` columns.
+    public func resolvedMaxSeconds(rowCount: Int, columnCount: Int) -> Double {
+        if let maxSeconds { return maxSeconds }
+        let cells = Double(rowCount * max(1, columnCount))
+        return min(3600, max(30, 20 + cells / 10_000))
+    }
+}
+
+/// What a training run did, stored in the model file.
+public struct TrainingSummary: Codable, Sendable, Equatable {
+    public var trainingRows: Int
+    public var validationRows: Int
+    public var epochs: Double
+    public var bestEpoch: Int
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var seconds: Double
+    public var rowsPerSecond: Double
+    public var stopReason: String
+    public var batchSize: Int
+    public var seed: UInt64
+}
+
+/// A snapshot of a training run for progress display.
+public struct TrainingProgress: Sendable {
+    public var epoch: Double
+    public var maxEpochs: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var rowsPerSecond: Double
+    public var elapsed: Double
+    public var remaining: Double
+}
+
+/// Trains a `TabularModel` on encoded rows with AdamW, data-parallel over threads, with a validation
+/// split, learning-rate reduction on plateau and early stopping (best weights kept).
+public struct Trainer {
+    public var options: TrainingOptions
+
+    public init(options: TrainingOptions) { self.options = options }
+
+    /// Trains `model` in place on `tokens` (`[N, S]`); `columnCount` sizes the default time budget.
+    public func train(
+        _ model: inout TabularModel, tokens: [Int32], rowCount N: Int, columnCount: Int,
+        progress: (TrainingProgress) -> Void = { _ in }
+    ) -> TrainingSummary {
+        let start = Date()
+        let architecture = model.architecture
+        let S = architecture.subColumnCount
+        var random = RandomStream(seed: options.seed, stream: 0x7261696E)
+
+        // Split rows into training and validation.
+        var order = Array(0..<N)
+        order.shuffle(using: &random)
+        let validationCount = N >= 50 ? min(max(1, Int(Double(N) * options.validationFraction)), 20_000) : 0
+        let validationRows = Array(order.prefix(validationCount))
+        var trainingRows = Array(order.dropFirst(validationCount))
+        let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
+        let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
+        let threads = max(1, min(options.threads, batchSize / 16))
+        BLAS.setThreadCount(1)
+        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+
+        let sliceSize = (batchSize + threads - 1) / threads
+        let workspaces = (0..<threads).map { _ in TrainingWorkspace(architecture: architecture, capacity: sliceSize) }
+        var optimizer = AdamW(parameterCount: model.layout.count, learningRate: options.learningRate,
+                              weightDecay: options.weightDecay)
+
+        // Validation rows and their (fixed) orders.
+        let validationTokens = gather(tokens, rows: validationRows, S: S)
+        var validationRandom = RandomStream(seed: options.seed, stream: 0x76616C)
+        let validationRanks = makeRanks(count: validationCount, architecture: architecture, random: &validationRandom)
+
+        var best = model.parameters
+        var bestLoss = Double.infinity, bestEpoch = 0
+        var epochsWithoutImprovement = 0, plateauEpochs = 0
+        var lastTrainLoss = 0.0, lastValidationLoss = Double.nan
+        var stopReason = "max epochs (\(options.maxEpochs))"
+        var epochsDone = 0.0
+        var rowsSeen = 0
+        var lastReport = Date.distantPast
+        let stepsPerEpoch = (trainingRows.count + batchSize - 1) / batchSize
+
+        epochs: for epoch in 1...max(1, options.maxEpochs) {
+            trainingRows.shuffle(using: &random)
+            var epochLoss = 0.0, epochRows = 0
+            for step in 0..<stepsPerEpoch {
+                let rows = Array(trainingRows[(step * batchSize)..<min(trainingRows.count, (step + 1) * batchSize)])
+                let batchTokens = gather(tokens, rows: rows, S: S)
+                let batchRanks = makeRanks(count: rows.count, architecture: architecture, random: &random)
+                epochLoss += runParallel(model: model, tokens: batchTokens, ranks: batchRanks, rowCount: rows.count,
+                                         workspaces: workspaces, sliceSize: sliceSize, train: true,
+                                         lossScale: 1 / Float(rows.count))
+                epochRows += rows.count
+                rowsSeen += rows.count
+                // Sum the threads' gradients, clip, step.
+                for k in 1..<workspaces.count {
+                    let other = workspaces[k]
+                    for i in workspaces[0].gradients.indices { workspaces[0].gradients[i] += other.gradients[i] }
+                }
+                workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
+                    _ = clipGradientNorm(g, maxNorm: options.gradientClip)
+                    model.parameters.withUnsafeMutableBufferPointer { p in
+                        optimizer.step(parameters: p, gradients: UnsafeBufferPointer(g))
+                    }
+                }
+                for workspace in workspaces {
+                    workspace.gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                }
+                let elapsed = Date().timeIntervalSince(start)
+                epochsDone = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
+                if Date().timeIntervalSince(lastReport) > 0.25 {
+                    lastReport = Date()
+                    let rate = Double(rowsSeen) / max(elapsed, 1e-9)
+                    let remainingByEpochs = Double(options.maxEpochs) - epochsDone
+                    let remaining = min(maxSeconds - elapsed,
+                                        remainingByEpochs * Double(trainingRows.count) / max(rate, 1e-9))
+                    progress(TrainingProgress(epoch: epochsDone, maxEpochs: options.maxEpochs,
+                                              trainLoss: epochLoss / Double(max(epochRows, 1)),
+                                              validationLoss: lastValidationLoss.isNaN ? nil : lastValidationLoss,
+                                              rowsPerSecond: rate, elapsed: elapsed, remaining: max(0, remaining)))
+                }
+                if elapsed > maxSeconds {
+                    stopReason = "time budget (\(Int(maxSeconds)) s)"
+                    lastTrainLoss = epochLoss / Double(max(epochRows, 1))
+                    let loss = validationLoss(model: model, tokens: validationTokens, ranks: validationRanks,
+                                              count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+                    if loss < bestLoss || validationCount == 0 { bestLoss = loss; best = model.parameters; bestEpoch = epoch }
+                    lastValidationLoss = loss
+                    break epochs
+                }
+            }
+            lastTrainLoss = epochLoss / Double(max(epochRows, 1))
+            let loss = validationLoss(model: model, tokens: validationTokens, ranks: validationRanks,
+                                      count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+            lastValidationLoss = loss
+            if validationCount == 0 || loss < bestLoss - 1e-4 {
+                bestLoss = validationCount == 0 ? lastTrainLoss : loss
+                best = model.parameters
+                bestEpoch = epoch
+                epochsWithoutImprovement = 0
+                plateauEpochs = 0
+            } else {
+                epochsWithoutImprovement += 1
+                plateauEpochs += 1
+                if plateauEpochs >= 2 {
+                    optimizer.learningRate = max(options.learningRate * 0.1, optimizer.learningRate * 0.5)
+                    plateauEpochs = 0
+                }
+                if epochsWithoutImprovement >= options.patience {
+                    stopReason = "early stopping (no validation improvement for \(options.patience) epochs)"
+                    break epochs
+                }
+            }
+        }
+        model.parameters = best
+        let seconds = Date().timeIntervalSince(start)
+        return TrainingSummary(
+            trainingRows: trainingRows.count, validationRows: validationCount, epochs: epochsDone,
+            bestEpoch: bestEpoch, trainLoss: lastTrainLoss,
+            validationLoss: bestLoss.isFinite ? bestLoss : lastValidationLoss, seconds: seconds,
+            rowsPerSecond: Double(rowsSeen) / max(seconds, 1e-9), stopReason: stopReason, batchSize: batchSize,
+            seed: options.seed)
+    }
+
+    /// Mean validation loss per row (summed over sub-columns).
+    private func validationLoss(model: TabularModel, tokens: [Int32], ranks: [Int32], count: Int,
+                                workspaces: [TrainingWorkspace], sliceSize: Int) -> Double {
+        guard count > 0 else { return .nan }
+        let S = model.architecture.subColumnCount
+        let chunk = sliceSize * workspaces.count
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = min(count, start + chunk)
+            total += tokens.withUnsafeBufferPointer { t in
+                ranks.withUnsafeBufferPointer { r in
+                    runParallel(model: model, tokens: Array(t[(start * S)..<(end * S)]),
+                                ranks: Array(r[(start * S)..<(end * S)]), rowCount: end - start,
+                                workspaces: workspaces, sliceSize: sliceSize, train: false, lossScale: 0)
+                }
+            }
+            start = end
+        }
+        return total / Double(count)
+    }
+
+    /// Splits `rowCount` rows across the workspaces' threads; returns the summed loss.
+    private func runParallel(model: TabularModel, tokens: [Int32], ranks: [Int32], rowCount: Int,
+                             workspaces: [TrainingWorkspace], sliceSize: Int, train: Bool, lossScale: Float) -> Double {
+        let S = model.architecture.subColumnCount
+        let parts = min(workspaces.count, (rowCount + sliceSize - 1) / sliceSize)
+        let losses = LossSlots(count: parts)
+        tokens.withUnsafeBufferPointer { t in
+            ranks.withUnsafeBufferPointer { r in
+                let tokenBase = SendablePointer(t.baseAddress!)
+                let rankBase = SendablePointer(r.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                    let start = k * sliceSize, end = min(rowCount, start + sliceSize)
+                    losses.values[k] = model.lossAndGradient(
+                        tokens: tokenBase.pointer + start * S, ranks: rankBase.pointer + start * S,
+                        rowCount: end - start, workspace: workspaces[k], accumulateGradients: train,
+                        lossScale: lossScale)
+                }
+            }
+        }
+        return losses.values.reduce(0, +)
+    }
+
+    private func gather(_ tokens: [Int32], rows: [Int], S: Int) -> [Int32] {
+        var result = [Int32](repeating: 0, count: rows.count * S)
+        tokens.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for (i, row) in rows.enumerated() {
+                    (target.baseAddress! + i * S).update(from: source.baseAddress! + row * S, count: S)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Draws a column order per row (the schema order for a `fixedOrderShare` of rows, otherwise a
+    /// uniform random permutation) and returns each sub-column's rank: `[count, S]`.
+    func makeRanks(count: Int, architecture: ModelArchitecture, random: inout RandomStream) -> [Int32] {
+        let S = architecture.subColumnCount
+        let columns = architecture.modelledColumns
+        let parts = architecture.partIndices
+        let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+        let columnOf = architecture.columns.map { position[$0]! }
+        var ranks = [Int32](repeating: 0, count: count * S)
+        var permutation = Array(0..<columns.count)
+        var columnRank = [Int](repeating: 0, count: columns.count)
+        for b in 0..<count {
+            if random.nextDouble() < options.fixedOrderShare {
+                for c in 0..<columns.count { permutation[c] = c }
+            } else {
+                for c in 0..<columns.count { permutation[c] = c }
+                for i in stride(from: columns.count - 1, to: 0, by: -1) {
+                    permutation.swapAt(i, random.nextInt(below: i + 1))
+                }
+            }
+            for (rank, c) in permutation.enumerated() { columnRank[c] = rank }
+            for s in 0..<S { ranks[b * S + s] = Int32(columnRank[columnOf[s]] * 64 + parts[s]) }
+        }
+        return ranks
+    }
+}
+
+/// A raw pointer handed to worker threads that each touch a disjoint part of it.
+struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}
+
+/// One result slot per worker thread.
+final class LossSlots: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<Double>
+    init(count: Int) { values = .allocate(capacity: count); values.initialize(repeating: 0) }
+    deinit { values.deallocate() }
+}

@@ -181,16 +181,14 @@ def damage_name(damage: dict | None) -> str:
 
 # ---------------------------------------------------------------- SDMetrics
 def _num(v):
-    """JSON number or null (NaN/None -> null), rounded to 12 significant digits."""
+    """JSON number (full float64 precision) or None for NaN/None."""
     if v is None:
         return None
     try:
         f = float(v)
     except (TypeError, ValueError):
         return None
-    if math.isnan(f):
-        return None
-    return float(f"{f:.12g}")
+    return None if math.isnan(f) else f
 
 
 def score_tables(train_path: str, syn_path: str, target: str | None) -> dict:
@@ -289,10 +287,33 @@ def make_cases(name: str, spec: dict, tier: str, tmp: str) -> dict:
     return out
 
 
+def _compact(record: dict) -> str:
+    """One record on one line, without null fields."""
+    return json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"))
+
+
 def write_json(path: str, obj: dict):
+    """Indented JSON whose column and pair records take one line each (small, diffable)."""
+    lines = ["{"]
+    top = [(k, v) for k, v in obj.items() if k != "cases"]
+    for k, v in top:
+        if k == "columns":
+            lines.append(f' "columns": [\n  ' + ",\n  ".join(_compact(c) for c in v) + "\n ],")
+        else:
+            lines.append(f" {json.dumps(k)}: {json.dumps(v)},")
+    cases = []
+    for case in obj["cases"]:
+        head = {k: v for k, v in case.items() if k not in ("columns", "pairs")}
+        body = [f'  {{{json.dumps(head, separators=(",", ":"))[1:-1]},']
+        body.append('   "columns": [\n    ' + ",\n    ".join(_compact(c) for c in case["columns"]) + "\n   ],")
+        body.append('   "pairs": [\n    ' + ",\n    ".join(_compact(p) for p in case["pairs"]) + "\n   ]}")
+        cases.append("\n".join(body))
+    lines.append(' "cases": [\n' + ",\n".join(cases) + "\n ]")
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    json.loads(text)  # well-formed
     with open(path, "w") as f:
-        json.dump(obj, f, indent=1, sort_keys=False)
-        f.write("\n")
+        f.write(text)
 
 
 def cmd_fixtures(args):

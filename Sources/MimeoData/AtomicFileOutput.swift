@@ -40,7 +40,8 @@ public final class AtomicFileOutput {
         temporaryPath = "\(path).tmp-\(getpid())"
         let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw DataError(file: path, message: "cannot create temporary file '\(temporaryPath)': \(errnoDescription())")
+            throw DataError(file: path,
+                            message: "cannot create temporary file '\(temporaryPath)': \(errnoDescription())")
         }
         fileDescriptor = fd
     }

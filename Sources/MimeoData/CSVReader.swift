@@ -24,6 +24,8 @@ import Foundation
 ///
 /// Errors are `DataError`s naming the file, the 1-based physical line and field number, the column name
 /// when known, and what was expected. Any input bytes give either records or an error, never a crash.
+/// After a ragged-row or UTF-8 error, reading continues with the next record; after a quoting error,
+/// what follows is unspecified.
 public final class CSVReader {
     /// The file name used in error messages (the path as given, or the name given for memory input).
     public let path: String
@@ -60,7 +62,7 @@ public final class CSVReader {
     ///
     /// - Parameters:
     ///   - path: The file to read; gzip-compressed files are detected and inflated.
-    ///   - delimiter: The field delimiter byte; it must not be `"`, `\r` or `\n`.
+    ///   - delimiter: The field delimiter byte; `"`, `\r` and `\n` are refused with a `DataError`.
     ///   - chunkSize: How many bytes to parse at a time.
     /// - Throws: `DataError` if the file cannot be opened, is empty, or has a bad header.
     public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20) throws {
@@ -99,8 +101,10 @@ public final class CSVReader {
     }
 
     private init(source: ByteSource, name: String, isCompressed: Bool, delimiter: UInt8, chunkSize: Int) throws {
-        precondition(delimiter != UInt8(ascii: "\"") && delimiter != 0x0A && delimiter != 0x0D,
-                     "the delimiter cannot be a quote or a line break")
+        guard delimiter != UInt8(ascii: "\""), delimiter != 0x0A, delimiter != 0x0D else {
+            throw DataError(file: name, message: "invalid delimiter \(CSVReader.describe(delimiter)): expected a byte "
+                                + "other than a quote or a line break")
+        }
         self.source = source
         self.path = name
         self.isCompressed = isCompressed

@@ -35,7 +35,9 @@ public struct CSVRecord: RandomAccessCollection, Equatable, Sendable {
         self.init(line: line, bytes: bytes, ends: ends)
     }
 
+    /// Always 0.
     public var startIndex: Int { 0 }
+    /// The number of fields.
     public var endIndex: Int { ends.count }
 
     /// The byte range of field `index` in `bytes`.

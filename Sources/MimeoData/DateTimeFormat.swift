@@ -35,6 +35,8 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
     /// The pattern text, as given.
     public let pattern: String
     let tokens: [Token]
+    /// Whether the pattern has a variable-width `%f`.
+    let hasVariableFraction: Bool
 
     /// Compiles `pattern`; nil if it has an unknown `%` directive or ends with a lone `%`.
     public init?(pattern: String) {
@@ -81,8 +83,10 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
         }
         self.pattern = pattern
         self.tokens = tokens
+        hasVariableFraction = tokens.contains(.fraction(width: nil))
     }
 
+    /// The pattern.
     public var description: String { pattern }
 
     /// Whether the pattern has a time of day (an hour).
@@ -101,8 +105,6 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
         return 0
     }
 
-    /// Whether the pattern has a variable-width `%f`.
-    var hasVariableFraction: Bool { tokens.contains(.fraction(width: nil)) }
 
     /// The same pattern with a variable-width `%f` replaced by `%Nf`.
     func fixingFractionWidth(_ width: Int) -> DateTimeFormat {
@@ -220,13 +222,9 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
         bytes.reserveCapacity(tokens.count + 8)
 
         func append(_ value: Int, width: Int) {
-            if value < 0 {
-                bytes.append(UInt8(ascii: "-"))
-                append(-value, width: width)
-                return
-            }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
             var digits: [UInt8] = []
-            var rest = value
+            var rest = value.magnitude
             repeat {
                 digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
                 rest /= 10

@@ -6,6 +6,7 @@
 /// DateTimeParts(secondsSinceEpoch: 1357034400) == parts    // true
 /// ```
 public struct DateTimeParts: Sendable, Equatable, Hashable {
+    /// The year (a `%Y` pattern reads 0000-9999).
     public var year: Int
     /// 1-12.
     public var month: Int
@@ -20,6 +21,7 @@ public struct DateTimeParts: Sendable, Equatable, Hashable {
     /// 0-999,999,999.
     public var nanosecond: Int
 
+    /// A date-time from its parts (not checked: see `isValid`).
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0,
                 nanosecond: Int = 0) {
         self.year = year

@@ -13,8 +13,8 @@
 /// 3. **boolean**: exactly two distinct values forming one known pair, false first in `booleanValues`:
 ///    `false`/`true`, `no`/`yes`, `n`/`y`, `f`/`t`, each in lower, title or upper case (not `0`/`1`).
 /// 4. **decimal**: every value is a finite decimal number (`-1.5`, `.5`, `2e-3`; not `inf`/`nan`; a value
-///    written like an integer must fit in 64 bits). `decimals` is the most digits after the point, counted
-///    without exponent (`1.5e-3` has 4), capped at 20.
+///    written like an integer must be one by rule 2: in 64-bit range, no leading zero). `decimals` is the
+///    most digits after the point, counted without exponent (`1.5e-3` has 4), capped at 20.
 /// 5. **datetime**: one of `DateTimeFormat.candidates` parses every value; the first such candidate is
 ///    kept in `format` (so `%m/%d/%Y` wins over `%d/%m/%Y` when both parse everything). A `%f` becomes
 ///    `%Nf` when all values have N fractional digits.
@@ -37,6 +37,7 @@ public struct SchemaInference: Sendable {
     /// Text rule: at least this fraction of the values must contain a space.
     public var textMinimumSpaceRatio = 0.5
 
+    /// Inference with the default thresholds.
     public init() {}
 
     /// The schema of `table`, one inferred column per table column, in order.
@@ -120,7 +121,9 @@ public struct SchemaInference: Sendable {
         for value in values {
             let isValid = value.withUTF8Bytes { text -> Bool in
                 guard let shape = ValueSyntax.decimalShape(text) else { return false }
-                if !shape.hasPointOrExponent && !ValueSyntax.isInteger(text) { return false }
+                if !shape.hasPointOrExponent && (!ValueSyntax.isInteger(text) || ValueSyntax.hasLeadingZero(text)) {
+                    return false
+                }
                 places = max(places, shape.places)
                 return true
             }

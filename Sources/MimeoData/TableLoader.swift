@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a whole CSV file into a `Table`, optionally checking it against a `Schema`.
 ///
 /// ```swift
@@ -50,7 +52,8 @@ public struct TableLoader: Sendable {
     public func load(from reader: CSVReader) throws -> Table {
         let header = reader.header
         let validators = try makeValidators(header: header, reader: reader)
-        let missing = missingValues.map { Array($0.utf8) }
+        let missing = MissingSpellings(missingValues)
+        defer { missing.deallocate() }
         let columnCount = header.count
         // One growing array per column, reached through a pointer to avoid nested-array copies and checks.
         let builders = UnsafeMutablePointer<[String?]>.allocate(capacity: columnCount)
@@ -64,7 +67,7 @@ public struct TableLoader: Sendable {
         while rowLimit.map({ rowCount < $0 }) ?? true, try reader.readRecord() {
             for column in 0 ..< columnCount {
                 let field = record.pointee.field(column)
-                if Self.isMissing(field, missing) {
+                if missing.contains(field) {
                     builders[column].append(nil)
                     continue
                 }
@@ -89,8 +92,9 @@ public struct TableLoader: Sendable {
         for (index, name) in header.enumerated() {
             guard let column = schema.column(named: name) else {
                 let known = schema.columns.map(\.name).joined(separator: ", ")
-                throw reader.error("unknown column '\(name)': the schema does not declare it; expected one of: \(known)",
-                                   line: reader.headerLine, column: index + 1)
+                throw reader.error(
+                    "unknown column '\(name)': the schema does not declare it; expected one of: \(known)",
+                    line: reader.headerLine, column: index + 1)
             }
             guard let validator = ColumnValidator(column) else {
                 throw reader.error("the schema's format '\(column.format ?? "")' for column '\(name)' is not a "
@@ -110,12 +114,53 @@ public struct TableLoader: Sendable {
         return validators
     }
 
-    @inline(__always)
-    private static func isMissing(_ field: UnsafeBufferPointer<UInt8>, _ missing: [[UInt8]]) -> Bool {
-        for spelling in missing where spelling.count == field.count {
-            if spelling.elementsEqual(field) { return true }
+    /// The missing-value spellings as bytes in manually managed memory, for a per-cell check that stays
+    /// fast in debug builds too. The owner calls `deallocate()`.
+    private struct MissingSpellings {
+        let bytes: UnsafeMutablePointer<UInt8>
+        let starts: UnsafeMutablePointer<Int>
+        let lengths: UnsafeMutablePointer<Int>
+        let count: Int
+        let maxLength: Int
+
+        init(_ spellings: [String]) {
+            let flat = spellings.flatMap { Array($0.utf8) }
+            bytes = .allocate(capacity: max(flat.count, 1))
+            bytes.initialize(from: flat, count: flat.count)
+            count = spellings.count
+            starts = .allocate(capacity: max(count, 1))
+            lengths = .allocate(capacity: max(count, 1))
+            var offset = 0
+            var longest = -1
+            for (index, spelling) in spellings.enumerated() {
+                starts[index] = offset
+                lengths[index] = spelling.utf8.count
+                offset += spelling.utf8.count
+                longest = max(longest, spelling.utf8.count)
+            }
+            maxLength = longest
         }
-        return false
+
+        func deallocate() {
+            bytes.deallocate()
+            starts.deallocate()
+            lengths.deallocate()
+        }
+
+        @inline(__always)
+        func contains(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+            let fieldCount = field.count
+            guard fieldCount <= maxLength else { return false }
+            if fieldCount == 0 {
+                for index in 0 ..< count where lengths[index] == 0 { return true }
+                return false
+            }
+            guard let fieldBase = field.baseAddress else { return false }
+            for index in 0 ..< count where lengths[index] == fieldCount {
+                if memcmp(bytes + starts[index], fieldBase, fieldCount) == 0 { return true }
+            }
+            return false
+        }
     }
 
     /// `value` in quotes for a message, shortened when long.

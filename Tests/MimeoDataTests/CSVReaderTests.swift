@@ -118,7 +118,8 @@ import Testing
     // MARK: - Errors
 
     @Test func raggedRowWithTooFewFields() throws {
-        let error = try #require(dataError { _ = try readAll(CSVReader(string: "a,b,c\n1,2,3\n4,5\n", name: "data.csv")) })
+        let text = "a,b,c\n1,2,3\n4,5\n"
+        let error = try #require(dataError { _ = try readAll(CSVReader(string: text, name: "data.csv")) })
         #expect(error.line == 3)
         #expect(error.column == 3)
         #expect(error.columnName == "c")
@@ -154,7 +155,8 @@ import Testing
         #expect(error.line == 2)
         #expect(error.column == 1)
         #expect(error.columnName == "a")
-        #expect(error.message == "unexpected 'y' after a closing quote; expected the delimiter ',' or the end of the line")
+        #expect(error.message
+            == "unexpected 'y' after a closing quote; expected the delimiter ',' or the end of the line")
     }
 
     @Test func unterminatedQuoteReportsWhereItOpened() throws {
@@ -204,6 +206,12 @@ import Testing
         #expect(error.column == 3)
         #expect(error.columnName == "a")
         #expect(error.message == "duplicate column name 'a' (also column 1); expected unique column names")
+    }
+
+    @Test(arguments: [UInt8(ascii: "\""), 0x0A, 0x0D])
+    func quoteOrLineBreakDelimiterIsRefused(delimiter: UInt8) throws {
+        let error = try #require(dataError { _ = try CSVReader(string: "a\n", delimiter: delimiter) })
+        #expect(error.message.hasPrefix("invalid delimiter"))
     }
 
     @Test func missingFileIsADataError() throws {

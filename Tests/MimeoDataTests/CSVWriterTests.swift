@@ -17,7 +17,9 @@ import Testing
     }
 
     @Test func quotesOnlyWhereNeeded() throws {
-        let row: [String?] = ["plain", "a,b", "he said \"hi\"", "line\nbreak", "cr\rx", " lead", "trail ", "", nil, "é"]
+        let row: [String?] = [
+            "plain", "a,b", "he said \"hi\"", "line\nbreak", "cr\rx", " lead", "trail ", "", nil, "é",
+        ]
         let text = try written([row])
         #expect(text == "plain,\"a,b\",\"he said \"\"hi\"\"\",\"line\nbreak\",\"cr\rx\", lead,trail ,,,é\n")
     }
@@ -61,7 +63,8 @@ import Testing
     func trickyStringsRoundTripByteForByte(delimiter: UInt8) throws {
         let tricky = [
             "plain", "", " ", "  padded  ", "\"", "\"\"", "a\"b", "\"quoted\"", ",", ";", "\t", "|",
-            "line\nbreak", "crlf\r\nbreak", "cr\ronly", "\n", "\r", "trailing\n", "é", "日本語", "🙂 emoji 👍🏽",
+            "line\nbreak", "crlf\r\nbreak", "cr\ronly", "\n", "\r", "trailing\n", "é", "日本語",
+            "🙂 emoji 👍🏽",
             "mixed, \"all\"\r\n of;them|\t", "\u{FEFF}bom", "nul\u{0}byte", "=1+2", "#comment",
         ]
         let directory = try TemporaryDirectory()

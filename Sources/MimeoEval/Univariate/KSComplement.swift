@@ -33,25 +33,22 @@ public enum KSComplement: Metric {
         return 1 - statistic
     }
 
-    /// The score from cell counts: `realCounts[i]` is how often the real column holds its `i`-th
-    /// smallest distinct value `r_i`; `syntheticCells` (`2k + 1` entries for `k` real values) counts
-    /// synthetic values below `r_1` (cell 0), equal to `r_i` (cell `2i - 1`), strictly between `r_i`
-    /// and `r_(i+1)` (cell `2i`), and above `r_k` (cell `2k`).
+    /// The score from counts in cells that partition the number line, in increasing order: each
+    /// real value has a cell of its own (`realCells` counts the real values there, and is 0 in
+    /// every other cell), and `syntheticCells` counts the synthetic values in the same cells.
     ///
     /// The supremum of `|F_real - F_synthetic|` is reached at a data point, and between two real
     /// values `F_real` is flat while `F_synthetic` only grows, so these counts give the exact
-    /// statistic.
-    static func compute(realCounts: [Int], syntheticCells: [Int]) -> Double? {
-        precondition(syntheticCells.count == 2 * realCounts.count + 1, "2k + 1 synthetic cells")
-        let n1 = Double(realCounts.reduce(0, +)), n2 = Double(syntheticCells.reduce(0, +))
+    /// statistic however the gaps between real values are cut.
+    static func compute(realCells: [Int], syntheticCells: [Int]) -> Double? {
+        precondition(syntheticCells.count == realCells.count, "one cell list")
+        let n1 = Double(realCells.reduce(0, +)), n2 = Double(syntheticCells.reduce(0, +))
         guard n1 > 0, n2 > 0 else { return nil }
-        var cumulativeReal = 0, cumulativeSynthetic = syntheticCells[0]
-        var statistic = Double(cumulativeSynthetic) / n2
-        for i in realCounts.indices {
-            cumulativeReal += realCounts[i]
-            cumulativeSynthetic += syntheticCells[2 * i + 1]
-            statistic = max(statistic, abs(Double(cumulativeReal) / n1 - Double(cumulativeSynthetic) / n2))
-            cumulativeSynthetic += syntheticCells[2 * i + 2]
+        var cumulativeReal = 0, cumulativeSynthetic = 0
+        var statistic = 0.0
+        for c in realCells.indices {
+            cumulativeReal += realCells[c]
+            cumulativeSynthetic += syntheticCells[c]
             statistic = max(statistic, abs(Double(cumulativeReal) / n1 - Double(cumulativeSynthetic) / n2))
         }
         return 1 - statistic

@@ -40,10 +40,12 @@ public final class Sampler: @unchecked Sendable {
     /// For each sub-column s: (t, offset of the `[V_t, H_s]` table in `lookupTables`) for every t before s.
     let lookups: [[(source: Int, offset: Int)]]
     let lookupTables: [Float]
-    /// Per column, the output bytes of each categorical token or exact number.
-    let tokenFields: [[[UInt8]]]
-    /// Per column, the parsed output format of datetime columns.
-    let datetimeFormats: [DateTimeFormat?]
+    /// H_s rounded up to a multiple of 16: the row stride of lookup tables and hidden activations.
+    let paddedWidths: [Int]
+    /// For each column, its first sub-column (and the total, last).
+    let firstSubColumns: [Int]
+    /// Per column, how tokens become output bytes.
+    let decoders: [ColumnDecoder]
 
     /// Prepares generation with the given conditions.
     ///
@@ -79,47 +81,36 @@ public final class Sampler: @unchecked Sendable {
         let offsets = architecture.embeddingOffsets
         var lookups = [[(source: Int, offset: Int)]](repeating: [], count: S)
         var total = 0
+        let paddedWidths = architecture.hiddenWidths.map { ($0 + 15) / 16 * 16 }
         for (position, s) in order.enumerated() where fixedTokens[s] == nil {
             for t in order[..<position] {
                 lookups[s].append((t, total))
-                total += architecture.cardinalities[t] * architecture.hiddenWidths[s]
+                total += architecture.cardinalities[t] * paddedWidths[s]
             }
         }
         var tables = [Float](repeating: 0, count: total)
         model.parameters.withUnsafeBufferPointer { p in
             tables.withUnsafeMutableBufferPointer { out in
                 for s in 0..<S {
-                    let H = architecture.hiddenWidths[s]
+                    let H = architecture.hiddenWidths[s], Hp = paddedWidths[s]
                     for (t, offset) in lookups[s] {
                         let V = architecture.cardinalities[t], d = architecture.embeddingWidths[t]
                         // [V_t, d_t] · [d_t, H_s]: rows offsets[t]..<offsets[t]+d of W1_s ([D, H_s]).
                         BLAS.sgemm(m: V, n: H, k: d, a: p.baseAddress! + model.layout.embedding[t], lda: d,
                                    b: p.baseAddress! + model.layout.hiddenWeight[s] + offsets[t] * H, ldb: H,
-                                   c: out.baseAddress! + offset, ldc: H)
+                                   c: out.baseAddress! + offset, ldc: Hp)
                     }
                 }
             }
         }
         self.lookups = lookups
+        self.paddedWidths = paddedWidths
         lookupTables = tables
+        self.firstSubColumns = firstSubColumns
 
-        tokenFields = encoder.encodings.map { encoding in
-            switch encoding {
-            case .categorical(let e):
-                return e.values.map { $0.map { CSVField.encoded($0, delimiter: delimiter) } ?? [] }
-            case .numeric(let e):
-                return e.buckets.map { bucket in
-                    var bytes: [UInt8] = []
-                    NumberParsing.append(bucket.lower, decimals: e.decimals, to: &bytes)
-                    return bytes
-                }
-            case .datetime, .identifier:
-                return []
-            }
-        }
-        datetimeFormats = encoder.encodings.map { encoding in
-            if case .datetime(let e) = encoding { return DateTimeFormat(pattern: e.format) }
-            return nil
+        decoders = encoder.encodings.enumerated().map { column, encoding in
+            if let fixed = fixedFields[column] { return ColumnDecoder(fixed: fixed) }
+            return ColumnDecoder(encoding: encoding, delimiter: delimiter)
         }
     }
 
@@ -155,7 +146,7 @@ public final class Sampler: @unchecked Sendable {
     func sampleTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream) {
         let architecture = model.architecture
         let S = architecture.subColumnCount
-        let maxH = architecture.hiddenWidths.max() ?? 1
+        let maxH = paddedWidths.max() ?? 16
         let maxV = architecture.cardinalities.max() ?? 1
         var hidden = [Float](repeating: 0, count: B * maxH)
         var logits = [Float](repeating: 0, count: B * maxV)
@@ -173,22 +164,35 @@ public final class Sampler: @unchecked Sendable {
                                     continue
                                 }
                                 let H = architecture.hiddenWidths[s], V = architecture.cardinalities[s]
-                                // h = relu(b1_s + Σ_t table_{s,t}[token_t])                      [B, H]
+                                let Hp = paddedWidths[s], blocks = Hp / 16
+                                // h = relu(b1_s + Σ_t table_{s,t}[token_t])            [B, Hp], padding stays 0
                                 let bias = P + model.layout.hiddenBias[s]
-                                for b in 0..<B { (Hd + b * H).update(from: bias, count: H) }
+                                for b in 0..<B {
+                                    (Hd + b * Hp).update(from: bias, count: H)
+                                    (Hd + b * Hp + H).update(repeating: 0, count: Hp - H)
+                                }
                                 for (t, offset) in lookups[s] {
-                                    let table = T + offset
+                                    let table = UnsafeRawPointer(T + offset)
                                     for b in 0..<B {
-                                        let row = table + Int(tok[b * S + t]) * H
-                                        let h = Hd + b * H
-                                        for j in 0..<H { h[j] += row[j] }
+                                        let row = table + Int(tok[b * S + t]) * Hp * 4
+                                        let h = UnsafeMutableRawPointer(Hd + b * Hp)
+                                        for k in 0..<(blocks * 4) {
+                                            let sum = h.loadUnaligned(fromByteOffset: k * 16, as: SIMD4<Float>.self)
+                                                + row.loadUnaligned(fromByteOffset: k * 16, as: SIMD4<Float>.self)
+                                            h.storeBytes(of: sum, toByteOffset: k * 16, as: SIMD4<Float>.self)
+                                        }
                                     }
                                 }
-                                for i in 0..<(B * H) where Hd[i] < 0 { Hd[i] = 0 }
+                                let hidden = UnsafeMutableRawPointer(Hd)
+                                for k in 0..<(B * blocks * 4) {
+                                    let value = hidden.loadUnaligned(fromByteOffset: k * 16, as: SIMD4<Float>.self)
+                                    hidden.storeBytes(of: value.replacing(with: 0, where: value .< 0), toByteOffset: k * 16,
+                                                      as: SIMD4<Float>.self)
+                                }
                                 // logits = h · W2_s + b2_s                                          [B, V]
                                 let outputBias = P + model.layout.outputBias[s]
                                 for b in 0..<B { (L + b * V).update(from: outputBias, count: V) }
-                                BLAS.sgemm(m: B, n: V, k: H, a: Hd, lda: H, b: P + model.layout.outputWeight[s],
+                                BLAS.sgemm(m: B, n: V, k: H, a: Hd, lda: Hp, b: P + model.layout.outputWeight[s],
                                            ldb: V, beta: 1, c: L, ldc: V)
                                 for b in 0..<B {
                                     tok[b * S + s] = Self.sample(logits: L + b * V, count: V, uniform: random.nextFloat())
@@ -206,11 +210,23 @@ public final class Sampler: @unchecked Sendable {
     static func sample(logits: UnsafeMutablePointer<Float>, count V: Int, uniform: Float) -> Int32 {
         var maxLogit = logits[0]
         for v in 1..<V where logits[v] > maxLogit { maxLogit = logits[v] }
-        var sum: Float = 0
-        for v in 0..<V {
-            let e = expf(logits[v] - maxLogit)
+        // Exponentials four at a time, then the tail; the sum in a fixed order for reproducibility.
+        let shift = SIMD4<Float>(repeating: maxLogit)
+        let raw = UnsafeMutableRawPointer(logits)
+        var sums = SIMD4<Float>(repeating: 0)
+        var v = 0
+        while v + 4 <= V {
+            let e = FastExp.exp(raw.loadUnaligned(fromByteOffset: v * 4, as: SIMD4<Float>.self) - shift)
+            raw.storeBytes(of: e, toByteOffset: v * 4, as: SIMD4<Float>.self)
+            sums += e
+            v += 4
+        }
+        var sum = sums.sum()
+        while v < V {
+            let e = FastExp.exp(logits[v] - maxLogit)
             logits[v] = e
             sum += e
+            v += 1
         }
         let target = uniform * sum
         var cumulative: Float = 0
@@ -226,37 +242,90 @@ public final class Sampler: @unchecked Sendable {
 
     /// Appends one decoded row (all columns in schema order) and a newline.
     func appendRow(tokens: UnsafePointer<Int32>, random: inout RandomStream, to bytes: inout [UInt8]) {
-        let first = encoder.firstSubColumns
-        for (c, encoding) in encoder.encodings.enumerated() {
+        for (c, decoder) in decoders.enumerated() {
             if c > 0 { bytes.append(delimiter) }
-            if let fixed = fixedFields[c] {
-                bytes.append(contentsOf: fixed)
-                continue
-            }
-            let token = tokens + first[c]
-            switch encoding {
-            case .categorical:
-                bytes.append(contentsOf: tokenFields[c][Int(token[0])])
-            case .numeric(let e):
-                let t = token[0]
-                if t == e.nullToken { break }
-                let bucket = e.buckets[Int(t)]
-                if bucket.isExact || bucket.lower == bucket.upper {
-                    bytes.append(contentsOf: tokenFields[c][Int(t)])
-                } else if let value = e.decode(t, random: &random) {
-                    NumberParsing.append(value, decimals: e.decimals, to: &bytes)
-                }
-            case .datetime(let e):
-                if let parts = e.decode(token), let format = datetimeFormats[c] {
-                    CSVField.append(format.format(parts), delimiter: delimiter, to: &bytes)
-                }
-            case .identifier(let e):
-                if let value = e.generate(random: &random) {
-                    CSVField.append(value, delimiter: delimiter, to: &bytes)
-                }
-            }
+            decoder.append(tokens: tokens + firstSubColumns[c], random: &random, to: &bytes)
         }
         bytes.append(0x0A)
     }
 
+}
+
+/// Turns one column's tokens into output bytes; built once per generation run so rows decode without
+/// copying encodings.
+final class ColumnDecoder: @unchecked Sendable {
+    private enum Kind { case fixed, tokens, numeric, datetime, identifier }
+    private let kind: Kind
+    /// Output bytes per token (categorical tokens, exact numbers) or the fixed value.
+    private let fields: [[UInt8]]
+    private let numeric: NumericEncoding?
+    private let datetime: DatetimeEncoding?
+    private let datetimeFormat: DateTimeFormat?
+    private let identifier: IdentifierEncoding?
+    private let delimiter: UInt8
+
+    init(fixed: [UInt8]) {
+        kind = .fixed
+        fields = [fixed]
+        numeric = nil; datetime = nil; datetimeFormat = nil; identifier = nil; delimiter = 0
+    }
+
+    init(encoding: ColumnEncoding, delimiter: UInt8) {
+        self.delimiter = delimiter
+        var numeric: NumericEncoding?, datetime: DatetimeEncoding?, identifier: IdentifierEncoding?
+        switch encoding {
+        case .categorical(let e):
+            kind = .tokens
+            fields = e.values.map { $0.map { CSVField.encoded($0, delimiter: delimiter) } ?? [] }
+        case .numeric(let e):
+            kind = .numeric
+            numeric = e
+            fields = e.buckets.map { bucket in
+                var bytes: [UInt8] = []
+                NumberParsing.append(bucket.lower, decimals: e.decimals, to: &bytes)
+                return bytes
+            }
+        case .datetime(let e):
+            kind = .datetime
+            datetime = e
+            fields = []
+        case .identifier(let e):
+            kind = .identifier
+            identifier = e
+            fields = []
+        }
+        self.numeric = numeric
+        self.datetime = datetime
+        self.identifier = identifier
+        datetimeFormat = datetime.flatMap { DateTimeFormat(pattern: $0.format) }
+    }
+
+    /// Appends the field for the column's tokens (starting at `tokens`).
+    @inline(__always)
+    func append(tokens: UnsafePointer<Int32>, random: inout RandomStream, to bytes: inout [UInt8]) {
+        switch kind {
+        case .fixed:
+            bytes.append(contentsOf: fields[0])
+        case .tokens:
+            bytes.append(contentsOf: fields[Int(tokens[0])])
+        case .numeric:
+            let e = numeric.unsafelyUnwrapped
+            let token = tokens[0]
+            if token == e.nullToken { return }
+            let bucket = e.buckets[Int(token)]
+            if bucket.isExact || bucket.lower == bucket.upper {
+                bytes.append(contentsOf: fields[Int(token)])
+            } else if let value = e.decode(token, random: &random) {
+                NumberParsing.append(value, decimals: e.decimals, to: &bytes)
+            }
+        case .datetime:
+            if let parts = datetime.unsafelyUnwrapped.decode(tokens), let format = datetimeFormat {
+                CSVField.append(format.format(parts), delimiter: delimiter, to: &bytes)
+            }
+        case .identifier:
+            if let value = identifier.unsafelyUnwrapped.generate(random: &random) {
+                CSVField.append(value, delimiter: delimiter, to: &bytes)
+            }
+        }
+    }
 }

@@ -1,0 +1,66 @@
+import MimeoData
+
+/// The fidelity part of `mimeo evaluate`, as SDMetrics 0.32's single-table `QualityReport`
+/// defines it: Column Shapes, Column Pair Trends, and their mean.
+///
+/// Scores are in `0...1`, higher is better. `nil` stands where SDMetrics gives NaN (nothing to
+/// compare). Encodes to JSON with the property names below.
+public struct FidelityReport: Codable, Sendable, Equatable {
+    /// The mean of `columnShapes` and `columnPairTrends` (of the one that exists, if only one does).
+    public var overall: Double?
+    /// The mean of the per-column scores (KSComplement, TVComplement).
+    public var columnShapes: Double?
+    /// The mean of the scores of the pairs that meet SDMetrics' real-data thresholds.
+    public var columnPairTrends: Double?
+    /// One entry per scored column, in schema order.
+    public var columns: [ColumnShapeScore]
+    /// One entry per pair of scored columns, in schema order (`(a, b)` with `a` before `b`).
+    public var pairs: [ColumnPairScore]
+    /// Columns left out (identifiers, free text) and why.
+    public var skippedColumns: [SkippedColumn]
+    public var realRowCount: Int
+    public var syntheticRowCount: Int
+    /// The largest `binningUncertainty` of any pair (0 when every pair is exact).
+    public var maxBinningUncertainty: Double
+    /// The settings used.
+    public var options: FidelityOptions
+}
+
+/// The shape score of one column.
+public struct ColumnShapeScore: Codable, Sendable, Equatable {
+    public var column: String
+    public var kind: ColumnKind
+    /// `KSComplement` (numbers, datetimes) or `TVComplement` (categories, booleans).
+    public var metric: String
+    public var score: Double?
+    /// Why the score is missing, when it is.
+    public var note: String?
+}
+
+/// The trend score of one column pair.
+public struct ColumnPairScore: Codable, Sendable, Equatable {
+    public var column1: String
+    public var column2: String
+    /// `CorrelationSimilarity` (two number/datetime columns) or `ContingencySimilarity`.
+    public var metric: String
+    /// `nil` for pairs below the thresholds (unless `scoresAllPairs`) or when undefined.
+    public var score: Double?
+    public var realCorrelation: Double?
+    public var syntheticCorrelation: Double?
+    /// Cramér's V of the real pair (contingency pairs).
+    public var realAssociation: Double?
+    /// Whether the real pair passes SDMetrics' threshold, so that the score enters the mean.
+    public var meetsThreshold: Bool
+    /// For a number-by-category pair: the share of synthetic rows whose bin had to be
+    /// apportioned (their value cell straddles a synthetic bin edge). The score's deviation from
+    /// SDMetrics is at most about this much; 0 means exact.
+    public var binningUncertainty: Double?
+    public var note: String?
+}
+
+/// A column the fidelity report does not score.
+public struct SkippedColumn: Codable, Sendable, Equatable {
+    public var column: String
+    public var kind: ColumnKind
+    public var reason: String
+}

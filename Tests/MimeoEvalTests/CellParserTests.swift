@@ -1,0 +1,26 @@
+import MimeoData
+import Testing
+
+@testable import MimeoEval
+
+@Suite struct CellParserTests {
+    @Test func parsesNumbersAndCoercesTheRestToMissing() throws {
+        let parser = try CellParser(kind: .decimal, format: nil)
+        #expect(parser.value("42") == 42)
+        #expect(parser.value("-7") == -7)
+        #expect(parser.value("+3") == 3)
+        #expect(parser.value("2.5e3") == 2500)
+        #expect(parser.value(" 12 ") == 12)
+        #expect(parser.value("1234567890123456789") == 1_234_567_890_123_456_789)
+        for cell: String? in [nil, "", "abc", "inf", "nan", "-"] { #expect(parser.value(cell).isNaN) }
+    }
+
+    @Test func datetimesBecomeEpochNanoseconds() throws {
+        let mimeoPattern = try CellParser(kind: .datetime, format: "%Y-%m-%dT%H:%M:%SZ")
+        let refereePattern = try CellParser(kind: .datetime, format: "%Y-%m-%dT%H:%M:%S%z")
+        #expect(mimeoPattern.isDateTime && refereePattern.isDateTime)
+        #expect(mimeoPattern.value("2013-01-01T10:00:00Z") == 1_357_034_400e9)
+        #expect(refereePattern.value("2013-01-01T10:00:00Z") == 1_357_034_400e9)
+        #expect(mimeoPattern.value("yesterday").isNaN)
+    }
+}

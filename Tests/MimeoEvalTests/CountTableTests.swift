@@ -1,0 +1,47 @@
+import Testing
+
+@testable import MimeoEval
+
+@Suite struct CountTableTests {
+    private let width = 3
+    private func coarsen(_ key: Int, _: Int) -> Int { PairSummary.coarsen(key, categoryWidth: 3) }
+
+    @Test func densePartAndDictionaryAddUp() {
+        var table = CountTable(denseCount: 6)
+        for key in [0, 5, 5, 6, -4] { table.add(key) }
+        var seen: [Int: Int] = [:]
+        table.forEach { seen[$0] = $1 }
+        #expect(seen == [0: 1, 5: 2, 6: 1, -4: 1])
+    }
+
+    @Test func coarseningPoolsNeighbouringCells() {
+        // Groups 1...8 by codes 0...2: keys group * 3 + code.
+        var table = CountTable(denseCount: 0, coarsensAbove: 4)
+        for group in 1 ... 8 { table.add(group * width + 1) }
+        table.add(0 * width + 2)  // missing values stay group 0
+        table.enforceBound(coarsen)
+        #expect(table.shift == 2)
+        var seen: [Int: Int] = [:]
+        table.forEach { seen[$0] = $1 }
+        #expect(seen == [1 * width + 1: 4, 2 * width + 1: 4, 2: 1])
+    }
+
+    @Test func chunkedCountsEqualWholeCounts() {
+        var generator = SplitMix64(seed: 11)
+        let keys = (0 ..< 5000).map { _ in Int(generator.next() % 400) * width + Int(generator.next() % 3) }
+        var whole = CountTable(denseCount: 0, coarsensAbove: 100)
+        for chunk in stride(from: 0, to: keys.count, by: 97) {
+            for key in keys[chunk ..< min(chunk + 97, keys.count)] { whole.add(key) }
+            whole.enforceBound(coarsen)
+        }
+        var merged = CountTable(denseCount: 0, coarsensAbove: 100)
+        for chunk in stride(from: 0, to: keys.count, by: 1000) {
+            var part = CountTable(denseCount: 0, coarsensAbove: 100)
+            for key in keys[chunk ..< min(chunk + 1000, keys.count)] { part.add(key) }
+            part.enforceBound(coarsen)
+            merged.merge(part, coarsen: coarsen)
+        }
+        #expect(merged == whole)
+        #expect(whole.shift > 0)
+    }
+}

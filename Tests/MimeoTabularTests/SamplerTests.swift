@@ -1,0 +1,78 @@
+import Foundation
+import MimeoData
+@testable import MimeoTabular
+import MimeoTensor
+import Testing
+
+/// End-to-end on the bundled adult sample: train briefly, then generate.
+@Suite(.serialized) struct SamplerTests {
+    static let trained: TrainedModel = {
+        let (table, schema) = TestData.adultSample
+        var options = TrainingOptions()
+        options.maxEpochs = 3
+        options.maxSeconds = 30
+        options.seed = 11
+        return TrainingPipeline.train(table, schema: schema, sourceName: "adult-sample.csv", trainingOptions: options)
+    }()
+
+    static func generate(_ rows: Int, seed: UInt64, threads: Int, conditions: [Condition] = []) throws -> [UInt8] {
+        let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: conditions)
+        var bytes: [UInt8] = []
+        try GenerationRun(sampler: sampler, rowCount: rows, seed: seed, threads: threads)
+            .run(write: { bytes.append(contentsOf: $0) })
+        return bytes
+    }
+
+    @Test func sameSeedGivesIdenticalBytesOnAnyThreadCount() throws {
+        let one = try Self.generate(10_000, seed: 7, threads: 1)
+        let two = try Self.generate(10_000, seed: 7, threads: 2)
+        let three = try Self.generate(10_000, seed: 7, threads: 3)
+        #expect(one == two && two == three)
+        let other = try Self.generate(10_000, seed: 8, threads: 2)
+        #expect(other != one)
+    }
+
+    @Test func outputHasColumnsInOrderAndParsesBack() throws {
+        let bytes = try Self.generate(5000, seed: 1, threads: 2)
+        let table = try TableLoader().load(from: CSVReader(bytes: bytes))
+        #expect(table.rowCount == 5000)
+        #expect(table.columnNames == TestData.adultSample.table.columnNames)
+        // Schema kinds survive: integers stay integers within the training range.
+        let age = table.columns[table.columnIndex(named: "age")!].compactMap { $0.flatMap { Int($0) } }
+        let realAge = TestData.adultSample.table.columns[0].compactMap { $0.flatMap { Int($0) } }
+        #expect(age.count == 5000)
+        #expect(age.min()! >= realAge.min()! && age.max()! <= realAge.max()!)
+    }
+
+    @Test func rareValuesNeverAppearVerbatim() throws {
+        let (table, _) = TestData.adultSample
+        let column = table.columnIndex(named: "native-country")!
+        var counts: [String: Int] = [:]
+        for value in table.columns[column] { if let value { counts[value, default: 0] += 1 } }
+        let rare = Set(counts.filter { $0.value < 5 }.keys)
+        #expect(!rare.isEmpty)
+        let generated = try TableLoader().load(from: CSVReader(bytes: try Self.generate(20_000, seed: 3, threads: 2)))
+        let seen = Set(generated.columns[column].compactMap { $0 })
+        #expect(seen.isDisjoint(with: rare))
+    }
+
+    @Test func conditionsFixColumnsWithoutRejection() throws {
+        let bytes = try Self.generate(3000, seed: 2, threads: 2, conditions: [
+            Condition(column: "income", value: ">50K"), Condition(column: "sex", value: "Female"),
+        ])
+        let table = try TableLoader().load(from: CSVReader(bytes: bytes))
+        #expect(table.rowCount == 3000)
+        #expect(table.columns[table.columnIndex(named: "income")!].allSatisfy { $0 == ">50K" })
+        #expect(table.columns[table.columnIndex(named: "sex")!].allSatisfy { $0 == "Female" })
+        // The rest is sampled given the condition: a husband is not female.
+        let relationship = table.columns[table.columnIndex(named: "relationship")!]
+        let husbands = relationship.filter { $0 == "Husband" }.count
+        #expect(husbands < 300, "\(husbands) husbands among 3000 women")
+    }
+
+    @Test func badConditionsAreClearErrors() {
+        #expect(throws: ConditionError.self) { _ = try Self.generate(1, seed: 1, threads: 1, conditions: [Condition(column: "nope", value: "1")]) }
+        #expect(throws: ConditionError.self) { _ = try Self.generate(1, seed: 1, threads: 1, conditions: [Condition(column: "age", value: "old")]) }
+        #expect(throws: ConditionError.self) { _ = try Self.generate(1, seed: 1, threads: 1, conditions: [Condition(column: "income", value: "lots")]) }
+    }
+}

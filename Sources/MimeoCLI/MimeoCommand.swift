@@ -9,11 +9,11 @@ struct MimeoCommand: ParsableCommand {
         abstract: "Synthetic tabular data: learn a model of a CSV table, then generate rows that keep its statistics.",
         discussion: """
             A typical session:
-              mimeo schema data.csv > schema.json            # see (and optionally edit) the inferred column types
-              mimeo train data.csv -o model.mimeo            # learn the model
+              mimeo schema data.csv > schema.json     # the inferred column types (editable)
+              mimeo train data.csv -o model.mimeo     # learn the model
               mimeo generate model.mimeo -n 100000 -o synthetic.csv --seed 7
               mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
-              mimeo info model.mimeo                         # what the model holds
+              mimeo info model.mimeo                  # what the model holds
             """,
         version: "0.1.0",
         subcommands: [Schema.self, Train.self, Generate.self, Info.self, Benchmark.self]

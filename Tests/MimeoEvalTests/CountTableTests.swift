@@ -28,17 +28,23 @@ import Testing
 
     @Test func chunkedCountsEqualWholeCounts() {
         var generator = SplitMix64(seed: 11)
-        let keys = (0 ..< 5000).map { _ in Int(generator.next() % 400) * width + Int(generator.next() % 3) }
-        var whole = CountTable(denseCount: 0, coarsensAbove: 100)
-        for chunk in stride(from: 0, to: keys.count, by: 97) {
-            for key in keys[chunk ..< min(chunk + 97, keys.count)] { whole.add(key) }
-            whole.enforceBound(coarsen)
+        // (value code, category code) pairs: codes 0 (missing), 1...400 (cells), -1...-5 (outer).
+        let rows = (0 ..< 5000).map { _ in (Int(generator.next() % 406) - 5, Int(generator.next() % 3)) }
+        /// Counts `rows` block by block, each block keyed at the table's current shift.
+        func count(_ rows: ArraySlice<(Int, Int)>, block: Int, into table: inout CountTable) {
+            for start in stride(from: rows.startIndex, to: rows.endIndex, by: block) {
+                for (value, code) in rows[start ..< min(start + block, rows.endIndex)] {
+                    table.add(PairSummary.group(ofCode: value, shift: table.shift) * width + code)
+                }
+                table.enforceBound(coarsen)
+            }
         }
+        var whole = CountTable(denseCount: 0, coarsensAbove: 100)
+        count(rows[...], block: 97, into: &whole)
         var merged = CountTable(denseCount: 0, coarsensAbove: 100)
-        for chunk in stride(from: 0, to: keys.count, by: 1000) {
+        for start in stride(from: 0, to: rows.count, by: 1000) {
             var part = CountTable(denseCount: 0, coarsensAbove: 100)
-            for key in keys[chunk ..< min(chunk + 1000, keys.count)] { part.add(key) }
-            part.enforceBound(coarsen)
+            count(rows[start ..< min(start + 1000, rows.count)], block: 1000, into: &part)
             merged.merge(part, coarsen: coarsen)
         }
         #expect(merged == whole)

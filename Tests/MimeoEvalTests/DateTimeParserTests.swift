@@ -16,7 +16,9 @@ import Testing
     @Test func readsNamesFractionsAndShortYears() throws {
         #expect(try DateTimeParser(format: "%d %b %Y").nanoseconds("5 March 2024")
             == Double(DateTimeParser.daysFromCivil(year: 2024, month: 3, day: 5)) * 86_400e9)
-        #expect(try DateTimeParser(format: "%S.%f").nanoseconds("01.5") == 1.5e9)
+        // Missing parts default as in strptime: 1900-01-01T00:00:00.
+        let year1900 = Double(DateTimeParser.daysFromCivil(year: 1900, month: 1, day: 1)) * 86_400e9
+        #expect(try DateTimeParser(format: "%S.%f").nanoseconds("01.5") == year1900 + 1.5e9)
         #expect(try DateTimeParser(format: "%y-%m").nanoseconds("69-01") == Double(-365 * 86_400) * 1e9)
         #expect(throws: EvaluationError.self) { try DateTimeParser(format: "%Q") }
     }

@@ -51,6 +51,25 @@ import Testing
         }
     }
 
+    /// Large vocabularies become two sub-columns (group, member) and join back to the same value.
+    @Test func largeVocabulariesSplitIntoTwoSubColumns() throws {
+        let values: [String?] = (0..<6000).map { "N\($0 % 1000)" } + [nil]
+        let schema = ColumnSchema(name: "tail", kind: .categorical)
+        let statistics = ColumnStatistics.analyze(values, schema: schema)
+        let encoder = TableEncoder(statistics: TableStatistics(schema: Schema(columns: [schema]), rowCount: values.count,
+                                                               columns: [statistics]), options: EncodingOptions())
+        #expect(encoder.subColumnCardinalities == [16, 64])   // 1,001 tokens = 16 groups of 64
+        let tokens = encoder.encode(Table(columnNames: ["tail"], columns: [values]))
+        let decoder = ColumnDecoder(encoding: encoder.encodings[0], delimiter: UInt8(ascii: ","))
+        var random = RandomStream(seed: 1, stream: 0)
+        for (row, value) in values.enumerated() {
+            var bytes: [UInt8] = []
+            tokens.withUnsafeBufferPointer { decoder.append(tokens: $0.baseAddress! + 2 * row, random: &random, to: &bytes) }
+            #expect(String(decoding: bytes, as: UTF8.self) == (value ?? ""))
+        }
+        #expect(try encoder.encode(value: "N999", column: 0).count == 2)
+    }
+
     /// A category seen fewer than k times never appears verbatim.
     @Test func rareCategoriesBecomeRareToken() {
         let values: [String?] = Array(repeating: "common", count: 50) + ["secret-1", "secret-2", "secret-2"]

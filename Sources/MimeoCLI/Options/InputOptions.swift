@@ -10,21 +10,27 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A schema JSON (from `mimeo schema`, possibly edited) declaring column kinds instead of inferring them.", valueName: "schema.json"))
     var schema: String?
 
+    func validate() throws {
+        _ = try delimiterByte()
+    }
+
     /// The delimiter as one byte.
     func delimiterByte() throws -> UInt8 {
         try parseDelimiter(delimiter)
     }
 
     /// Reads the declared schema, if one was given.
+    ///
+    /// - Throws: `DataError` naming the schema file when it cannot be read or decoded.
     func declaredSchema() throws -> MimeoData.Schema? {
         guard let schema else { return nil }
         guard let data = FileManager.default.contents(atPath: schema) else {
-            throw ValidationError("cannot read schema file '\(schema)'")
+            throw DataError(file: schema, message: "cannot read the schema file (missing or unreadable)")
         }
         do {
             return try JSONDecoder().decode(MimeoData.Schema.self, from: data)
         } catch {
-            throw ValidationError("\(schema): not a valid Mimeo schema: \(error)")
+            throw DataError(file: schema, message: "not a valid Mimeo schema (as written by `mimeo schema`): \(error)")
         }
     }
 }

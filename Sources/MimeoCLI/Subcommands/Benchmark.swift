@@ -10,8 +10,8 @@ extension MimeoCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure CSV parsing, training, sampling speed and generation memory on a CSV file.",
             discussion: """
-                Prints: CSV parse MB/s; training seconds (default settings); sampling rows/s to a CSV file on
-                1 thread and on all cores; peak RSS of a separate `mimeo generate` process writing
+                Prints: CSV parse MB/s; training seconds (default settings); sampling rows/s to a CSV file on \
+                1 thread and on all cores; peak RSS of a separate `mimeo generate` process writing \
                 --rss-rows rows (default 10,000,000). Temporary files go to --work-dir and are removed.
                 Example:  mimeo benchmark ../shared/datasets/adult/adult-train.csv
                 """)

@@ -9,18 +9,20 @@ extension MimeoCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate synthetic rows from a trained model into a CSV file.",
             discussion: """
-                Rows stream to the output in batches, so any -n runs in constant memory. The same model,
-                -n and --seed give byte-identical output whatever --threads is. --where fixes columns
+                Rows stream to the output in batches, so any -n runs in constant memory. The same model, \
+                -n and --seed give byte-identical output whatever --threads is. --where fixes columns \
                 (repeatable); the model samples the other columns given them (no rejection sampling).
                 Examples:
                   mimeo generate model.mimeo -n 1000000 -o synthetic.csv --seed 7
-                  mimeo generate model.mimeo -n 5000 --where income='>50K' --where sex=Female -o subset.csv
+                  mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
+                  mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
                 """)
 
         @Argument(help: "The model file written by `mimeo train`.")
         var model: String
 
-        @Option(name: .short, help: "How many rows to generate.")
+        // `.unconditional` so that `-n -5` reaches validate() instead of failing as "missing value".
+        @Option(name: .short, parsing: .unconditional, help: "How many rows to generate.")
         var n: Int
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))
@@ -47,6 +49,7 @@ extension MimeoCommand {
             for condition in conditions where !condition.contains("=") {
                 throw ValidationError("--where expects column=value, got '\(condition)'")
             }
+            _ = try parseDelimiter(delimiter)
         }
 
         func run() throws {
@@ -62,7 +65,10 @@ extension MimeoCommand {
                 sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: parsed,
                                       delimiter: try parseDelimiter(delimiter))
             } catch let error as ConditionError {
-                throw ValidationError(error.message)
+                // A usage error found only once the model is read: exit 64 like the parser's errors, but
+                // without the usage line ArgumentParser would print for the root command here.
+                Terminal.message("Error: \(error.message)")
+                throw ExitCode.validationFailure
             }
             let out = try AtomicFileOutput(path: output)
             let run = GenerationRun(sampler: sampler, rowCount: n, seed: seed, threads: threads)

@@ -61,7 +61,8 @@ extension MimeoCommand {
                 var detail = ""
                 switch encoding {
                 case .categorical(let e):
-                    detail = e.rareToken != nil ? "rare values -> \(e.values[Int(e.rareToken!)] ?? "")" : ""
+                    detail = "\(Terminal.count(e.cardinality)) tokens"
+                        + (e.rareToken != nil ? ", rare values -> \(ReservedTokens.rare)" : "")
                 case .numeric(let e):
                     let exact = e.buckets.filter(\.isExact).count
                     detail = "range \(e.minimum)...\(e.maximum), \(exact) exact values, \(e.buckets.count - exact) ranges, \(e.decimals) decimals"

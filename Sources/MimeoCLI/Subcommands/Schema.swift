@@ -8,7 +8,7 @@ extension MimeoCommand {
         static let configuration = CommandConfiguration(
             abstract: "Infer the column types of a CSV file and print them as JSON.",
             discussion: """
-                Kinds: integer, decimal, boolean, categorical, datetime (with its format), identifier and text
+                Kinds: integer, decimal, boolean, categorical, datetime (with its format), identifier and text \
                 (both flagged, not modelled). Edit the JSON and pass it back with `mimeo train --schema`.
                 Example:  mimeo schema data.csv > schema.json
                 """)

@@ -9,8 +9,8 @@ extension MimeoCommand {
         static let configuration = CommandConfiguration(
             abstract: "Learn a generative model of a CSV table and save it as one .mimeo file.",
             discussion: """
-                The table is read whole, its column types inferred (or taken from --schema), every column
-                turned into tokens, and an any-order autoregressive network trained with a held-out
+                The table is read whole, its column types inferred (or taken from --schema), every column \
+                turned into tokens, and an any-order autoregressive network trained with a held-out \
                 validation split and early stopping. Defaults (batch size, time budget) follow the table's size.
                 Example:  mimeo train data.csv -o model.mimeo --max-time 120
                 """)
@@ -62,7 +62,7 @@ extension MimeoCommand {
                 Terminal.message("read \(Terminal.count(table.rowCount)) rows x \(schema.columns.count) columns from \(input) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             }
             guard table.rowCount > 0 else {
-                throw ValidationError("\(input): the table has a header but no rows; nothing to learn")
+                throw DataError(file: input, message: "the table has a header but no data rows; expected at least one row to learn from")
             }
             var training = TrainingOptions()
             training.maxEpochs = maxEpochs

@@ -36,10 +36,14 @@ struct CountTable: Sendable, Equatable {
     /// at `shift - 1` to its key at `shift`.
     mutating func enforceBound(_ coarsen: (Int, Int) -> Int) {
         guard let bound = coarsensAbove else { return }
-        while sparse.count > bound {
+        while sparse.count > bound, shift < Self.maxShift {
             coarsenOnce(coarsen)
         }
     }
+
+    /// Past this many coarsenings every inner cell is in one group: stop (what is left over the
+    /// bound are keys that never coarsen, such as outer buckets).
+    static let maxShift = Int.bitWidth - 2
 
     private mutating func coarsenOnce(_ coarsen: (Int, Int) -> Int) {
         shift += 1

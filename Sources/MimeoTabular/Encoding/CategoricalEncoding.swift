@@ -58,6 +58,36 @@ public struct CategoricalEncoding: Codable, Sendable, Equatable {
     /// The number of tokens.
     public var cardinality: Int { values.count }
 
+    /// Vocabularies larger than this are split into two sub-columns (group, then member), so that no
+    /// head has to score thousands of classes.
+    public static let splitThreshold = 256
+    /// Members per group when split.
+    public static let groupWidth = 64
+
+    /// The vocabulary sizes of the sub-columns: one, or (groups, `groupWidth`) for large vocabularies.
+    /// Tokens are ordered by frequency, so group 0 holds the most frequent values.
+    public var subColumnCardinalities: [Int] {
+        let V = cardinality
+        guard V > Self.splitThreshold else { return [V] }
+        return [(V + Self.groupWidth - 1) / Self.groupWidth, Self.groupWidth]
+    }
+
+    /// Writes the sub-column tokens of `token`.
+    public func split(_ token: Int32, into tokens: UnsafeMutablePointer<Int32>) {
+        if cardinality > Self.splitThreshold {
+            tokens[0] = token / Int32(Self.groupWidth)
+            tokens[1] = token % Int32(Self.groupWidth)
+        } else {
+            tokens[0] = token
+        }
+    }
+
+    /// The token of the sub-column tokens (a member past the end of the last group becomes the last value).
+    public func join(_ tokens: UnsafePointer<Int32>) -> Int32 {
+        guard cardinality > Self.splitThreshold else { return tokens[0] }
+        return min(tokens[0] * Int32(Self.groupWidth) + tokens[1], Int32(cardinality - 1))
+    }
+
     /// A lookup from spelling to token, for encoding many values.
     public func makeLookup() -> [String: Int32] {
         var lookup: [String: Int32] = [:]

@@ -76,7 +76,7 @@ public enum ColumnEncoding: Codable, Sendable, Equatable {
     /// The vocabulary size of each sub-column this column becomes (none for identifiers).
     public var cardinalities: [Int] {
         switch self {
-        case .categorical(let e): return [e.cardinality]
+        case .categorical(let e): return e.subColumnCardinalities
         case .numeric(let e): return [e.cardinality]
         case .datetime(let e): return e.cardinalities
         case .identifier: return []

@@ -44,7 +44,7 @@ public struct TableEncoder: Codable, Sendable {
                 switch encoding {
                 case .categorical(let e):
                     let lookup = e.makeLookup()
-                    for r in 0..<N { base[r * S + s] = e.encode(values[r], lookup: lookup) }
+                    for r in 0..<N { e.split(e.encode(values[r], lookup: lookup), into: base + r * S + s) }
                 case .numeric(let e):
                     let lookup = e.makeLookup()
                     for r in 0..<N { base[r * S + s] = e.encode(values[r].flatMap(NumberParsing.parse), lookup: lookup) }
@@ -67,13 +67,20 @@ public struct TableEncoder: Codable, Sendable {
         let name = schema.columns[column].name
         switch encodings[column] {
         case .categorical(let e):
-            guard let value else { return [e.encode(nil, lookup: [:])] }
-            guard let token = e.makeLookup()[value] else {
+            let token: Int32
+            if let value {
+                guard let found = e.makeLookup()[value] else {
                 let known = e.values.compactMap { $0 }.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
-                throw ConditionError(message: "column '\(name)' has no value '\(value)' that can be generated"
-                                     + " (rare or unseen); known values include \(known)")
+                    throw ConditionError(message: "column '\(name)' has no value '\(value)' that can be generated"
+                                         + " (rare or unseen); known values include \(known)")
+                }
+                token = found
+            } else {
+                token = e.encode(nil, lookup: [:])
             }
-            return [token]
+            var tokens = [Int32](repeating: 0, count: e.subColumnCardinalities.count)
+            tokens.withUnsafeMutableBufferPointer { e.split(token, into: $0.baseAddress!) }
+            return tokens
         case .numeric(let e):
             guard let value else { return [e.encode(nil, lookup: e.makeLookup())] }
             guard let number = NumberParsing.parse(value) else {

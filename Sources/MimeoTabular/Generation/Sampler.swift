@@ -255,6 +255,7 @@ public final class Sampler: @unchecked Sendable {
 /// copying encodings.
 final class ColumnDecoder: @unchecked Sendable {
     private enum Kind { case fixed, tokens, numeric, datetime, identifier }
+    private let categorical: CategoricalEncoding?
     private let kind: Kind
     /// Output bytes per token (categorical tokens, exact numbers) or the fixed value.
     private let fields: [[UInt8]]
@@ -267,15 +268,17 @@ final class ColumnDecoder: @unchecked Sendable {
     init(fixed: [UInt8]) {
         kind = .fixed
         fields = [fixed]
-        numeric = nil; datetime = nil; datetimeFormat = nil; identifier = nil; delimiter = 0
+        numeric = nil; datetime = nil; datetimeFormat = nil; identifier = nil; categorical = nil; delimiter = 0
     }
 
     init(encoding: ColumnEncoding, delimiter: UInt8) {
         self.delimiter = delimiter
         var numeric: NumericEncoding?, datetime: DatetimeEncoding?, identifier: IdentifierEncoding?
+        var categorical: CategoricalEncoding?
         switch encoding {
         case .categorical(let e):
             kind = .tokens
+            categorical = e
             fields = e.values.map { $0.map { CSVField.encoded($0, delimiter: delimiter) } ?? [] }
         case .numeric(let e):
             kind = .numeric
@@ -295,6 +298,7 @@ final class ColumnDecoder: @unchecked Sendable {
             fields = []
         }
         self.numeric = numeric
+        self.categorical = categorical
         self.datetime = datetime
         self.identifier = identifier
         datetimeFormat = datetime.flatMap { DateTimeFormat(pattern: $0.format) }
@@ -307,7 +311,7 @@ final class ColumnDecoder: @unchecked Sendable {
         case .fixed:
             bytes.append(contentsOf: fields[0])
         case .tokens:
-            bytes.append(contentsOf: fields[Int(tokens[0])])
+            bytes.append(contentsOf: fields[Int(categorical.unsafelyUnwrapped.join(tokens))])
         case .numeric:
             let e = numeric.unsafelyUnwrapped
             let token = tokens[0]

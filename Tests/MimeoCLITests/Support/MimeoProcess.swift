@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How one run of the `mimeo` binary ended, with everything it printed.
+struct MimeoRun: CustomStringConvertible {
+    /// The exit status, or nil when the process was killed by a signal.
+    var status: Int32?
+    /// The signal that killed the process, if any (a crash: SIGILL for a Swift trap, SIGSEGV, ...).
+    var signal: Int32?
+    var stdout: Data
+    var stderr: Data
+
+    var standardOutput: String { String(decoding: stdout, as: UTF8.self) }
+    var standardError: String { String(decoding: stderr, as: UTF8.self) }
+
+    /// Whether the process exited (rather than crashed) with a non-zero status.
+    var failedCleanly: Bool { signal == nil && status != nil && status != 0 }
+    var succeeded: Bool { status == 0 }
+
+    var description: String {
+        let end = signal.map { "killed by signal \($0)" } ?? "exit status \(status ?? -1)"
+        return "\(end)\n--- stderr ---\n\(standardError.prefix(4000))\n--- stdout ---\n\(standardOutput.prefix(2000))"
+    }
+}
+
+/// Runs the built `mimeo` executable as a subprocess.
+///
+/// ```swift
+/// let run = try Mimeo.run(["schema", path])
+/// #expect(run.succeeded, "\(run)")
+/// ```
+///
+/// The executable is looked for next to the test bundle, where SwiftPM puts every product of the
+/// package (`<scratch>/debug/mimeo`, whatever `--scratch-path` is): on Linux the test bundle is the
+/// running executable (`/proc/self/exe`); on macOS it is the loaded `.xctest` bundle. `MIMEO_EXECUTABLE`
+/// overrides the search.
+enum Mimeo {
+    /// The path of the `mimeo` executable, or nil when it cannot be found.
+    static let executable: String? = locateExecutable()
+
+    static func locateExecutable() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["MIMEO_EXECUTABLE"] { return path }
+        var directories: [URL] = []
+        #if os(Linux)
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            directories.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+        }
+        #endif
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            directories.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        directories.append(Bundle.main.bundleURL)
+        for directory in directories {
+            let candidate = directory.appendingPathComponent("mimeo").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs `mimeo` with `arguments`, standard input from /dev/null, and waits for it to end.
+    ///
+    /// Output goes to temporary files rather than pipes, so a chatty process can never block.
+    /// - Parameters:
+    ///   - arguments: The arguments after the program name.
+    ///   - environment: Variables to set on top of this process's environment.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> MimeoRun {
+        guard let executable else { throw MimeoTestError("the mimeo executable was not found next to the tests") }
+        let scratch = NSTemporaryDirectory() + "mimeo-cli-run-\(UUID().uuidString)"
+        let outPath = scratch + ".out"
+        let errPath = scratch + ".err"
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw MimeoTestError("posix_spawn \(executable) failed: errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw MimeoTestError("waitpid failed: errno \(errno)") }
+        }
+        // The W* macros are not imported into Swift: low 7 bits are the signal, the next byte the status.
+        let signal = status & 0x7f
+        let stdout = FileManager.default.contents(atPath: outPath) ?? Data()
+        let stderr = FileManager.default.contents(atPath: errPath) ?? Data()
+        if signal == 0 {
+            return MimeoRun(status: (status >> 8) & 0xff, signal: nil, stdout: stdout, stderr: stderr)
+        }
+        return MimeoRun(status: nil, signal: signal, stdout: stdout, stderr: stderr)
+    }
+}
+
+/// A failure of the test machinery itself (not of mimeo).
+struct MimeoTestError: Error, CustomStringConvertible, Sendable {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh temporary directory for one test, removed when the value is dropped.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "mimeo-cli-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The path of `name` inside the directory.
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `bytes` to `name` and returns its path.
+    @discardableResult
+    func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let target = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+
+    /// Writes `text` as UTF-8 to `name` and returns its path.
+    @discardableResult
+    func write(_ text: String, to name: String) throws -> String {
+        try write(Array(text.utf8), to: name)
+    }
+
+    /// The bytes of `name`.
+    func read(_ name: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: file(name)))
+    }
+
+    /// The names of the files in the directory, sorted.
+    func contents() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+    }
+}
+
+/// Files of the package, found from this source file's path.
+enum PackageFiles {
+    /// The package root (three levels above this file: Tests/MimeoCLITests/Support).
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0 ..< 4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let adultSample = "\(root)/samples/adult-sample.csv"
+}
+
+/// The first `rows` data rows of samples/adult-sample.csv (with its header), as text.
+func adultSampleText(rows: Int) throws -> String {
+    let text = try String(contentsOfFile: PackageFiles.adultSample, encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    return lines.prefix(rows + 1).joined(separator: "\n") + "\n"
+}

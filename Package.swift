@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "MimeoNN", dependencies: ["MimeoTensor"]),
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
-        .target(name: "MimeoEval", dependencies: ["MimeoData"]),
+        .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
         // L5: the command line.
         .executableTarget(
             name: "MimeoCLI",
@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: ["MimeoTabular", "MimeoData", "MimeoTestSupport"]),
-        .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,7 @@ struct MimeoCommand: ParsableCommand {
         abstract: "Synthetic tabular data: learn a model of a CSV table, then generate rows that keep its statistics.",
         discussion: """
             A typical session:
-              mimeo schema data.csv > schema.json     # the inferred column types (editable)
+              mimeo schema data.csv > schema.json     # inferred column types (editable)
               mimeo train data.csv -o model.mimeo     # learn the model
               mimeo generate model.mimeo -n 100000 -o synthetic.csv --seed 7
               mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv

@@ -47,10 +47,19 @@ import Testing
     @Test(arguments: [
         (["--max-time", "0"], "--max-time must be positive"),
         (["--max-time", "-1"], "--max-time must be positive"),
+        (["--max-time", "nan"], "--max-time must be positive"),
+        (["--learning-rate", "0"], "--learning-rate must be a positive number"),
+        (["--learning-rate", "-0.1"], "--learning-rate must be a positive number"),
+        (["--learning-rate", "inf"], "--learning-rate must be a positive number"),
+        (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
+        (["--max-time", "--quiet"], "The value '--quiet' is invalid for '--max-time <seconds>'"),
         (["--max-epochs", "0"], "--max-epochs must be at least 1"),
+        (["--max-epochs", "-3"], "--max-epochs must be at least 1"),
         (["--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--batch-size", "-8"], "--batch-size must be at least 1"),
         (["--rare-threshold", "0"], "--rare-threshold must be at least 1"),
         (["--threads", "0"], "--threads must be at least 1"),
+        (["--threads", "-2"], "--threads must be at least 1"),
         (["--delimiter", "\""], "--delimiter must be one ASCII character other than a quote or newline (or 'tab'), not '\"'"),
         (["--max-epochs", "two"], "The value 'two' is invalid for '--max-epochs <max-epochs>'"),
     ])
@@ -142,8 +151,7 @@ import Testing
         #expect(lines.first.map(String.init) == String(text.prefix { $0 != "\n" }))
     }
 
-    /// Without --delimiter, a ';' file is one column per line: it still trains, so the wrong delimiter
-    /// is visible in `info` rather than an error. (Documents current behaviour.)
+    /// An output path in a missing directory fails with the path and reason, and leaves nothing behind.
     @Test func unwritableOutputFailsCleanly() throws {
         let directory = try TemporaryDirectory()
         let csv = try directory.write(try adultSampleText(rows: 50), to: "adult50.csv")

@@ -21,20 +21,21 @@ extension MimeoCommand {
         @Argument(help: "The model file written by `mimeo train`.")
         var model: String
 
-        // `.unconditional` so that `-n -5` reaches validate() instead of failing as "missing value".
+        // Numeric options parse `.unconditional` so that a negative value (`-n -5`) reaches validate()
+        // instead of failing as "missing value".
         @Option(name: .short, parsing: .unconditional, help: "How many rows to generate.")
         var n: Int
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))
         var output: String = "-"
 
-        @Option(help: "Random seed; the same seed gives the same rows.")
+        @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same rows.")
         var seed: UInt64 = 0
 
         @Option(name: .customLong("where"), help: ArgumentHelp("Fix a column: column=value (repeatable). An empty value fixes the column to missing.", valueName: "column=value"))
         var conditions: [String] = []
 
-        @Option(help: "Threads (default: all cores).")
+        @Option(parsing: .unconditional, help: "Threads (default: all cores).")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Field delimiter of the output (one character, or 'tab').")

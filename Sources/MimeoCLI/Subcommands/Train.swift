@@ -23,25 +23,27 @@ extension MimeoCommand {
 
         @OptionGroup var inputOptions: InputOptions
 
-        @Option(help: "Stop after this many passes over the data.")
+        // Numeric options parse `.unconditional` so that a negative value (`--max-time -1`) reaches
+        // validate() instead of failing as "missing value".
+        @Option(parsing: .unconditional, help: "Stop after this many passes over the data.")
         var maxEpochs: Int = 100
 
-        @Option(help: ArgumentHelp("Stop after this many seconds of training, keeping the best weights (default: from the table's size).", valueName: "seconds"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds of training, keeping the best weights (default: from the table's size).", valueName: "seconds"))
         var maxTime: Double?
 
-        @Option(help: "Rows per optimisation step (default: from the table's size).")
+        @Option(parsing: .unconditional, help: "Rows per optimisation step (default: from the table's size).")
         var batchSize: Int?
 
-        @Option(help: "Learning rate of AdamW.")
+        @Option(parsing: .unconditional, help: "Learning rate of AdamW.")
         var learningRate: Float = 3e-3
 
-        @Option(help: "A value seen fewer than this many times never appears verbatim in output.")
+        @Option(parsing: .unconditional, help: "A value seen fewer than this many times never appears verbatim in output.")
         var rareThreshold: Int = 5
 
-        @Option(help: "Random seed: the same data, seed and thread count give the same model.")
+        @Option(parsing: .unconditional, help: "Random seed: the same data, seed and thread count give the same model.")
         var seed: UInt64 = 0
 
-        @Option(help: "Threads used for training (default: all cores).")
+        @Option(parsing: .unconditional, help: "Threads used for training (default: all cores).")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Flag(help: "Print nothing but errors.")
@@ -49,8 +51,11 @@ extension MimeoCommand {
 
         func validate() throws {
             guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be at least 1") }
-            if let maxTime, maxTime <= 0 { throw ValidationError("--max-time must be positive") }
+            if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
             if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            guard learningRate > 0, learningRate.isFinite else {
+                throw ValidationError("--learning-rate must be a positive number")
+            }
             guard rareThreshold >= 1 else { throw ValidationError("--rare-threshold must be at least 1") }
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         }

@@ -163,7 +163,7 @@ final class TemporaryDirectory {
 
 /// Files of the package, found from this source file's path.
 enum PackageFiles {
-    /// The package root (three levels above this file: Tests/MimeoCLITests/Support).
+    /// The package root (this file is <root>/Tests/MimeoCLITests/Support/MimeoProcess.swift).
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0 ..< 4 { url.deleteLastPathComponent() }

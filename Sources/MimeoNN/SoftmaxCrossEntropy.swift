@@ -40,7 +40,7 @@ public enum SoftmaxCrossEntropy {
         return total
     }
 
-    /// Returns `Σ_b -log softmax(logits[b])[targets[b]]` without gradients, using `scratch` (`V` floats).
+    /// Returns `Σ_b -log softmax(logits[b])[targets[b]]` without gradients.
     public static func loss(
         logits: UnsafePointer<Float>,
         targets: UnsafePointer<Int32>, targetStride: Int,

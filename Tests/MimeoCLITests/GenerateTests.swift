@@ -15,7 +15,7 @@ import Testing
         #expect(command.output == "-")
         #expect(command.seed == 0)
         #expect(command.conditions.isEmpty)
-        #expect(command.threads == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(command.threads == nil)  // resolved to all cores at run time
         #expect(command.delimiter == ",")
         #expect(command.quiet == false)
     }

@@ -18,7 +18,7 @@ import Testing
         #expect(command.learningRate == 3e-3)
         #expect(command.rareThreshold == 5)
         #expect(command.seed == 0)
-        #expect(command.threads == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(command.threads == nil)  // resolved to all cores at run time
         #expect(command.quiet == false)
         #expect(command.inputOptions.delimiter == ",")
         #expect(command.inputOptions.schema == nil)

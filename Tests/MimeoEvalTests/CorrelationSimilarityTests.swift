@@ -26,9 +26,10 @@ import Testing
 
     @Test func constantColumnsAreUndefined() {
         // SDMetrics raises ConstantInputError for a column with one distinct value (NaN aside).
-        #expect(CorrelationSimilarity.compute(real: ([1, 1, .nan], [1, 2, 3]), synthetic: ([1, 2, 3], [1, 2, 3])) == nil)
+        let line: ([Double], [Double]) = ([1, 2, 3], [1, 2, 3])
+        #expect(CorrelationSimilarity.compute(real: ([1, 1, .nan], [1, 2, 3]), synthetic: line) == nil)
         // Constant only on the rows both columns have: pearsonr gives NaN.
-        #expect(CorrelationSimilarity.compute(real: ([1, 1, 2], [1, 2, .nan]), synthetic: ([1, 2, 3], [1, 2, 3])) == nil)
+        #expect(CorrelationSimilarity.compute(real: ([1, 1, 2], [1, 2, .nan]), synthetic: line) == nil)
         #expect(CorrelationSimilarity.pearson([1], [2]) == nil)
     }
 }

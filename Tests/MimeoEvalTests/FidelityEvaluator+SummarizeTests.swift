@@ -5,13 +5,13 @@ import Testing
 
 @Suite struct FidelityEvaluatorSummarizeTests {
     /// The adult sample, and its holdout with every column shuffled (so every pair carries counts).
-    private func adult() throws -> (ReferenceFixture, Table, Table) {
+    func adult() throws -> (ReferenceFixture, Table, Table) {
         let fixture = try ReferenceFixture.load("adult-sample.json")
         let shuffled = fixture.cases.first { $0.damage?.kind == "shuffle" }!
         return (fixture, try fixture.realTable(), try fixture.syntheticTable(shuffled))
     }
 
-    private func options(threads: Int, blockRows: Int = 65_536, maxPairCells: Int = 1 << 18) -> FidelityOptions {
+    func options(threads: Int, blockRows: Int = 65_536, maxPairCells: Int = 1 << 18) -> FidelityOptions {
         var options = FidelityOptions()
         options.threadCount = threads
         options.blockRows = blockRows
@@ -52,7 +52,7 @@ import Testing
         expectClose(single.report(for: a), parallel.report(for: b), tolerance: 1e-12)
     }
 
-    private func expectSameCounts(_ a: SyntheticSummary, _ b: SyntheticSummary) {
+    func expectSameCounts(_ a: SyntheticSummary, _ b: SyntheticSummary) {
         #expect(a.rowCount == b.rowCount)
         #expect(a.continuousColumns == b.continuousColumns)
         #expect(a.discreteColumns == b.discreteColumns)
@@ -78,5 +78,21 @@ import Testing
         #expect(close(a.columnPairTrends, b.columnPairTrends))
         for (x, y) in zip(a.columns, b.columns) { #expect(close(x.score, y.score), "\(x.column)") }
         for (x, y) in zip(a.pairs, b.pairs) { #expect(close(x.score, y.score), "\(x.column1)/\(x.column2)") }
+    }
+}
+
+extension FidelityEvaluatorSummarizeTests {
+    @Test func streamingACSVFileEqualsSummarisingTheTable() throws {
+        let (fixture, real, _) = try adult()
+        let path = ReferenceFixture.directory.appendingPathComponent("adult-holdout-sample.csv.gz").path
+        let synthetic = try Table.load(path: path)
+        let evaluator = try FidelityEvaluator(real: real, schema: fixture.schema, options: options(threads: 2))
+        let streamed = try evaluator.summarize(csvAt: path, chunkRows: 700)
+        let whole = try evaluator.summarize(synthetic)
+        expectSameCounts(streamed, whole)
+        #expect(throws: EvaluationError.missingColumn("workclass", table: "synthetic")) {
+            try FidelityEvaluator(real: real, schema: fixture.schema).summarize(
+                csvAt: ReferenceFixture.directory.appendingPathComponent("bank_marketing-holdout-sample.csv.gz").path)
+        }
     }
 }

@@ -10,7 +10,7 @@ import Testing
 ///     MIMEO_EVAL_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter Benchmark
 ///
 /// The synthetic table is adult train repeated to 1M rows with every column shuffled.
-@Suite struct FidelityEvaluatorBenchmarkTests {
+@Suite(.serialized) struct FidelityEvaluatorBenchmarkTests {
     static let enabled = ProcessInfo.processInfo.environment["MIMEO_EVAL_BENCH"] == "1"
         && FileManager.default.fileExists(atPath: ReferenceFixture.datasetsDirectory.path)
 
@@ -71,5 +71,29 @@ import Testing
               + "\(abs(exact.columnPairTrends! - bounded.columnPairTrends!)), worst pair \(worst); "
               + "max binning uncertainty \(bounded.maxBinningUncertainty) (unbounded \(exact.maxBinningUncertainty))")
         #expect(abs(exact.overall! - bounded.overall!) < 0.005)
+    }
+
+    /// The whole fidelity path of `mimeo evaluate` on a 1M-row CSV: stream, summarise, report.
+    @Test(.enabled(if: enabled)) func millionRowCSV() throws {
+        let fixture = try ReferenceFixture.load("adult-full.json")
+        let real = try fixture.realTable()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mimeo-eval-1m.csv").path
+        var text = real.columnNames.joined(separator: ",") + "\n"
+        for r in 0 ..< 1_000_000 {
+            text += real.columns.map { $0[r % real.rowCount] ?? "" }.joined(separator: ",")
+            text += "\n"
+        }
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let evaluator = try FidelityEvaluator(real: real, schema: fixture.schema)
+        let summary = try evaluator.summarize(csvAt: path)
+        let report = evaluator.report(for: summary)
+        let elapsed = clock.now - start
+        print("1M-row CSV vs adult train: profile + stream + summarize + report \(elapsed); "
+              + "overall \(report.overall!), rows \(summary.rowCount)")
+        #expect(summary.rowCount == 1_000_000)
+        #expect(elapsed < .seconds(20))
     }
 }

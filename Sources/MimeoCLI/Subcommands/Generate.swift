@@ -36,7 +36,7 @@ extension MimeoCommand {
         var conditions: [String] = []
 
         @Option(parsing: .unconditional, help: "Threads (default: all cores).")
-        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        var threads: Int?
 
         @Option(help: "Field delimiter of the output (one character, or 'tab').")
         var delimiter: String = ","
@@ -46,7 +46,7 @@ extension MimeoCommand {
 
         func validate() throws {
             guard n >= 0 else { throw ValidationError("-n must not be negative") }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             for condition in conditions where !condition.contains("=") {
                 throw ValidationError("--where expects column=value, got '\(condition)'")
             }
@@ -71,8 +71,8 @@ extension MimeoCommand {
                 Terminal.message("Error: \(error.message)")
                 throw ExitCode.validationFailure
             }
-            let out = try AtomicFileOutput(path: output)
-            let run = GenerationRun(sampler: sampler, rowCount: n, seed: seed, threads: threads)
+            let out = try TemporaryFiles.output(path: output)
+            let run = GenerationRun(sampler: sampler, rowCount: n, seed: seed, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let showProgress = !quiet && output != "-"
             try run.run(write: { try out.write($0) }, progress: { done in
                 guard showProgress else { return }

@@ -44,7 +44,7 @@ extension MimeoCommand {
         var seed: UInt64 = 0
 
         @Option(parsing: .unconditional, help: "Threads used for training (default: all cores).")
-        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        var threads: Int?
 
         @Flag(help: "Print nothing but errors.")
         var quiet = false
@@ -57,7 +57,7 @@ extension MimeoCommand {
                 throw ValidationError("--learning-rate must be a positive number")
             }
             guard rareThreshold >= 1 else { throw ValidationError("--rare-threshold must be at least 1") }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
         func run() throws {
@@ -69,13 +69,15 @@ extension MimeoCommand {
             guard table.rowCount > 0 else {
                 throw DataError(file: input, message: "the table has a header but no data rows; expected at least one row to learn from")
             }
+            // Open the output before training, so a bad path fails now rather than after training.
+            let out = try TemporaryFiles.output(path: output)
             var training = TrainingOptions()
             training.maxEpochs = maxEpochs
             training.maxSeconds = maxTime
             training.batchSize = batchSize
             training.learningRate = learningRate
             training.seed = seed
-            training.threads = threads
+            training.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             let encoding = EncodingOptions(rareThreshold: rareThreshold)
             let trained = TrainingPipeline.train(
                 table, schema: schema, sourceName: URL(fileURLWithPath: input).lastPathComponent,
@@ -89,7 +91,8 @@ extension MimeoCommand {
                     state.trainLoss, validation, Terminal.count(Int(state.rowsPerSecond)),
                     Terminal.duration(state.elapsed), Terminal.duration(state.remaining)))
             }
-            try ModelFile.write(trained, to: output)
+            try out.write(try ModelFile.encode(trained))
+            try out.commit()
             if !quiet {
                 let summary = trained.metadata.training
                 Terminal.progress(String(format: "trained %.1f epochs in %.1f s (best epoch %d, validation loss %.4f): %@",

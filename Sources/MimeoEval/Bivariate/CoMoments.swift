@@ -8,17 +8,25 @@
 /// relative). The extremes are kept so that a constant column is recognised exactly (scipy
 /// returns NaN for it).
 public struct CoMoments: Codable, Sendable, Equatable {
+    /// Rows with both values.
     public private(set) var count = 0
+    /// The mean of `x` over those rows.
     public private(set) var meanX = 0.0
+    /// The mean of `y` over those rows.
     public private(set) var meanY = 0.0
+    /// `M2_x = sum (x - mean_x)^2`.
     public private(set) var sumSquaresX = 0.0
+    /// `M2_y = sum (y - mean_y)^2`.
     public private(set) var sumSquaresY = 0.0
+    /// `C_xy = sum (x - mean_x)(y - mean_y)`.
     public private(set) var sumProducts = 0.0
+    /// The extremes of `x` and `y` over those rows.
     public private(set) var minimumX = Double.infinity
     public private(set) var maximumX = -Double.infinity
     public private(set) var minimumY = Double.infinity
     public private(set) var maximumY = -Double.infinity
 
+    /// No rows.
     public init() {}
 
     /// Adds the rows of two equally long columns where neither value is NaN.

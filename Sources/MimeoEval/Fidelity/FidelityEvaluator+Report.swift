@@ -4,6 +4,9 @@ extension FidelityEvaluator {
     /// Column Shapes is the mean of the column scores that exist; Column Pair Trends the mean of
     /// the scores of pairs that meet the threshold; overall the mean of the two (SDMetrics'
     /// `nanmean`).
+    ///
+    /// - Parameter summary: A summary made by this evaluator (`summary.profileID == profileID`;
+    ///   check it for summaries received from elsewhere).
     public func report(for summary: SyntheticSummary) -> FidelityReport {
         precondition(summary.profileID == profileID, "a summary of this evaluator")
         var columnScores: [ColumnShapeScore] = []
@@ -65,7 +68,8 @@ extension FidelityEvaluator {
         case (.correlation, .correlation(let moments)):
             for e in [pair.first, pair.second] {
                 if let s = summary.continuousColumns[e], s.count > 0, s.minimum == s.maximum {
-                    entry.note = "the synthetic column '\(columns[e].schema.name)' is constant: correlation is undefined"
+                    let name = columns[e].schema.name
+                    entry.note = "the synthetic column '\(name)' is constant: correlation is undefined"
                     return
                 }
             }
@@ -103,7 +107,9 @@ extension FidelityEvaluator {
                         groupWeights[group] = binning.weights(ofCells: low ... high, counts: cells)
                     }
                     guard let weights = groupWeights[group]! else { return }
-                    for (bin, w) in weights.enumerated() where w > 0 { synthetic[bin * width + code, default: 0] += n * w }
+                    for (bin, w) in weights.enumerated() where w > 0 {
+                        synthetic[bin * width + code, default: 0] += n * w
+                    }
                     if weights.filter({ $0 > 0 }).count > 1 { apportioned += n }
                 }
             }

@@ -71,6 +71,35 @@ extension FidelityEvaluator {
         return summary
     }
 
+    /// Summarises a synthetic CSV file (gzip too) chunk by chunk, so memory stays bounded by
+    /// `chunkRows` whatever the file's length.
+    ///
+    /// ```swift
+    /// let summary = try evaluator.summarize(csvAt: "synthetic.csv.gz")
+    /// let report = evaluator.report(for: summary)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: The CSV file; its header must name the scored columns.
+    ///   - chunkRows: Rows read and summarised at a time.
+    ///   - missingValues: Cell spellings read as missing.
+    /// - Throws: `DataError` for an unreadable or malformed file; `EvaluationError.missingColumn`.
+    public func summarize(csvAt path: String, chunkRows: Int = 131_072,
+                          missingValues: [String] = Schema.defaultMissingValues) throws -> SyntheticSummary {
+        let reader = try CSVReader(path: path)
+        let loader = TableLoader(rowLimit: max(1, chunkRows), missingValues: missingValues)
+        var summary = makeSummary()
+        while true {
+            let chunk = try loader.load(from: reader)
+            if chunk.rowCount == 0 {
+                if summary.rowCount == 0 { try summary.merge(summarize(chunk)) }  // checks the header
+                break
+            }
+            try summary.merge(summarize(chunk))
+        }
+        return summary
+    }
+
     /// Scores a synthetic table: `report(for: summarize(synthetic))`.
     public func evaluate(_ synthetic: Table) throws -> FidelityReport {
         report(for: try summarize(synthetic))

@@ -18,7 +18,9 @@ public struct FidelityReport: Codable, Sendable, Equatable {
     public var pairs: [ColumnPairScore]
     /// Columns left out (identifiers, free text) and why.
     public var skippedColumns: [SkippedColumn]
+    /// Rows of the real (training) table.
     public var realRowCount: Int
+    /// Synthetic rows scored.
     public var syntheticRowCount: Int
     /// The largest `binningUncertainty` of any pair (0 when every pair is exact).
     public var maxBinningUncertainty: Double
@@ -28,10 +30,13 @@ public struct FidelityReport: Codable, Sendable, Equatable {
 
 /// The shape score of one column.
 public struct ColumnShapeScore: Codable, Sendable, Equatable {
+    /// The column's name.
     public var column: String
+    /// The column's kind in the schema.
     public var kind: ColumnKind
     /// `KSComplement` (numbers, datetimes) or `TVComplement` (categories, booleans).
     public var metric: String
+    /// The score; `nil` when a side has no values.
     public var score: Double?
     /// Why the score is missing, when it is.
     public var note: String?
@@ -39,13 +44,17 @@ public struct ColumnShapeScore: Codable, Sendable, Equatable {
 
 /// The trend score of one column pair.
 public struct ColumnPairScore: Codable, Sendable, Equatable {
+    /// The pair's first column (earlier in the schema).
     public var column1: String
+    /// The pair's second column.
     public var column2: String
     /// `CorrelationSimilarity` (two number/datetime columns) or `ContingencySimilarity`.
     public var metric: String
     /// `nil` for pairs below the thresholds (unless `scoresAllPairs`) or when undefined.
     public var score: Double?
+    /// Pearson's r of the real pair (correlation pairs).
     public var realCorrelation: Double?
+    /// Pearson's r of the synthetic pair (correlation pairs that are scored).
     public var syntheticCorrelation: Double?
     /// Cramér's V of the real pair (contingency pairs).
     public var realAssociation: Double?
@@ -55,12 +64,16 @@ public struct ColumnPairScore: Codable, Sendable, Equatable {
     /// apportioned (their value cell straddles a synthetic bin edge). The score's deviation from
     /// SDMetrics is at most about this much; 0 means exact.
     public var binningUncertainty: Double?
+    /// Why the score is missing, when it is.
     public var note: String?
 }
 
 /// A column the fidelity report does not score.
 public struct SkippedColumn: Codable, Sendable, Equatable {
+    /// The column's name.
     public var column: String
+    /// Its kind in the schema (`identifier` or `text`).
     public var kind: ColumnKind
+    /// Why it is not scored.
     public var reason: String
 }

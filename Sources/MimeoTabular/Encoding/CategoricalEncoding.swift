@@ -23,7 +23,7 @@ public struct CategoricalStatistics: Codable, Sendable, Equatable {
     }
 }
 
-/// A categorical column as one token: `<<NULL>>` (if the column has missing values), `_RARE_` (if some
+/// A categorical column as one token: a null token (if the column has missing values), `_RARE_` (if some
 /// value is rare), then the frequent values, most frequent first.
 public struct CategoricalEncoding: Codable, Sendable, Equatable {
     /// The output spelling of each token; `nil` for the null token.

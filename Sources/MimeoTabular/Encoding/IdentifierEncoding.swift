@@ -1,7 +1,8 @@
 import MimeoTensor
 
-/// Per-chunk statistics of an identifier or free-text column: counts of value *shapes* (letters become
-/// `A`/`a`, digits `9`, other characters stay), never the values themselves.
+/// Per-chunk statistics of an identifier or free-text column: counts of value *shapes* (upper-case
+/// letters become `A`, other letters of any script `a`, digits `9`; punctuation and spaces stay), never
+/// the values themselves.
 public struct IdentifierStatistics: Codable, Sendable, Equatable {
     public var shapeCounts: [String: Int] = [:]
     public var nullCount = 0
@@ -13,11 +14,15 @@ public struct IdentifierStatistics: Codable, Sendable, Equatable {
     public static func shape(of value: String) -> String {
         var result = ""
         for scalar in value.unicodeScalars.prefix(64) {
-            switch scalar.value {
-            case 0x30...0x39: result.append("9")
-            case 0x41...0x5A: result.append("A")
-            case 0x61...0x7A: result.append("a")
-            default: result.unicodeScalars.append(scalar)
+            let properties = scalar.properties
+            if properties.numericType == .decimal {
+                result.append("9")
+            } else if properties.isUppercase {
+                result.append("A")
+            } else if properties.isAlphabetic {
+                result.append("a")
+            } else {
+                result.unicodeScalars.append(scalar)
             }
         }
         return result
@@ -54,7 +59,10 @@ public struct IdentifierEncoding: Codable, Sendable, Equatable {
     public init(statistics: IdentifierStatistics, options: EncodingOptions) {
         let sorted = statistics.shapeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         var kept = Array(sorted.prefix { $0.value >= options.rareThreshold }.prefix(1000))
-        if kept.isEmpty, let first = sorted.first { kept = [first] }
+        if kept.isEmpty, let first = sorted.first {
+            // No shape is frequent enough to keep: keep only the length of the most frequent one.
+            kept = [(key: String(repeating: "a", count: first.key.count), value: first.value)]
+        }
         shapes = kept.map(\.key)
         let total = Double(kept.reduce(0) { $0 + $1.value })
         var running = 0.0

@@ -93,6 +93,20 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
             if ranges.count > 1, let last = counts.last, last < options.rareThreshold {
                 let tail = ranges.removeLast()
                 ranges[ranges.count - 1].upper = tail.upper
+                let tailCount = counts.removeLast()
+                counts[counts.count - 1] += tailCount
+            }
+            // Fewer than k leftover rows in all: widen their range to the nearest exact value, so that
+            // a rare value is not reproduced verbatim through a range of one value.
+            if ranges.count == 1, counts[0] < options.rareThreshold, !exact.isEmpty {
+                let range = ranges[0]
+                let below = exact.last { $0.lower < range.lower }?.lower
+                let above = exact.first { $0.lower > range.upper }?.lower
+                if let below, above == nil || range.lower - below <= above! - range.upper {
+                    ranges[0].lower = below
+                } else if let above {
+                    ranges[0].upper = above
+                }
             }
         }
         var buckets = (exact + ranges).sorted { ($0.lower, $0.isExact ? 0 : 1) < ($1.lower, $1.isExact ? 0 : 1) }

@@ -76,15 +76,22 @@ public struct TableEncoder: Codable, Sendable {
                 }
                 token = found
             } else {
-                token = e.encode(nil, lookup: [:])
+                guard let null = e.nullToken else { throw Self.noMissing(name) }
+                token = null
             }
             var tokens = [Int32](repeating: 0, count: e.subColumnCardinalities.count)
             tokens.withUnsafeMutableBufferPointer { e.split(token, into: $0.baseAddress!) }
             return tokens
         case .numeric(let e):
-            guard let value else { return [e.encode(nil, lookup: e.makeLookup())] }
+            guard let value else {
+                guard let null = e.nullToken else { throw Self.noMissing(name) }
+                return [null]
+            }
             guard let number = NumberParsing.parse(value) else {
                 throw ConditionError(message: "column '\(name)' holds numbers; '\(value)' is not a number")
+            }
+            if e.isInteger && number != number.rounded() {
+                throw ConditionError(message: "column '\(name)' holds whole numbers; '\(value)' is not one")
             }
             guard number >= e.minimum && number <= e.maximum else {
                 throw ConditionError(message: "column '\(name)' ranges from \(e.minimum) to \(e.maximum); \(value) is outside")
@@ -99,6 +106,7 @@ public struct TableEncoder: Codable, Sendable {
                 }
                 parts = parsed
             } else {
+                guard e.hasNull else { throw Self.noMissing(name) }
                 parts = nil
             }
             tokens.withUnsafeMutableBufferPointer { e.encode(parts, into: $0.baseAddress!) }
@@ -106,6 +114,12 @@ public struct TableEncoder: Codable, Sendable {
         case .identifier:
             throw ConditionError(message: "column '\(name)' is an identifier; it is not modelled and cannot be fixed")
         }
+    }
+}
+
+extension TableEncoder {
+    static func noMissing(_ name: String) -> ConditionError {
+        ConditionError(message: "column '\(name)' had no missing values in training; it cannot be fixed to missing")
     }
 }
 

@@ -20,6 +20,20 @@ public enum TrainingPipeline {
         return statistics!
     }
 
+    /// `schema` in the table's column order, with a format filled in for every datetime column declared
+    /// without one (inferred from the column's values; `%Y-%m-%d` when none fits).
+    public static func resolvingDatetimeFormats(_ schema: Schema, table: Table) -> Schema {
+        var resolved = schema
+        resolved.columns = table.columnNames.map { name in
+            schema.column(named: name) ?? ColumnSchema(name: name, kind: .categorical)
+        }
+        for (index, column) in resolved.columns.enumerated() where column.kind == .datetime && column.format == nil {
+            let values = table.columns[index].lazy.compactMap { $0 }
+            resolved.columns[index].format = DateTimeFormat.infer(from: values)?.pattern ?? "%Y-%m-%d"
+        }
+        return resolved
+    }
+
     /// Trains a model of `table` (columns in `schema` order).
     ///
     /// - Parameters:
@@ -32,6 +46,7 @@ public enum TrainingPipeline {
         widthFactor: Double = 16,
         progress: (TrainingProgress) -> Void = { _ in }
     ) -> TrainedModel {
+        let schema = resolvingDatetimeFormats(schema, table: table)
         let statistics = analyze(table, schema: schema)
         let encoder = TableEncoder(statistics: statistics, options: encodingOptions)
         let tokens = encoder.encode(table)

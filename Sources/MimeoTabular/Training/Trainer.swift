@@ -2,6 +2,8 @@ import Foundation
 import MimeoNN
 import MimeoTensor
 
+// Dimension key: N = rows in the table, S = sub-columns (tokens per row), B = rows in a batch.
+
 /// Settings of a training run. `nil` means "chosen from the table's size".
 public struct TrainingOptions: Codable, Sendable, Equatable {
     public var maxEpochs: Int = 100
@@ -155,8 +157,12 @@ public struct Trainer {
                     lastTrainLoss = epochLoss / Double(max(epochRows, 1))
                     let loss = validationLoss(model: model, tokens: validationTokens, ranks: validationRanks,
                                               count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
-                    if loss < bestLoss || validationCount == 0 { bestLoss = loss; best = model.parameters; bestEpoch = epoch }
-                    lastValidationLoss = loss
+                    if validationCount == 0 {
+                        bestLoss = lastTrainLoss; best = model.parameters; bestEpoch = epoch
+                    } else if loss < bestLoss {
+                        bestLoss = loss; best = model.parameters; bestEpoch = epoch
+                    }
+                    lastValidationLoss = validationCount == 0 ? lastTrainLoss : loss
                     break epochs
                 }
             }
@@ -188,7 +194,8 @@ public struct Trainer {
         return TrainingSummary(
             trainingRows: trainingRows.count, validationRows: validationCount, epochs: epochsDone,
             bestEpoch: bestEpoch, trainLoss: lastTrainLoss,
-            validationLoss: bestLoss.isFinite ? bestLoss : lastValidationLoss, seconds: seconds,
+            validationLoss: bestLoss.isFinite ? bestLoss : (lastValidationLoss.isFinite ? lastValidationLoss : lastTrainLoss),
+            seconds: seconds,
             rowsPerSecond: Double(rowsSeen) / max(seconds, 1e-9), stopReason: stopReason, batchSize: batchSize,
             seed: options.seed)
     }

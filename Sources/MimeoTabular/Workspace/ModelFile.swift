@@ -90,9 +90,10 @@ public enum ModelFile {
     /// Parses and checks the bytes of a model file.
     public static func decode(_ bytes: [UInt8], path: String) throws -> TrainedModel {
         func fail(_ message: String) -> ModelFileError { ModelFileError(path: path, message: message) }
-        guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
+        guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
             throw fail("not a Mimeo model file (it does not start with \"MIMEOMDL\")")
         }
+        guard bytes.count >= 12 else { throw fail("truncated model file (\(bytes.count) bytes)") }
         let version: UInt32 = readInteger(bytes, at: 8)
         guard version <= formatVersion else {
             throw fail("model file format version \(version) is newer than this mimeo reads (\(formatVersion));"
@@ -129,8 +130,50 @@ public enum ModelFile {
         guard ParameterLayout(metadata.architecture).count == parameters.count else {
             throw fail("the weights (\(parameters.count)) do not match the architecture in the metadata")
         }
+        if let problem = inconsistency(in: metadata) { throw fail("inconsistent metadata: \(problem)") }
         return TrainedModel(metadata: metadata, model: TabularModel(architecture: metadata.architecture,
                                                                     parameters: parameters))
+    }
+
+    /// What makes the metadata unusable, if anything (so that a hand-edited file with a valid checksum
+    /// is an error, not a crash).
+    static func inconsistency(in metadata: ModelMetadata) -> String? {
+        let encoder = metadata.encoder, architecture = metadata.architecture
+        guard encoder.encodings.count == encoder.schema.columns.count else {
+            return "\(encoder.encodings.count) encodings for \(encoder.schema.columns.count) columns"
+        }
+        let counts = [architecture.cardinalities.count, architecture.columns.count,
+                      architecture.embeddingWidths.count, architecture.hiddenWidths.count]
+        guard counts.allSatisfy({ $0 == counts[0] }) else { return "architecture lists of different lengths" }
+        guard encoder.subColumnCardinalities == architecture.cardinalities,
+              encoder.subColumnColumns == architecture.columns else {
+            return "the column encodings do not match the network's vocabularies"
+        }
+        guard architecture.cardinalities.allSatisfy({ $0 >= 1 }),
+              architecture.embeddingWidths.allSatisfy({ $0 >= 1 }),
+              architecture.hiddenWidths.allSatisfy({ $0 >= 1 }) else { return "empty vocabulary or layer" }
+        for (index, encoding) in encoder.encodings.enumerated() {
+            let name = encoder.schema.columns[index].name
+            switch encoding {
+            case .categorical(let e):
+                if let t = e.nullToken, t < 0 || Int(t) >= e.values.count { return "column '\(name)': bad null token" }
+                if let t = e.rareToken, t < 0 || Int(t) >= e.values.count { return "column '\(name)': bad rare token" }
+            case .numeric(let e):
+                if e.buckets.isEmpty { return "column '\(name)': no numeric buckets" }
+                if let t = e.nullToken, Int(t) != e.buckets.count { return "column '\(name)': bad null token" }
+                if e.decimals < 0 || e.decimals > 20 { return "column '\(name)': bad decimals" }
+                if e.buckets.contains(where: { !($0.lower <= $0.upper) || !$0.lower.isFinite || !$0.upper.isFinite }) {
+                    return "column '\(name)': bad numeric bucket"
+                }
+            case .datetime(let e):
+                if e.parts.isEmpty || e.minimumYear > e.maximumYear || DateTimeFormat(pattern: e.format) == nil {
+                    return "column '\(name)': bad datetime encoding"
+                }
+            case .identifier(let e):
+                if e.shapes.count != e.cumulativeWeights.count { return "column '\(name)': bad identifier shapes" }
+            }
+        }
+        return nil
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {

@@ -66,7 +66,7 @@ struct BrokenModel: Sendable, CustomTestStringConvertible {
         BrokenModel(name: "missing", message: "cannot read the model file") { _ in nil },
         BrokenModel(name: "empty", message: "not a Mimeo model file") { _ in [] },
         BrokenModel(name: "csv", message: "not a Mimeo model file") { _ in Array("age,income\n39,<=50K\n".utf8) },
-        BrokenModel(name: "magic-only", message: "not a Mimeo model file") { Array($0.prefix(10)) },
+        BrokenModel(name: "magic-only", message: "truncated model file") { Array($0.prefix(10)) },
         BrokenModel(name: "truncated-header", message: "truncated model file") { Array($0.prefix(100)) },
         BrokenModel(name: "truncated-weights", message: "truncated or padded model file") { Array($0.dropLast(1000)) },
         BrokenModel(name: "padded", message: "truncated or padded model file") { $0 + [0, 0, 0, 0] },
@@ -85,6 +85,37 @@ struct BrokenModel: Sendable, CustomTestStringConvertible {
         },
         BrokenModel(name: "metadata-wrong-json", message: "unreadable metadata") { bytes in
             replacingMetadata(of: bytes, with: Array("{\"formatVersion\": 1}".utf8))
+        },
+        // Valid checksum, inconsistent content: an error, never a crash.
+        BrokenModel(name: "categories-shortened", message: "inconsistent metadata") { bytes in
+            editingMetadata(of: bytes) { metadata in
+                var encodings = (metadata["encoder"] as! [String: Any])["encodings"] as! [[String: Any]]
+                let index = encodings.firstIndex { $0["categorical"] != nil }!
+                var categorical = encodings[index]["categorical"] as! [String: Any]
+                var inner = categorical["_0"] as! [String: Any]
+                inner["values"] = (inner["values"] as! [Any]).dropLast().map { $0 }
+                categorical["_0"] = inner
+                encodings[index]["categorical"] = categorical
+                var encoder = metadata["encoder"] as! [String: Any]
+                encoder["encodings"] = encodings
+                metadata["encoder"] = encoder
+            }
+        },
+        BrokenModel(name: "encoding-dropped", message: "inconsistent metadata") { bytes in
+            editingMetadata(of: bytes) { metadata in
+                var encoder = metadata["encoder"] as! [String: Any]
+                encoder["encodings"] = (encoder["encodings"] as! [Any]).dropLast().map { $0 }
+                metadata["encoder"] = encoder
+            }
+        },
+        BrokenModel(name: "column-dropped", message: "inconsistent metadata") { bytes in
+            editingMetadata(of: bytes) { metadata in
+                var encoder = metadata["encoder"] as! [String: Any]
+                var schema = encoder["schema"] as! [String: Any]
+                schema["columns"] = (schema["columns"] as! [Any]).dropLast().map { $0 }
+                encoder["schema"] = schema
+                metadata["encoder"] = encoder
+            }
         },
     ]
 
@@ -112,6 +143,15 @@ func replacingMetadata(of bytes: [UInt8], with metadata: [UInt8]) -> [UInt8] {
     let body = Array(bytes[0 ..< 12]) + (0 ..< 8).map { UInt8(truncatingIfNeeded: count >> (8 * $0)) }
         + metadata + Array(weights)
     return withChecksum(body)
+}
+
+/// A model file's bytes with its metadata JSON edited as a dictionary.
+func editingMetadata(of bytes: [UInt8], _ edit: (inout [String: Any]) -> Void) -> [UInt8] {
+    var length = 0
+    for i in 0 ..< 8 { length |= Int(bytes[12 + i]) << (8 * i) }
+    var metadata = try! JSONSerialization.jsonObject(with: Data(bytes[20 ..< (20 + length)])) as! [String: Any]
+    edit(&metadata)
+    return replacingMetadata(of: bytes, with: [UInt8](try! JSONSerialization.data(withJSONObject: metadata)))
 }
 
 /// zlib's CRC-32 (reflected polynomial 0xEDB88320).

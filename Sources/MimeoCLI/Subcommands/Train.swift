@@ -46,6 +46,9 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Threads used for training (default: all cores).")
         var threads: Int?
 
+        @Option(help: "Wide number columns: split each range into at most this many finer parts (1 = off).")
+        var numericSubRanges: Int = 10
+
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
@@ -78,7 +81,7 @@ extension MimeoCommand {
             training.learningRate = learningRate
             training.seed = seed
             training.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let encoding = EncodingOptions(rareThreshold: rareThreshold)
+            let encoding = EncodingOptions(rareThreshold: rareThreshold, numericSubRanges: numericSubRanges)
             let trained = TrainingPipeline.train(
                 table, schema: schema, sourceName: URL(fileURLWithPath: input).lastPathComponent,
                 encodingOptions: encoding, trainingOptions: training

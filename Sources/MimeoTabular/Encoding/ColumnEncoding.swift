@@ -77,7 +77,7 @@ public enum ColumnEncoding: Codable, Sendable, Equatable {
     public var cardinalities: [Int] {
         switch self {
         case .categorical(let e): return e.subColumnCardinalities
-        case .numeric(let e): return [e.cardinality]
+        case .numeric(let e): return e.cardinalities
         case .datetime(let e): return e.cardinalities
         case .identifier: return []
         }

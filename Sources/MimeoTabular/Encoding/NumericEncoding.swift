@@ -42,7 +42,19 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         public var lower: Double
         public var upper: Double
         public var isExact: Bool
+        /// For a wide range: finer ranges of about equal mass inside it (each of at least k rows),
+        /// chosen by the second sub-column.
+        public var subRanges: [SubRange]?
     }
+
+    /// A part of a range bucket.
+    public struct SubRange: Codable, Sendable, Equatable {
+        public var lower: Double
+        public var upper: Double
+    }
+
+    /// The vocabulary size of the second sub-column (0 when the column has only one).
+    public var subRangeCount: Int
 
     public var buckets: [Bucket]
     public var nullToken: Int32?
@@ -67,7 +79,7 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         var residual: [(value: Double, count: Int)] = []
         for (value, count) in distinct {
             if count >= exactThreshold {
-                exact.append(Bucket(lower: value, upper: value, isExact: true))
+                exact.append(Bucket(lower: value, upper: value, isExact: true, subRanges: nil))
             } else {
                 residual.append((value, count))
             }
@@ -84,7 +96,7 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
                 accumulated += item.count
                 let reachedTarget = Double(closedMass + accumulated) >= target * Double(ranges.count + 1)
                 if index == residual.count - 1 || (reachedTarget && accumulated >= options.rareThreshold) {
-                    ranges.append(Bucket(lower: start, upper: item.value, isExact: false))
+                    ranges.append(Bucket(lower: start, upper: item.value, isExact: false, subRanges: nil))
                     counts.append(accumulated)
                     closedMass += accumulated
                     accumulated = 0
@@ -109,8 +121,48 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
                 }
             }
         }
+        // Columns with more distinct values than bins get a second sub-column: finer ranges inside each
+        // range bucket, so reconstruction is precise where the mass is (tails, correlated columns).
+        var subRangeCount = 0
+        if distinct.count > maxBins && options.numericSubRanges > 1 {
+            var cursor = 0
+            for index in ranges.indices {
+                var members: [(value: Double, count: Int)] = []
+                while cursor < residual.count && residual[cursor].value < ranges[index].lower { cursor += 1 }
+                var scan = cursor
+                while scan < residual.count && residual[scan].value <= ranges[index].upper {
+                    members.append(residual[scan]); scan += 1
+                }
+                let mass = members.reduce(0) { $0 + $1.count }
+                guard mass >= 2 * options.rareThreshold, members.count > 1 else { continue }
+                let parts = min(options.numericSubRanges, mass / options.rareThreshold, members.count)
+                let target = Double(mass) / Double(parts)
+                var subRanges: [SubRange] = [], partCounts: [Int] = []
+                var start = members[0].value, accumulated = 0, closed = 0
+                for (m, member) in members.enumerated() {
+                    if accumulated == 0 { start = member.value }
+                    accumulated += member.count
+                    let reached = Double(closed + accumulated) >= target * Double(subRanges.count + 1)
+                    if m == members.count - 1 || (reached && accumulated >= options.rareThreshold) {
+                        subRanges.append(SubRange(lower: start, upper: member.value))
+                        partCounts.append(accumulated)
+                        closed += accumulated
+                        accumulated = 0
+                    }
+                }
+                if subRanges.count > 1, let last = partCounts.last, last < options.rareThreshold {
+                    let tail = subRanges.removeLast()
+                    subRanges[subRanges.count - 1].upper = tail.upper
+                }
+                if subRanges.count > 1 {
+                    ranges[index].subRanges = subRanges
+                    subRangeCount = max(subRangeCount, subRanges.count)
+                }
+            }
+        }
+        self.subRangeCount = subRangeCount
         var buckets = (exact + ranges).sorted { ($0.lower, $0.isExact ? 0 : 1) < ($1.lower, $1.isExact ? 0 : 1) }
-        if buckets.isEmpty { buckets = [Bucket(lower: 0, upper: 0, isExact: true)] }
+        if buckets.isEmpty { buckets = [Bucket(lower: 0, upper: 0, isExact: true, subRanges: nil)] }
         self.buckets = buckets
         nullToken = statistics.nullCount > 0 || total == 0 ? Int32(buckets.count) : nil
     }
@@ -167,17 +219,49 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         return Int32(best)
     }
 
-    /// Draws a value for `token` (`nil` for the null token).
-    public func decode(_ token: Int32, random: inout RandomStream) -> Double? {
+    /// The sub-column vocabulary sizes: the bucket, then (for wide columns) the sub-range inside it.
+    public var cardinalities: [Int] { subRangeCount > 1 ? [cardinality, subRangeCount] : [cardinality] }
+
+    /// Writes the sub-column tokens of a parsed value (`nil` = missing).
+    public func encode(_ value: Double?, lookup: Lookup, into tokens: UnsafeMutablePointer<Int32>) {
+        let token = encode(value, lookup: lookup)
+        tokens[0] = token
+        guard subRangeCount > 1 else { return }
+        tokens[1] = 0
+        guard let value, token != nullToken, let subRanges = buckets[Int(token)].subRanges else { return }
+        // Last sub-range whose lower bound is <= value (the first one for values below all).
+        var index = 0
+        while index + 1 < subRanges.count && subRanges[index + 1].lower <= value { index += 1 }
+        tokens[1] = Int32(index)
+    }
+
+    /// Draws a value for the sub-column tokens at `tokens` (`nil` for the null token).
+    public func decode(_ tokens: UnsafePointer<Int32>, random: inout RandomStream) -> Double? {
+        let token = tokens[0]
         if token == nullToken { return nil }
         let bucket = buckets[Int(token)]
         if bucket.isExact || bucket.lower == bucket.upper { return bucket.lower }
-        if isInteger {
-            let span = Int(bucket.upper - bucket.lower)
-            return bucket.lower + Double(random.nextInt(below: span + 1))
+        var lower = bucket.lower, upper = bucket.upper
+        if subRangeCount > 1, let subRanges = bucket.subRanges {
+            let part = subRanges[min(Int(tokens[1]), subRanges.count - 1)]
+            lower = part.lower
+            upper = part.upper
         }
-        let value = bucket.lower + random.nextDouble() * (bucket.upper - bucket.lower)
+        if lower == upper { return lower }
+        if isInteger {
+            let span = Int(upper - lower)
+            return lower + Double(random.nextInt(below: span + 1))
+        }
+        let value = lower + random.nextDouble() * (upper - lower)
         return NumberParsing.rounded(value, decimals: decimals)
+    }
+
+    /// Draws a value for `token` alone (columns without sub-ranges).
+    public func decode(_ token: Int32, random: inout RandomStream) -> Double? {
+        var tokens: (Int32, Int32) = (token, 0)
+        return withUnsafePointer(to: &tokens) { pointer in
+            pointer.withMemoryRebound(to: Int32.self, capacity: 2) { decode($0, random: &random) }
+        }
     }
 }
 

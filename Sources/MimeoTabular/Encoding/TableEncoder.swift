@@ -47,7 +47,7 @@ public struct TableEncoder: Codable, Sendable {
                     for r in 0..<N { e.split(e.encode(values[r], lookup: lookup), into: base + r * S + s) }
                 case .numeric(let e):
                     let lookup = e.makeLookup()
-                    for r in 0..<N { base[r * S + s] = e.encode(values[r].flatMap(NumberParsing.parse), lookup: lookup) }
+                    for r in 0..<N { e.encode(values[r].flatMap(NumberParsing.parse), lookup: lookup, into: base + r * S + s) }
                 case .datetime(let e):
                     let format = DateTimeFormat(pattern: e.format)
                     for r in 0..<N { e.encode(values[r].flatMap { format?.parse($0) }, into: base + r * S + s) }
@@ -85,7 +85,7 @@ public struct TableEncoder: Codable, Sendable {
         case .numeric(let e):
             guard let value else {
                 guard let null = e.nullToken else { throw Self.noMissing(name) }
-                return [null]
+                return [null] + (e.subRangeCount > 1 ? [0] : [])
             }
             guard let number = NumberParsing.parse(value) else {
                 throw ConditionError(message: "column '\(name)' holds numbers; '\(value)' is not a number")
@@ -96,7 +96,9 @@ public struct TableEncoder: Codable, Sendable {
             guard number >= e.minimum && number <= e.maximum else {
                 throw ConditionError(message: "column '\(name)' ranges from \(e.minimum) to \(e.maximum); \(value) is outside")
             }
-            return [e.encode(number, lookup: e.makeLookup())]
+            var tokens = [Int32](repeating: 0, count: e.cardinalities.count)
+            tokens.withUnsafeMutableBufferPointer { e.encode(number, lookup: e.makeLookup(), into: $0.baseAddress!) }
+            return tokens
         case .datetime(let e):
             var tokens = [Int32](repeating: 0, count: e.parts.count)
             let parts: DateTimeParts?

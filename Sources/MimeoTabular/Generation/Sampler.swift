@@ -319,7 +319,7 @@ final class ColumnDecoder: @unchecked Sendable {
             let bucket = e.buckets[Int(token)]
             if bucket.isExact || bucket.lower == bucket.upper {
                 bytes.append(contentsOf: fields[Int(token)])
-            } else if let value = e.decode(token, random: &random) {
+            } else if let value = e.decode(tokens, random: &random) {
                 NumberParsing.append(value, decimals: e.decimals, to: &bytes)
             }
         case .datetime:

@@ -19,6 +19,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var patience: Int = 4
     /// Share of training rows presented in the schema's column order instead of a random order.
     public var fixedOrderShare: Double = 0.5
+    /// Decay of the moving average of the weights that is validated and saved (0 = raw weights).
+    public var weightAverageDecay: Double = 0.995
     public var seed: UInt64 = 0
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -104,6 +106,10 @@ public struct Trainer {
         let validationRanks = makeRanks(count: validationCount, architecture: architecture, random: &validationRandom)
 
         var best = model.parameters
+        // Exponential moving average of the weights: validated, kept and saved instead of the raw
+        // weights, which smooths the last steps' noise out of the learned distributions.
+        var averaged = model.parameters
+        let averageDecay = Float(options.weightAverageDecay)
         var bestLoss = Double.infinity, bestEpoch = 0
         var epochsWithoutImprovement = 0, plateauEpochs = 0
         var lastTrainLoss = 0.0, lastValidationLoss = Double.nan
@@ -136,6 +142,12 @@ public struct Trainer {
                         optimizer.step(parameters: p, gradients: UnsafeBufferPointer(g))
                     }
                 }
+                if averageDecay > 0 {
+                    let keep = averageDecay, take = 1 - averageDecay
+                    for i in averaged.indices { averaged[i] = keep * averaged[i] + take * model.parameters[i] }
+                } else {
+                    averaged = model.parameters
+                }
                 for workspace in workspaces {
                     workspace.gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 }
@@ -155,24 +167,26 @@ public struct Trainer {
                 if elapsed > maxSeconds {
                     stopReason = "time budget (\(Int(maxSeconds)) s)"
                     lastTrainLoss = epochLoss / Double(max(epochRows, 1))
-                    let loss = validationLoss(model: model, tokens: validationTokens, ranks: validationRanks,
+                    let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
+                                              tokens: validationTokens, ranks: validationRanks,
                                               count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
                     if validationCount == 0 {
-                        bestLoss = lastTrainLoss; best = model.parameters; bestEpoch = epoch
+                        bestLoss = lastTrainLoss; best = averaged; bestEpoch = epoch
                     } else if loss < bestLoss {
-                        bestLoss = loss; best = model.parameters; bestEpoch = epoch
+                        bestLoss = loss; best = averaged; bestEpoch = epoch
                     }
                     lastValidationLoss = validationCount == 0 ? lastTrainLoss : loss
                     break epochs
                 }
             }
             lastTrainLoss = epochLoss / Double(max(epochRows, 1))
-            let loss = validationLoss(model: model, tokens: validationTokens, ranks: validationRanks,
+            let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
+                                      tokens: validationTokens, ranks: validationRanks,
                                       count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
             lastValidationLoss = loss
             if validationCount == 0 || loss < bestLoss - 1e-4 {
                 bestLoss = validationCount == 0 ? lastTrainLoss : loss
-                best = model.parameters
+                best = averaged
                 bestEpoch = epoch
                 epochsWithoutImprovement = 0
                 plateauEpochs = 0

@@ -10,6 +10,7 @@ import Testing
         ("schema", MimeoCommand.Schema.self, ["d.csv"]),
         ("train", MimeoCommand.Train.self, ["d.csv", "-o", "m.mimeo"]),
         ("generate", MimeoCommand.Generate.self, ["m.mimeo", "-n", "1"]),
+        ("evaluate", MimeoCommand.Evaluate.self, ["--real", "r.csv", "--synthetic", "s.csv"]),
         ("info", MimeoCommand.Info.self, ["m.mimeo"]),
         ("benchmark", MimeoCommand.Benchmark.self, ["d.csv"]),
     ]

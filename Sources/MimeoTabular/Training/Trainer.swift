@@ -110,6 +110,7 @@ public struct Trainer {
         // weights, which smooths the last steps' noise out of the learned distributions.
         var averaged = model.parameters
         let averageDecay = Float(options.weightAverageDecay)
+        var averageSteps = 0
         var bestLoss = Double.infinity, bestEpoch = 0
         var epochsWithoutImprovement = 0, plateauEpochs = 0
         var lastTrainLoss = 0.0, lastValidationLoss = Double.nan
@@ -142,8 +143,12 @@ public struct Trainer {
                         optimizer.step(parameters: p, gradients: UnsafeBufferPointer(g))
                     }
                 }
+                averageSteps += 1
                 if averageDecay > 0 {
-                    let keep = averageDecay, take = 1 - averageDecay
+                    // Warm-up (as TensorFlow's ExponentialMovingAverage with num_updates): early on the
+                    // average follows the weights closely instead of remembering the initial values.
+                    let keep = min(averageDecay, Float(1 + averageSteps) / Float(10 + averageSteps))
+                    let take = 1 - keep
                     for i in averaged.indices { averaged[i] = keep * averaged[i] + take * model.parameters[i] }
                 } else {
                     averaged = model.parameters

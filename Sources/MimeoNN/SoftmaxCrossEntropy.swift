@@ -59,16 +59,18 @@ public enum SoftmaxCrossEntropy {
         return total
     }
 
-    @inline(__always)
-    static func maximum(_ row: UnsafePointer<Float>, count V: Int) -> Float {
+    /// The largest of `V` logits.
+    @inlinable @inline(__always)
+    public static func maximum(_ row: UnsafePointer<Float>, count V: Int) -> Float {
         var result = row[0]
         for v in 1..<V where row[v] > result { result = row[v] }
         return result
     }
 
-    /// Writes `exp(row[v] - shift)` to `out` (may alias `row`) and returns their sum.
-    @inline(__always)
-    static func exponentiate(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, shift: Float,
+    /// Writes `exp(row[v] - shift)` to `out` (may alias `row`) and returns their sum, four lanes at a
+    /// time with the lanes summed last (a fixed order, so results are reproducible).
+    @inlinable @inline(__always)
+    public static func exponentiate(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, shift: Float,
                              count V: Int) -> Float {
         let shiftVector = SIMD4<Float>(repeating: shift)
         let source = UnsafeRawPointer(row), target = UnsafeMutableRawPointer(out)

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoNN
 import MimeoTensor
 
 // Dimension key: B = rows in a batch, S = sub-columns, H = H_s, V = V_s, d = d_t.
@@ -208,26 +209,8 @@ public final class Sampler: @unchecked Sendable {
     /// Draws an index from softmax(`logits`) by inverting the cumulative distribution at `uniform`.
     @inline(__always)
     static func sample(logits: UnsafeMutablePointer<Float>, count V: Int, uniform: Float) -> Int32 {
-        var maxLogit = logits[0]
-        for v in 1..<V where logits[v] > maxLogit { maxLogit = logits[v] }
-        // Exponentials four at a time, then the tail; the sum in a fixed order for reproducibility.
-        let shift = SIMD4<Float>(repeating: maxLogit)
-        let raw = UnsafeMutableRawPointer(logits)
-        var sums = SIMD4<Float>(repeating: 0)
-        var v = 0
-        while v + 4 <= V {
-            let e = FastExp.exp(raw.loadUnaligned(fromByteOffset: v * 4, as: SIMD4<Float>.self) - shift)
-            raw.storeBytes(of: e, toByteOffset: v * 4, as: SIMD4<Float>.self)
-            sums += e
-            v += 4
-        }
-        var sum = sums.sum()
-        while v < V {
-            let e = FastExp.exp(logits[v] - maxLogit)
-            logits[v] = e
-            sum += e
-            v += 1
-        }
+        let maxLogit = SoftmaxCrossEntropy.maximum(logits, count: V)
+        let sum = SoftmaxCrossEntropy.exponentiate(logits, into: logits, shift: maxLogit, count: V)
         let target = uniform * sum
         var cumulative: Float = 0
         for v in 0..<V {

@@ -22,11 +22,13 @@ let package = Package(
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
         .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
+        // L4: the HTML report, drawn from evaluation numbers.
+        .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // L5: the command line.
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval",
+                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: ["MimeoTabular", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData"]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

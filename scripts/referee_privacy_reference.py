@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reference values for MimeoEval's privacy metrics, from the referee (../shared/tools/referee).
 
-Writes Tests/MimeoEvalTests/Fixtures/privacy/<dataset>-<tier>.json: the referee's `privacy` section
-for a few synthetic tables built deterministically from the real split:
+Writes Tests/MimeoEvalTests/Fixtures/privacy/<dataset>-<tier>.json: the referee's `privacy` and
+`utility` (LightGBM TSTR / TRTR) sections for a few synthetic tables built deterministically from the
+real split:
 
   perturbed   the train rows with about 10% of cells replaced (a leak: high fidelity, bad privacy)
   holdout     the holdout itself as the synthetic table
@@ -13,6 +14,11 @@ repeats it on the cell text (SplitMix64 twin), so the Swift tests score the same
 
   python3 scripts/referee_privacy_reference.py                       # all datasets, sample tier
   python3 scripts/referee_privacy_reference.py --datasets adult --tiers sample,full
+  python3 scripts/referee_privacy_reference.py --logistic            # only the numpy logistic fixture
+
+`--logistic` writes Tests/MimeoEvalTests/Fixtures/privacy/logistic-reference.json: a small
+deterministic data set and the exact L2 logistic-regression solution (numpy Newton iterations to
+convergence; intercept not penalised), for Tests/MimeoEvalTests/Utility/LogisticRegressionTests.swift.
 
 Tiers: `sample` uses the committed Tests/MimeoEvalTests/Fixtures/<dataset>-{train,holdout}-sample.csv.gz
 (every k-th row of the shared files); `full` uses ../shared/datasets/<dataset>/ (or $MIMEO_DATASETS).
@@ -36,6 +42,10 @@ OUT = os.path.join(FIXTURES, "privacy")
 DATASETS = os.environ.get("MIMEO_DATASETS") or os.path.join(os.path.dirname(ROOT), "shared", "datasets")
 REFEREE = os.environ.get("MIMEO_REFEREE") or os.path.join(os.path.dirname(ROOT), "shared", "tools", "referee")
 TARGETS = {"adult": "income", "bank_marketing": "y", "flights": "arr_delay"}
+# Sample tier: keep every k-th row of the committed samples (flights' 5,614-row samples with 340
+# features made the debug-build tests too slow; every 3rd row keeps its datetimes, missing numbers and
+# tied 200-level cut).
+SAMPLE_EVERY = {"flights": 3}
 MASK = (1 << 64) - 1
 PERTURB_SEED = 7
 PERTURB_EVERY = 10  # a cell is replaced when draw % 10 == 0: about 10% of cells
@@ -86,14 +96,14 @@ def referee(train: str, holdout: str, synthetic: str | None, target: str, refere
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r.json")
         cmd = [REFEREE, "--train", train, "--holdout", holdout, "--target", target, "--out", out,
-               "--skip", "quality,utility,structure"]
+               "--skip", "quality,structure"]
         cmd += ["--reference"] if reference else ["--synthetic", synthetic]
         print(" ".join(cmd), file=sys.stderr, flush=True)
         subprocess.run(cmd, check=True, stdout=sys.stderr)
         with open(out) as f:
             res = json.load(f)
     return {"rows": res["rows"], "column_types": res["column_types"], "privacy": res["privacy"],
-            "seconds": res["timings_s"].get("privacy")}
+            "utility": res["utility"], "seconds": {k: res["timings_s"].get(k) for k in ("privacy", "utility")}}
 
 
 def files(dataset: str, tier: str) -> tuple[str, str, str, str]:
@@ -111,26 +121,72 @@ def files(dataset: str, tier: str) -> tuple[str, str, str, str]:
 def fixture(dataset: str, tier: str) -> dict:
     train, holdout, train_name, holdout_name = files(dataset, tier)
     target = TARGETS[dataset]
+    every = SAMPLE_EVERY.get(dataset, 1) if tier == "sample" else 1
     header, rows = read_rows(train)
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
+        if every > 1:  # every k-th row (0, k, 2k, ...) of both tables
+            rows = rows[::every]
+            train = os.path.join(tmp, "train.csv")
+            write_csv(train, header, rows)
+            hheader, hrows = read_rows(holdout)
+            holdout = os.path.join(tmp, "holdout.csv")
+            write_csv(holdout, hheader, hrows[::every])
         syn = os.path.join(tmp, "perturbed.csv")
         write_csv(syn, header, perturb(rows))
         cases.append({"name": "perturbed", "synthetic": "perturbed-train",
                       "perturb_seed": PERTURB_SEED, "perturb_every": PERTURB_EVERY,
                       **referee(train, holdout, syn, target, False)})
-    cases.append({"name": "holdout", "synthetic": "holdout", **referee(train, holdout, holdout, target, False)})
-    cases.append({"name": "reference", "synthetic": "reference", **referee(train, holdout, None, target, True)})
+        cases.append({"name": "holdout", "synthetic": "holdout", **referee(train, holdout, holdout, target, False)})
+        cases.append({"name": "reference", "synthetic": "reference", **referee(train, holdout, None, target, True)})
     return {"dataset": dataset, "tier": tier, "target": target, "train": train_name, "holdout": holdout_name,
-            "referee_seed": 0, "cases": cases}
+            "every": every, "referee_seed": 0, "cases": cases}
+
+
+def logistic_fixture() -> dict:
+    """X (60 x 4, mixed scales, one binary column), y from a noisy logistic model, and the minimiser of
+    sum(log(1 + e^z) - y z) + lam/2 |w|^2 (z = X w + b) for a few lam, by Newton's method."""
+    import numpy as np
+
+    rng = SplitMix64(2024)
+    u = lambda: (rng.next() >> 11) * 2.0 ** -53
+    n, p = 60, 4
+    X = np.array([[u() * 4 - 2, u() * 10, 1.0 if u() < 0.3 else 0.0, u() - 0.5] for _ in range(n)])
+    w_true = np.array([1.5, -0.3, 2.0, 0.7])
+    y = np.array([1.0 if u() < 1 / (1 + np.exp(-(X[i] @ w_true - 0.2))) else 0.0 for i in range(n)])
+    solutions = []
+    for lam in (1.0, 0.1, 10.0):
+        A = np.hstack([X, np.ones((n, 1))])
+        theta = np.zeros(p + 1)
+        reg = np.r_[np.full(p, lam), 0.0]
+        for _ in range(100):
+            z = A @ theta
+            s = 1 / (1 + np.exp(-z))
+            g = A.T @ (s - y) + reg * theta
+            H = A.T @ (A * (s * (1 - s))[:, None]) + np.diag(reg)
+            step = np.linalg.solve(H, g)
+            theta -= step
+            if np.max(np.abs(step)) < 1e-14:
+                break
+        solutions.append({"lambda": lam, "coefficients": theta[:p].tolist(), "intercept": float(theta[p])})
+    return {"x": X.tolist(), "y": [bool(v) for v in y], "solutions": solutions,
+            "generator": "SplitMix64(2024); see scripts/referee_privacy_reference.py logistic_fixture"}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default="adult,bank_marketing,flights")
     ap.add_argument("--tiers", default="sample")
+    ap.add_argument("--logistic", action="store_true", help="write only the logistic-regression fixture")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if args.logistic:
+        path = os.path.join(OUT, "logistic-reference.json")
+        with open(path, "w") as f:
+            json.dump(logistic_fixture(), f, indent=1)
+            f.write("\n")
+        print(f"wrote {path}", file=sys.stderr)
+        return
     for dataset in args.datasets.split(","):
         for tier in args.tiers.split(","):
             fx = fixture(dataset, tier)

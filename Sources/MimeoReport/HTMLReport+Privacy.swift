@@ -36,6 +36,10 @@ extension HTMLReport {
                             median: dcr.holdout.median, zeroShare: dcr.holdout.zeroShare),
             ], fixedMaximum: nil, label: "distance to closest record")
             + "</div>\n"
+        if let histogram = dcr.histogram {
+            body += "<div class=\"panel\"><h3>Distances to the closest train record</h3>\n"
+                + distanceHistogramChart(histogram) + "</div>\n"
+        }
         let nndr = p.nearestNeighborDistanceRatio
         body += "<div class=\"panel\"><h3>Nearest-neighbour distance ratio</h3>\n"
             + distanceChart([
@@ -53,6 +57,42 @@ extension HTMLReport {
         if p.isReference { body += " Reference run: the holdout plays the synthetic table." }
         body += "</div>\n"
         return section(id: "privacy", title: "Privacy", lead: lead, body: body)
+    }
+
+    /// Side-by-side bars of the synthetic and holdout distance distributions (shares of each side).
+    static func distanceHistogramChart(_ h: DistanceHistogram) -> String {
+        let width = 600.0, height = 180.0, left = 44.0, right = 12.0, top = 10.0, bottom = 30.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let bins = h.synthetic.count
+        let syntheticTotal = max(1, h.synthetic.reduce(0, +)), holdoutTotal = max(1, h.holdout.reduce(0, +))
+        let shares = (0..<bins).map { (Double(h.synthetic[$0]) / Double(syntheticTotal),
+                                       Double(h.holdout[$0]) / Double(holdoutTotal)) }
+        let yMax = max(0.01, shares.map { max($0.0, $0.1) }.max() ?? 0.01) * 1.1
+        let slot = plotWidth / Double(bins)
+        func y(_ share: Double) -> Double { top + plotHeight * (1 - share / yMax) }
+        var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" "
+            + "aria-label=\"distance histogram\">\n"
+        for (i, (synthetic, holdout)) in shares.enumerated() {
+            let x = left + Double(i) * slot
+            svg += "<rect x=\"\(ReportFormat.coordinate(x + slot * 0.08))\" y=\"\(ReportFormat.coordinate(y(holdout)))\" "
+                + "width=\"\(ReportFormat.coordinate(slot * 0.42))\" height=\"\(ReportFormat.coordinate(top + plotHeight - y(holdout)))\" "
+                + "fill=\"\(Palette.real)\"/>\n"
+            svg += "<rect x=\"\(ReportFormat.coordinate(x + slot * 0.5))\" y=\"\(ReportFormat.coordinate(y(synthetic)))\" "
+                + "width=\"\(ReportFormat.coordinate(slot * 0.42))\" height=\"\(ReportFormat.coordinate(top + plotHeight - y(synthetic)))\" "
+                + "fill=\"\(Palette.synthetic)\"/>\n"
+        }
+        let baseline = ReportFormat.coordinate(top + plotHeight)
+        svg += "<line x1=\"\(Int(left))\" y1=\"\(baseline)\" x2=\"\(Int(width - right))\" y2=\"\(baseline)\" stroke=\"#888\"/>\n"
+        for i in stride(from: 0, through: bins, by: max(1, bins / 5)) {
+            let x = ReportFormat.coordinate(left + Double(i) * slot)
+            svg += "<text x=\"\(x)\" y=\"\(Int(height - 10))\" font-size=\"11\" text-anchor=\"middle\">"
+                + String(format: "%.3g", h.edges[i]) + "</text>\n"
+        }
+        svg += "<text x=\"\(Int(left - 4))\" y=\"\(Int(top + 10))\" font-size=\"11\" text-anchor=\"end\">"
+            + String(format: "%.0f%%", yMax * 100) + "</text>\n"
+        svg += "</svg>\n<div class=\"notes\">Share of rows per distance bin: holdout → train (blue), synthetic → train "
+            + "(vermillion). A synthetic distribution shifted left of the holdout's means rows close to training records.</div>\n"
+        return svg
     }
 
     /// One line of a distance chart.

@@ -8,7 +8,16 @@ extension HTMLReport {
     /// per-column scores (worst first) and the weakest column pairs.
     static func scoresSection(_ data: ReportData) -> String {
         let f = data.fidelity
-        var body = "<div class=\"cards\">\n"
+        var body = ""
+        if !data.findings.isEmpty {
+            body += "<ul class=\"findings\">\n"
+            for finding in data.findings {
+                let risk = finding.hasPrefix("PRIVACY RISK")
+                body += "<li\(risk ? " style=\"color:#B00020;font-weight:600\"" : "")>\(esc(finding))</li>\n"
+            }
+            body += "</ul>\n"
+        }
+        body += "<div class=\"cards\">\n"
         for (caption, value) in [("Overall fidelity", f.overall), ("Column shapes", f.columnShapes),
                                  ("Column pair trends", f.columnPairTrends)] {
             body += card(caption, value: ReportFormat.score(value), pill: gradePill(value),

@@ -32,6 +32,8 @@ public struct ReportData: Codable, Sendable, Equatable {
     public var privacy: PrivacyReport?
     /// The utility comparison, when computed.
     public var utility: UtilityReport?
+    /// The evaluation's conclusions in plain words (leaks, weaknesses), shown first.
+    public var findings: [String] = []
     /// One entry per charted column (every schema column except identifiers and free text), in
     /// schema order.
     public var columns: [ColumnDistribution]

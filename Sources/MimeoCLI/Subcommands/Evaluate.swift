@@ -85,11 +85,22 @@ extension MimeoCommand {
             for name in [target, sensitive].compactMap({ $0 }) + quasiIdentifierList where schema.column(named: name) == nil {
                 throw ValidationError("unknown column '\(name)'; columns are: \(schema.columns.map(\.name).joined(separator: ", "))")
             }
+            // An empty table has no scores to give (they would print as n/a, and privacy as "no leak").
+            if realTable.rowCount == 0 { throw DataError(file: real, message: Self.noRows) }
+            let holdoutTable = try holdout.map { path in
+                let table = try TableLoader(delimiter: delimiter, missingValues: schema.missingValues).load(path: path)
+                if table.rowCount == 0 { throw DataError(file: path, message: Self.noRows) }
+                return table
+            }
 
             // Fidelity: streamed over the whole synthetic file.
             let fidelityEvaluator = try FidelityEvaluator(real: realTable, schema: schema)
-            let fidelity = fidelityEvaluator.report(
-                for: try fidelityEvaluator.summarize(csvAt: synthetic, missingValues: schema.missingValues))
+            var fidelitySummary = fidelityEvaluator.makeSummary()
+            try forEachSyntheticChunk(delimiter: delimiter, missingValues: schema.missingValues) { chunk, _ in
+                try fidelitySummary.merge(fidelityEvaluator.summarize(chunk))
+            }
+            let fidelity = fidelityEvaluator.report(for: fidelitySummary)
+            if fidelity.syntheticRowCount == 0 { throw DataError(file: synthetic, message: Self.noRows) }
             // A seeded-stride sample for structure, utility and charts.
             var sample = RowSample(rowCount: fidelity.syntheticRowCount, limit: Self.sampleRows)
             let reader = try CSVReader(path: synthetic, delimiter: delimiter)
@@ -103,16 +114,18 @@ extension MimeoCommand {
 
             var privacy: PrivacyReport?
             var utility: UtilityReport?
-            if let holdout {
-                let holdoutTable = try TableLoader(delimiter: delimiter, missingValues: schema.missingValues).load(path: holdout)
+            if let holdoutTable {
                 var options = PrivacyOptions()
                 options.seed = seed
                 options.target = target
                 options.quasiIdentifiers = quasiIdentifierList
                 options.sensitive = sensitive
                 let privacyEvaluator = try PrivacyEvaluator(train: realTable, holdout: holdoutTable, schema: schema, options: options)
-                privacy = try privacyEvaluator.report(
-                    for: try privacyEvaluator.summarize(csvAt: synthetic, missingValues: schema.missingValues))
+                var privacySummary = privacyEvaluator.makeSummary()
+                try forEachSyntheticChunk(delimiter: delimiter, missingValues: schema.missingValues) { chunk, firstRow in
+                    try privacySummary.merge(privacyEvaluator.summarize(chunk, firstRow: firstRow))
+                }
+                privacy = try privacyEvaluator.report(for: privacySummary)
                 if let target {
                     var utilityOptions = UtilityOptions(target: target)
                     utilityOptions.learner = learner == "linear" ? .linear : .gradientBoostedTrees
@@ -136,16 +149,38 @@ extension MimeoCommand {
                 print("wrote \(json)")
             }
             if let html {
-                let data = try ReportData(real: realTable, synthetic: sample.table, schema: schema, fidelity: fidelity,
+                var data = try ReportData(real: realTable, synthetic: sample.table, schema: schema, fidelity: fidelity,
                                           privacy: privacy, utility: utility,
                                           realName: URL(fileURLWithPath: real).lastPathComponent,
                                           syntheticName: URL(fileURLWithPath: synthetic).lastPathComponent)
+                data.findings = verdict.findings
                 let out = try TemporaryFiles.output(path: html)
                 try out.write(Array(HTMLReport.render(data).utf8))
                 try out.commit()
                 print("wrote \(html)")
             }
             Terminal.message(String(format: "evaluated in %.1f s", Date().timeIntervalSince(started)))
+        }
+
+        static let noRows = "the table has a header but no data rows"
+
+        /// Reads the synthetic file chunk by chunk with the input's delimiter (the evaluators'
+        /// `summarize(csvAt:)` read commas only), calling `body` with each chunk and the position of
+        /// its first row; a file with a header alone gives one empty chunk, so that its header is checked.
+        private func forEachSyntheticChunk(delimiter: UInt8, missingValues: [String],
+                                           _ body: (Table, Int) throws -> Void) throws {
+            let reader = try CSVReader(path: synthetic, delimiter: delimiter)
+            let loader = TableLoader(delimiter: delimiter, rowLimit: 131_072, missingValues: missingValues)
+            var firstRow = 0
+            while true {
+                let chunk = try loader.load(from: reader)
+                if chunk.rowCount == 0 {
+                    if firstRow == 0 { try body(chunk, 0) }
+                    return
+                }
+                try body(chunk, firstRow)
+                firstRow += chunk.rowCount
+            }
         }
 
         private var quasiIdentifierList: [String] {

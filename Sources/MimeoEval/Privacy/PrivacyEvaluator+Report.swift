@@ -125,7 +125,8 @@ extension PrivacyEvaluator {
                 syntheticMatches: syntheticMatches, holdoutMatches: holdoutMatchCount),
             distanceToClosestRecord: DistanceToClosestRecordResult(
                 synthetic: DistanceToClosestRecord.compute(distances: syntheticDistances),
-                holdout: DistanceToClosestRecord.compute(distances: holdoutDistances)),
+                holdout: DistanceToClosestRecord.compute(distances: holdoutDistances),
+                histogram: DistanceHistogram(synthetic: syntheticDistances, holdout: holdoutDistances)),
             dcrShare: DCRShareResult(share: share?.share, ties: share?.ties, syntheticRows: compared.count,
                                      comparisonRowsEach: n),
             nearestNeighborDistanceRatio: NearestNeighborDistanceRatioResult(

@@ -65,6 +65,33 @@ public struct DistanceToClosestRecordResult: Codable, Sendable, Equatable {
     public var synthetic: DistanceToClosestRecord.Statistics
     /// Holdout (sampled) rows → train: what a fresh draw from the population gives.
     public var holdout: DistanceToClosestRecord.Statistics
+    /// Both distributions on shared bins, for charts.
+    public var histogram: DistanceHistogram?
+}
+
+/// Distances to the closest train record, synthetic and holdout, counted on the same bins: 30 equal
+/// bins from 0 to the larger of the two 99th percentiles; larger distances go in the last bin.
+public struct DistanceHistogram: Codable, Sendable, Equatable {
+    /// The 31 increasing bin edges, from 0.
+    public var edges: [Double]
+    public var synthetic: [Int]
+    public var holdout: [Int]
+
+    /// Counts `synthetic` and `holdout` distances (non-finite ones are skipped); `nil` when both are empty.
+    public init?(synthetic: [Double], holdout: [Double], binCount: Int = 30) {
+        let s = synthetic.filter(\.isFinite).sorted(), h = holdout.filter(\.isFinite).sorted()
+        guard !s.isEmpty || !h.isEmpty else { return nil }
+        let top = max(DistanceToClosestRecord.quantile(s, 0.99) ?? 0, DistanceToClosestRecord.quantile(h, 0.99) ?? 0)
+        let upper = top > 0 ? top : 1
+        edges = (0...binCount).map { upper * Double($0) / Double(binCount) }
+        func count(_ values: [Double]) -> [Int] {
+            var counts = [Int](repeating: 0, count: binCount)
+            for value in values { counts[min(binCount - 1, max(0, Int(value / upper * Double(binCount))))] += 1 }
+            return counts
+        }
+        self.synthetic = count(s)
+        self.holdout = count(h)
+    }
 }
 
 /// `DCRShare`.

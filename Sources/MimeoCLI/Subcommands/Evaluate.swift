@@ -252,7 +252,9 @@ struct Verdict {
         let grade = MimeoReport.Grade(fidelity.overall)
         findings.append("Fidelity is \(grade.rawValue.lowercased()) (\(fidelity.overall.map { String(format: "%.3f", $0) } ?? "n/a")).")
         if let utility, let gap = utility.gap.auc ?? utility.gap.r2 {
-            findings.append(String(format: "A model trained on the synthetic rows scores %.3f below one trained on the real rows.", gap))
+            let metric = utility.gap.auc != nil ? "AUC" : "R²"
+            findings.append(String(format: "A model trained on the synthetic rows scores %.3f %@ %@ one trained on the real rows.",
+                                   abs(gap), metric, gap >= 0 ? "below" : "above"))
         }
         guard let privacy else {
             findings.append("Privacy not assessed: give --holdout to compare against real rows the generator never saw.")

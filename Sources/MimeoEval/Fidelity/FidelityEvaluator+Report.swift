@@ -124,11 +124,12 @@ extension FidelityEvaluator {
     private func contingencyScore(real: [Int: Int], synthetic: [Int: Double], syntheticRows: Double) -> Double? {
         let realRows = Double(realRowCount)
         guard realRows > 0, syntheticRows > 0 else { return nil }
+        // Keys in sorted order, so the floating-point sum (and the report) is the same in every process.
         var variation = 0.0
-        for (key, count) in real {
-            variation += abs(Double(count) / realRows - (synthetic[key] ?? 0) / syntheticRows)
+        for key in real.keys.sorted() {
+            variation += abs(Double(real[key]!) / realRows - (synthetic[key] ?? 0) / syntheticRows)
         }
-        for (key, amount) in synthetic where real[key] == nil { variation += amount / syntheticRows }
+        for key in synthetic.keys.sorted() where real[key] == nil { variation += synthetic[key]! / syntheticRows }
         return 1 - variation / 2
     }
 }

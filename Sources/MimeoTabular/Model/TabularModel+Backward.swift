@@ -53,6 +53,12 @@ extension TabularModel {
         let S = architecture.subColumnCount
         let D = architecture.inputWidth
         let offsets = architecture.embeddingOffsets
+        // Local copies: reading arrays through `self` inside the loops retains and releases them on every
+        // access, and with several threads those reference counts become contended cache lines.
+        let hiddenWidths = architecture.hiddenWidths, cardinalities = architecture.cardinalities
+        let embeddingWidths = architecture.embeddingWidths
+        let embeddingOffset = layout.embedding, hiddenWeight = layout.hiddenWeight, hiddenBias = layout.hiddenBias
+        let outputWeight = layout.outputWeight, outputBias = layout.outputBias
         var total = 0.0
         parameters.withUnsafeBufferPointer { parameterBuffer in
             let P = parameterBuffer.baseAddress!
@@ -62,23 +68,23 @@ extension TabularModel {
                     // Embeddings of every sub-column, side by side: E [B, D].
                     for s in 0..<S {
                         Embedding.forward(out: E + offsets[s], outStride: D, tokens: tokens + s, tokenStride: S,
-                                          table: P + layout.embedding[s], batchSize: B,
-                                          width: architecture.embeddingWidths[s])
+                                          table: P + embeddingOffset[s], batchSize: B,
+                                          width: embeddingWidths[s])
                     }
                     if accumulateGradients { dE.update(repeating: 0, count: B * D) }
                     for s in 0..<S {
-                        let H = architecture.hiddenWidths[s], V = architecture.cardinalities[s]
+                        let H = hiddenWidths[s], V = cardinalities[s]
                         // Which sub-columns head s sees, row by row.
                         for b in 0..<B {
                             let own = ranks[b * S + s]
                             for t in 0..<S { keep[b * S + t] = ranks[b * S + t] < own }
                         }
                         BlockMask.forward(out: X, input: E, keep: keep, offsets: offsets, batchSize: B)     // [B, D]
-                        Linear.forward(out: Hd, input: X, weight: P + layout.hiddenWeight[s],
-                                       bias: P + layout.hiddenBias[s], batchSize: B, inFeatures: D, outFeatures: H)
+                        Linear.forward(out: Hd, input: X, weight: P + hiddenWeight[s],
+                                       bias: P + hiddenBias[s], batchSize: B, inFeatures: D, outFeatures: H)
                         ReLU.forward(Hd, count: B * H)                                                     // [B, H]
-                        Linear.forward(out: L, input: Hd, weight: P + layout.outputWeight[s],
-                                       bias: P + layout.outputBias[s], batchSize: B, inFeatures: H, outFeatures: V)
+                        Linear.forward(out: L, input: Hd, weight: P + outputWeight[s],
+                                       bias: P + outputBias[s], batchSize: B, inFeatures: H, outFeatures: V)
                         if !accumulateGradients {
                             total += SoftmaxCrossEntropy.loss(logits: L, targets: tokens + s, targetStride: S,
                                                               batchSize: B, classes: V)
@@ -87,23 +93,23 @@ extension TabularModel {
                         total += SoftmaxCrossEntropy.forwardBackward(
                             logits: L, targets: tokens + s, targetStride: S, logitGradient: L, scale: lossScale,
                             batchSize: B, classes: V)                                                      // dL [B, V]
-                        Linear.backward(inputGradient: dH, weightGradient: G + layout.outputWeight[s],
-                                        biasGradient: G + layout.outputBias[s], outputGradient: L, input: Hd,
-                                        weight: P + layout.outputWeight[s], batchSize: B, inFeatures: H,
+                        Linear.backward(inputGradient: dH, weightGradient: G + outputWeight[s],
+                                        biasGradient: G + outputBias[s], outputGradient: L, input: Hd,
+                                        weight: P + outputWeight[s], batchSize: B, inFeatures: H,
                                         outFeatures: V)                                                    // dH [B, H]
                         ReLU.backward(gradient: dH, output: Hd, count: B * H)
-                        Linear.backward(inputGradient: dX, weightGradient: G + layout.hiddenWeight[s],
-                                        biasGradient: G + layout.hiddenBias[s], outputGradient: dH, input: X,
-                                        weight: P + layout.hiddenWeight[s], batchSize: B, inFeatures: D,
+                        Linear.backward(inputGradient: dX, weightGradient: G + hiddenWeight[s],
+                                        biasGradient: G + hiddenBias[s], outputGradient: dH, input: X,
+                                        weight: P + hiddenWeight[s], batchSize: B, inFeatures: D,
                                         outFeatures: H)                                                    // dX [B, D]
                         BlockMask.backward(inputGradient: dE, outputGradient: dX, keep: keep, offsets: offsets,
                                            batchSize: B)                                                   // dE [B, D]
                     }
                     if accumulateGradients {
                         for s in 0..<S {
-                            Embedding.backward(tableGradient: G + layout.embedding[s], outputGradient: dE + offsets[s],
+                            Embedding.backward(tableGradient: G + embeddingOffset[s], outputGradient: dE + offsets[s],
                                                gradientStride: D, tokens: tokens + s, tokenStride: S, batchSize: B,
-                                               width: architecture.embeddingWidths[s])
+                                               width: embeddingWidths[s])
                         }
                     }
                 }

@@ -92,7 +92,7 @@ public struct Trainer {
         let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
         let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
         let threads = max(1, min(options.threads, batchSize / 16))
-        BLAS.setThreadCount(1)
+        BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["MIMEO_BLAS_THREADS"] ?? "1") ?? 1)
         defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
 
         let sliceSize = (batchSize + threads - 1) / threads
@@ -134,8 +134,11 @@ public struct Trainer {
                 rowsSeen += rows.count
                 // Sum the threads' gradients, clip, step.
                 for k in 1..<workspaces.count {
-                    let other = workspaces[k]
-                    for i in workspaces[0].gradients.indices { workspaces[0].gradients[i] += other.gradients[i] }
+                    workspaces[0].gradients.withUnsafeMutableBufferPointer { sum in
+                        workspaces[k].gradients.withUnsafeBufferPointer { part in
+                            for i in 0..<sum.count { sum[i] += part[i] }
+                        }
+                    }
                 }
                 workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
                     _ = clipGradientNorm(g, maxNorm: options.gradientClip)
@@ -149,7 +152,11 @@ public struct Trainer {
                     // average follows the weights closely instead of remembering the initial values.
                     let keep = min(averageDecay, Float(1 + averageSteps) / Float(10 + averageSteps))
                     let take = 1 - keep
-                    for i in averaged.indices { averaged[i] = keep * averaged[i] + take * model.parameters[i] }
+                    averaged.withUnsafeMutableBufferPointer { average in
+                        model.parameters.withUnsafeBufferPointer { current in
+                            for i in 0..<average.count { average[i] = keep * average[i] + take * current[i] }
+                        }
+                    }
                 } else {
                     averaged = model.parameters
                 }

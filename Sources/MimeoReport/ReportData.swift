@@ -12,7 +12,7 @@ import MimeoEval
 /// ```
 ///
 /// The charts come from the real table and a synthetic *sample* (the CLI passes every k-th
-/// synthetic row, at most 50,000: `RowSample`); the scores come from the reports, which may cover more synthetic rows
+/// synthetic row, at most 100,000: `RowSample`); the scores come from the reports, which may cover more synthetic rows
 /// (`syntheticRowCount`). `ReportData` is `Codable`, so a report can be re-rendered from saved
 /// numbers (as mostlyai-qa's `reporting_from_statistics` does).
 public struct ReportData: Codable, Sendable, Equatable {

@@ -46,7 +46,7 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Threads used for training (default: all cores).")
         var threads: Int?
 
-        @Option(help: "Wide number columns: split each range into at most this many finer parts (1 = off).")
+        @Option(parsing: .unconditional, help: "Wide number columns: split each range into at most this many finer parts (1 = off).")
         var numericSubRanges: Int = 10
 
         @Flag(help: "Print nothing but errors.")
@@ -59,6 +59,7 @@ extension MimeoCommand {
             guard learningRate > 0, learningRate.isFinite else {
                 throw ValidationError("--learning-rate must be a positive number")
             }
+            guard numericSubRanges >= 1 else { throw ValidationError("--numeric-sub-ranges must be at least 1") }
             guard rareThreshold >= 1 else { throw ValidationError("--rare-threshold must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }

@@ -31,7 +31,8 @@ public struct DeepStructureReport: Codable, Sendable, Equatable {
 public enum DeepStructure {
     public static let name = "DeepStructureSimilarity"
     public static let goal = MetricGoal.maximize
-    public static let range: ClosedRange<Double> = 0...1
+    /// `exp(-1.6 · d)` with the distance `d` in 0...1.
+    public static let range: ClosedRange<Double> = exp(-1.6)...1
 
     /// Computes the score.
     ///

@@ -92,7 +92,7 @@ public struct Trainer {
         let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
         let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
         let threads = max(1, min(options.threads, batchSize / 16))
-        BLAS.setThreadCount(Int(ProcessInfo.processInfo.environment["MIMEO_BLAS_THREADS"] ?? "1") ?? 1)
+        BLAS.setThreadCount(1)
         defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
 
         let sliceSize = (batchSize + threads - 1) / threads

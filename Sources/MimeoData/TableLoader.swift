@@ -48,6 +48,30 @@ public struct TableLoader: Sendable {
         try load(from: CSVReader(path: path, delimiter: delimiter))
     }
 
+    /// Reads the CSV file at `path` in chunks of `rowLimit` rows (131,072 when unset), calling `body`
+    /// with each chunk and the index of its first row, so memory stays bounded whatever the file's
+    /// length. A file with a header and no rows gives one empty chunk, so that callers still see
+    /// (and can check) its columns.
+    ///
+    /// ```swift
+    /// try TableLoader(rowLimit: 65_536).forEachChunk(path: "synthetic.csv.gz") { chunk, firstRow in … }
+    /// ```
+    public func forEachChunk(path: String, _ body: (_ chunk: Table, _ firstRow: Int) throws -> Void) throws {
+        var loader = self
+        loader.rowLimit = max(1, rowLimit ?? 131_072)
+        let reader = try CSVReader(path: path, delimiter: delimiter)
+        var firstRow = 0
+        while true {
+            let chunk = try loader.load(from: reader)
+            if chunk.rowCount == 0 {
+                if firstRow == 0 { try body(chunk, 0) }
+                return
+            }
+            try body(chunk, firstRow)
+            firstRow += chunk.rowCount
+        }
+    }
+
     /// Reads the remaining records of `reader`.
     public func load(from reader: CSVReader) throws -> Table {
         let header = reader.header

@@ -4,6 +4,25 @@ import Testing
 @testable import MimeoData
 
 @Suite struct TableLoaderTests {
+    @Test func forEachChunkCoversEveryRowOnceWithOffsets() throws {
+        let directory = try TemporaryDirectory()
+        let rows = (0..<10).map { "\($0);r\($0)" }.joined(separator: "\n")
+        let path = try directory.write("a;b\n" + rows + "\n", to: "t.csv")
+        var seen: [(Int, Int)] = []
+        var values: [String?] = []
+        try TableLoader(delimiter: UInt8(ascii: ";"), rowLimit: 4).forEachChunk(path: path) { chunk, first in
+            seen.append((first, chunk.rowCount))
+            values += chunk.columns[0]
+        }
+        #expect(seen.map(\.0) == [0, 4, 8] && seen.map(\.1) == [4, 4, 2])
+        #expect(values == (0..<10).map { String($0) })
+        // A header alone gives one empty chunk carrying the columns.
+        let empty = try directory.write("a;b\n", to: "e.csv")
+        var chunks: [Table] = []
+        try TableLoader(delimiter: UInt8(ascii: ";")).forEachChunk(path: empty) { chunk, _ in chunks.append(chunk) }
+        #expect(chunks.count == 1 && chunks[0].rowCount == 0 && chunks[0].columnNames == ["a", "b"])
+    }
+
     private let schema = Schema(columns: [
         ColumnSchema(name: "id", kind: .integer),
         ColumnSchema(name: "price", kind: .decimal, decimals: 2),

@@ -95,21 +95,13 @@ extension MimeoCommand {
 
             // Fidelity: streamed over the whole synthetic file.
             let fidelityEvaluator = try FidelityEvaluator(real: realTable, schema: schema)
-            var fidelitySummary = fidelityEvaluator.makeSummary()
-            try forEachSyntheticChunk(delimiter: delimiter, missingValues: schema.missingValues) { chunk, _ in
-                try fidelitySummary.merge(fidelityEvaluator.summarize(chunk))
-            }
-            let fidelity = fidelityEvaluator.report(for: fidelitySummary)
+            let fidelity = fidelityEvaluator.report(for: try fidelityEvaluator.summarize(
+                csvAt: synthetic, delimiter: delimiter, missingValues: schema.missingValues))
             if fidelity.syntheticRowCount == 0 { throw DataError(file: synthetic, message: Self.noRows) }
             // A seeded-stride sample for structure, utility and charts.
             var sample = RowSample(rowCount: fidelity.syntheticRowCount, limit: Self.sampleRows)
-            let reader = try CSVReader(path: synthetic, delimiter: delimiter)
-            let loader = TableLoader(delimiter: delimiter, rowLimit: 131_072, missingValues: schema.missingValues)
-            while true {
-                let chunk = try loader.load(from: reader)
-                if chunk.rowCount == 0 { break }
-                sample.add(chunk)
-            }
+            try TableLoader(delimiter: delimiter, missingValues: schema.missingValues)
+                .forEachChunk(path: synthetic) { chunk, _ in sample.add(chunk) }
             let structure = try DeepStructure.compute(real: realTable, synthetic: sample.table, schema: schema, seed: seed)
 
             var privacy: PrivacyReport?
@@ -121,11 +113,8 @@ extension MimeoCommand {
                 options.quasiIdentifiers = quasiIdentifierList
                 options.sensitive = sensitive
                 let privacyEvaluator = try PrivacyEvaluator(train: realTable, holdout: holdoutTable, schema: schema, options: options)
-                var privacySummary = privacyEvaluator.makeSummary()
-                try forEachSyntheticChunk(delimiter: delimiter, missingValues: schema.missingValues) { chunk, firstRow in
-                    try privacySummary.merge(privacyEvaluator.summarize(chunk, firstRow: firstRow))
-                }
-                privacy = try privacyEvaluator.report(for: privacySummary)
+                privacy = try privacyEvaluator.report(for: try privacyEvaluator.summarize(
+                    csvAt: synthetic, delimiter: delimiter, missingValues: schema.missingValues))
                 if let target {
                     var utilityOptions = UtilityOptions(target: target)
                     utilityOptions.learner = learner == "linear" ? .linear : .gradientBoostedTrees
@@ -163,25 +152,6 @@ extension MimeoCommand {
         }
 
         static let noRows = "the table has a header but no data rows"
-
-        /// Reads the synthetic file chunk by chunk with the input's delimiter (the evaluators'
-        /// `summarize(csvAt:)` read commas only), calling `body` with each chunk and the position of
-        /// its first row; a file with a header alone gives one empty chunk, so that its header is checked.
-        private func forEachSyntheticChunk(delimiter: UInt8, missingValues: [String],
-                                           _ body: (Table, Int) throws -> Void) throws {
-            let reader = try CSVReader(path: synthetic, delimiter: delimiter)
-            let loader = TableLoader(delimiter: delimiter, rowLimit: 131_072, missingValues: missingValues)
-            var firstRow = 0
-            while true {
-                let chunk = try loader.load(from: reader)
-                if chunk.rowCount == 0 {
-                    if firstRow == 0 { try body(chunk, 0) }
-                    return
-                }
-                try body(chunk, firstRow)
-                firstRow += chunk.rowCount
-            }
-        }
 
         private var quasiIdentifierList: [String] {
             quasiIdentifiers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []

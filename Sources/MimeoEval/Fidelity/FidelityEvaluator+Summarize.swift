@@ -82,21 +82,14 @@ extension FidelityEvaluator {
     /// - Parameters:
     ///   - path: The CSV file; its header must name the scored columns.
     ///   - chunkRows: Rows read and summarised at a time.
+    ///   - delimiter: The field delimiter.
     ///   - missingValues: Cell spellings read as missing.
     /// - Throws: `DataError` for an unreadable or malformed file; `EvaluationError.missingColumn`.
-    public func summarize(csvAt path: String, chunkRows: Int = 131_072,
+    public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> SyntheticSummary {
-        let reader = try CSVReader(path: path)
-        let loader = TableLoader(rowLimit: max(1, chunkRows), missingValues: missingValues)
         var summary = makeSummary()
-        while true {
-            let chunk = try loader.load(from: reader)
-            if chunk.rowCount == 0 {
-                if summary.rowCount == 0 { try summary.merge(summarize(chunk)) }  // checks the header
-                break
-            }
-            try summary.merge(summarize(chunk))
-        }
+        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
+            .forEachChunk(path: path) { chunk, _ in try summary.merge(summarize(chunk)) }
         return summary
     }
 

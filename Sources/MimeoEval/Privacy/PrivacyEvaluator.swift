@@ -235,22 +235,13 @@ public struct PrivacyEvaluator: Sendable {
     /// - Parameters:
     ///   - path: The CSV file; its header must name the schema's columns.
     ///   - chunkRows: Rows read at a time.
+    ///   - delimiter: The field delimiter.
     ///   - missingValues: Cell spellings read as missing.
-    public func summarize(csvAt path: String, chunkRows: Int = 131_072,
+    public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> PrivacySummary {
-        let reader = try CSVReader(path: path)
-        let loader = TableLoader(rowLimit: max(1, chunkRows), missingValues: missingValues)
         var summary = makeSummary()
-        var first = 0
-        while true {
-            let chunk = try loader.load(from: reader)
-            if chunk.rowCount == 0 {
-                if first == 0 { try summary.merge(summarize(chunk, firstRow: 0)) }  // checks the header
-                break
-            }
-            try summary.merge(summarize(chunk, firstRow: first))
-            first += chunk.rowCount
-        }
+        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
+            .forEachChunk(path: path) { chunk, firstRow in try summary.merge(summarize(chunk, firstRow: firstRow)) }
         return summary
     }
 

@@ -75,6 +75,13 @@ import Testing
         #expect(husbands * 2 < freeHusbands, "\(husbands) husbands among 3000 women, \(freeHusbands) unconditionally")
     }
 
+    /// A fixed number is written as the column writes numbers.
+    @Test func fixedNumbersFollowTheColumnFormat() throws {
+        let bytes = try Self.generate(10, seed: 1, threads: 1, conditions: [Condition(column: "age", value: "40.0")])
+        let table = try TableLoader().load(from: CSVReader(bytes: bytes))
+        #expect(table.columns[table.columnIndex(named: "age")!].allSatisfy { $0 == "40" })
+    }
+
     @Test func badConditionsAreClearErrors() {
         #expect(throws: ConditionError.self) { _ = try Self.generate(1, seed: 1, threads: 1, conditions: [Condition(column: "nope", value: "1")]) }
         #expect(throws: ConditionError.self) { _ = try Self.generate(1, seed: 1, threads: 1, conditions: [Condition(column: "age", value: "old")]) }

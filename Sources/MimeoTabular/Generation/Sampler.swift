@@ -70,7 +70,9 @@ public final class Sampler: @unchecked Sendable {
             }
             let tokens = try encoder.encode(value: condition.value, column: column)
             for (part, token) in tokens.enumerated() { fixedTokens[firstSubColumns[column] + part] = token }
-            fixedFields[column] = condition.value.map { CSVField.encoded($0, delimiter: delimiter) } ?? []
+            fixedFields[column] = condition.value.map {
+                Self.normalizedField($0, encoding: encoder.encodings[column], delimiter: delimiter)
+            } ?? []
             if !conditionedColumns.contains(column) { conditionedColumns.append(column) }
         }
         self.fixedTokens = fixedTokens
@@ -113,6 +115,26 @@ public final class Sampler: @unchecked Sendable {
             if let fixed = fixedFields[column] { return ColumnDecoder(fixed: fixed) }
             return ColumnDecoder(encoding: encoding, delimiter: delimiter)
         }
+    }
+
+    /// A fixed value written as the column writes its own values: numbers with the column's decimals
+    /// (`40.0` in an integer column becomes `40`), dates in the column's format.
+    static func normalizedField(_ value: String, encoding: ColumnEncoding, delimiter: UInt8) -> [UInt8] {
+        switch encoding {
+        case .numeric(let e):
+            if let number = NumberParsing.parse(value) {
+                var bytes: [UInt8] = []
+                NumberParsing.append(number, decimals: e.decimals, to: &bytes)
+                return bytes
+            }
+        case .datetime(let e):
+            if let format = DateTimeFormat(pattern: e.format), let parts = format.parse(value) {
+                return CSVField.encoded(format.format(parts), delimiter: delimiter)
+            }
+        case .categorical, .identifier:
+            break
+        }
+        return CSVField.encoded(value, delimiter: delimiter)
     }
 
     /// The header row as CSV bytes.

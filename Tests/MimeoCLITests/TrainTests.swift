@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import ArgumentParser
 import Foundation
 import Testing

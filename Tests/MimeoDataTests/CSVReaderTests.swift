@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import CZlib
 import Foundation
 import Testing

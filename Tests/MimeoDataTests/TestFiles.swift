@@ -3,41 +3,6 @@ import Testing
 
 @testable import MimeoData
 
-/// A fresh temporary directory for one test, removed when the value is dropped.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "mimeo-data-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// The path of `name` inside the directory.
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    /// Writes `bytes` to `name` and returns its path.
-    @discardableResult
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    /// Writes `text` as UTF-8 to `name` and returns its path.
-    @discardableResult
-    func write(_ text: String, to name: String) throws -> String {
-        try write(Array(text.utf8), to: name)
-    }
-
-    /// The names of the files in the directory.
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-}
 
 /// The shared datasets used by the real-file tests.
 enum Datasets {

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTensor
 
 extension FidelityEvaluator {
     /// An empty summary (of no rows), to merge others into.
@@ -59,15 +60,14 @@ extension FidelityEvaluator {
             accumulate(synthetic, columnIndices: indices, rows: 0 ..< rowCount, into: &summary)
             return summary
         }
-        let parts = (0 ..< threads).map { t in (rowCount * t / threads) ..< (rowCount * (t + 1) / threads) }
-        let results = ResultSlots(count: threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let parts = splitRows(rowCount, into: threads)
+        let partials = concurrentMap(threads) { t in
             var summary = makeSummary()
             accumulate(synthetic, columnIndices: indices, rows: parts[t], into: &summary)
-            results.set(t, summary)
+            return summary
         }
-        var summary = results.take(0)
-        for t in 1 ..< threads { try summary.merge(results.take(t)) }
+        var summary = partials[0]
+        for partial in partials.dropFirst() { try summary.merge(partial) }
         return summary
     }
 
@@ -206,27 +206,5 @@ extension FidelityEvaluator {
         default:
             preconditionFailure("pair summary does not match its pair")
         }
-    }
-}
-
-/// One slot per thread for `summarize`'s partial summaries.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [SyntheticSummary?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ summary: SyntheticSummary) {
-        lock.lock()
-        slots[index] = summary
-        lock.unlock()
-    }
-
-    func take(_ index: Int) -> SyntheticSummary {
-        lock.lock()
-        defer { lock.unlock() }
-        let summary = slots[index]!
-        slots[index] = nil
-        return summary
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTensor
 
 /// Measures how much a synthetic table reveals about the rows it was trained on, as the referee's
 /// privacy section does (`../shared/tools/eval_synth.py`), with exact nearest neighbours on the
@@ -217,15 +218,14 @@ public struct PrivacyEvaluator: Sendable {
             accumulate(synthetic, indices: indices, rows: 0 ..< rowCount, firstRow: firstRow, into: &summary)
             return summary
         }
-        let parts = (0 ..< threads).map { t in (rowCount * t / threads) ..< (rowCount * (t + 1) / threads) }
-        let slots = SummarySlots(count: threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let parts = splitRows(rowCount, into: threads)
+        let partials = concurrentMap(threads) { t in
             var summary = makeSummary()
             accumulate(synthetic, indices: indices, rows: parts[t], firstRow: firstRow, into: &summary)
-            slots.set(t, summary)
+            return summary
         }
-        var summary = slots.take(0)
-        for t in 1 ..< threads { try summary.merge(slots.take(t)) }
+        var summary = partials[0]
+        for partial in partials.dropFirst() { try summary.merge(partial) }
         return summary
     }
 
@@ -273,27 +273,5 @@ public struct PrivacyEvaluator: Sendable {
         encoder.scanMissing(table, indices: indices, rows: rows, into: &missing)
         summary.missing = missing
         summary.addCounts(rows: rows.count, matches: matches)
-    }
-}
-
-/// Per-thread summaries, collected under a lock.
-private final class SummarySlots: @unchecked Sendable {
-    private var slots: [PrivacySummary?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ summary: PrivacySummary) {
-        lock.lock()
-        slots[index] = summary
-        lock.unlock()
-    }
-
-    func take(_ index: Int) -> PrivacySummary {
-        lock.lock()
-        defer { lock.unlock() }
-        let summary = slots[index]!
-        slots[index] = nil
-        return summary
     }
 }

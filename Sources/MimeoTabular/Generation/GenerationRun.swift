@@ -30,37 +30,17 @@ public struct GenerationRun {
         var done = 0
         while next < batchCount {
             let group = min(window, batchCount - next)
-            let results = BatchSlots(count: group)
             let sampler = self.sampler, rowCount = self.rowCount, seed = self.seed, first = next
-            if group == 1 {
-                let count = min(batchSize, rowCount - first * batchSize)
-                results.values[0] = sampler.generateBatch(index: first, count: count, seed: seed)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: group) { k in
-                    let index = first + k
-                    let count = min(batchSize, rowCount - index * batchSize)
-                    results.values[k] = sampler.generateBatch(index: index, count: count, seed: seed)
-                }
+            let results = concurrentMap(group) { k in
+                let index = first + k
+                return sampler.generateBatch(index: index, count: min(batchSize, rowCount - index * batchSize), seed: seed)
             }
             for k in 0..<group {
-                try write(results.values[k])
+                try write(results[k])
                 done += min(batchSize, rowCount - (first + k) * batchSize)
             }
             progress(done)
             next += group
         }
-    }
-}
-
-/// One output slot per batch in flight; each is written by exactly one thread.
-final class BatchSlots: @unchecked Sendable {
-    let values: UnsafeMutableBufferPointer<[UInt8]>
-    init(count: Int) {
-        values = .allocate(capacity: count)
-        values.initialize(repeating: [])
-    }
-    deinit {
-        values.deinitialize()
-        values.deallocate()
     }
 }

@@ -253,21 +253,20 @@ public struct Trainer {
                              workspaces: [TrainingWorkspace], sliceSize: Int, train: Bool, lossScale: Float) -> Double {
         let S = model.architecture.subColumnCount
         let parts = min(workspaces.count, (rowCount + sliceSize - 1) / sliceSize)
-        let losses = LossSlots(count: parts)
-        tokens.withUnsafeBufferPointer { t in
+        let losses = tokens.withUnsafeBufferPointer { t in
             ranks.withUnsafeBufferPointer { r in
                 let tokenBase = SendablePointer(t.baseAddress!)
                 let rankBase = SendablePointer(r.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                return concurrentMap(parts) { k in
                     let start = k * sliceSize, end = min(rowCount, start + sliceSize)
-                    losses.values[k] = model.lossAndGradient(
+                    return model.lossAndGradient(
                         tokens: tokenBase.pointer + start * S, ranks: rankBase.pointer + start * S,
                         rowCount: end - start, workspace: workspaces[k], accumulateGradients: train,
                         lossScale: lossScale)
                 }
             }
         }
-        return losses.values.reduce(0, +)
+        return losses.reduce(0, +)
     }
 
     private func gather(_ tokens: [Int32], rows: [Int], S: Int) -> [Int32] {
@@ -313,11 +312,4 @@ public struct Trainer {
 struct SendablePointer<T>: @unchecked Sendable {
     let pointer: UnsafePointer<T>
     init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-}
-
-/// One result slot per worker thread.
-final class LossSlots: @unchecked Sendable {
-    let values: UnsafeMutableBufferPointer<Double>
-    init(count: Int) { values = .allocate(capacity: count); values.initialize(repeating: 0) }
-    deinit { values.deallocate() }
 }

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Foundation
 import Testing
 
@@ -120,46 +121,6 @@ struct MimeoTestError: Error, CustomStringConvertible, Sendable {
     init(_ description: String) { self.description = description }
 }
 
-/// A fresh temporary directory for one test, removed when the value is dropped.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "mimeo-cli-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// The path of `name` inside the directory.
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    /// Writes `bytes` to `name` and returns its path.
-    @discardableResult
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let target = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    /// Writes `text` as UTF-8 to `name` and returns its path.
-    @discardableResult
-    func write(_ text: String, to name: String) throws -> String {
-        try write(Array(text.utf8), to: name)
-    }
-
-    /// The bytes of `name`.
-    func read(_ name: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: file(name)))
-    }
-
-    /// The names of the files in the directory, sorted.
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-    }
-}
 
 /// Files of the package, found from this source file's path.
 enum PackageFiles {

@@ -52,7 +52,7 @@ struct ContinuousColumnSummary: Sendable, Equatable {
 
     /// Counts one value `x` whose code is `code`, read from `cell`.
     @inline(__always)
-    mutating func add(_ x: Double, code: Int, cell: String?) {
+    mutating func add(_ x: Double, code: Int, cell: String? = nil) {
         if code == ContinuousProfile.unparseableCode {
             unparseable += 1
             if firstUnparseable == nil { firstUnparseable = cell }

@@ -166,26 +166,8 @@ public struct PrivacyEvaluator: Sendable {
 
     private static func makeAttack(options: PrivacyOptions, encoder: DistanceEncoder, train: Table,
                                    trainIndices: [Int]) throws -> Attack? {
-        guard !options.quasiIdentifiers.isEmpty || options.sensitive != nil else { return nil }
-        guard let sensitive = options.sensitive, !sensitive.isEmpty else {
-            throw EvaluationError.invalidAttack("quasi-identifiers need a sensitive column")
-        }
-        guard !options.quasiIdentifiers.isEmpty else {
-            throw EvaluationError.invalidAttack("the sensitive column '\(sensitive)' needs quasi-identifiers")
-        }
-        if options.quasiIdentifiers.contains(where: { $0.isEmpty }) {
-            throw EvaluationError.invalidAttack("a quasi-identifier name is empty")
-        }
-        if options.quasiIdentifiers.contains(sensitive) {
-            throw EvaluationError.invalidAttack(
-                "the sensitive column '\(sensitive)' is also a quasi-identifier: the attacker would know it already")
-        }
-        let unknown = (options.quasiIdentifiers + [sensitive]).filter { name in
-            !encoder.columns.contains { $0.name == name }
-        }
-        if !unknown.isEmpty {
-            throw EvaluationError.unknownColumns(unknown, available: encoder.columns.map(\.name))
-        }
+        try options.validateAttack(columns: encoder.columns.map(\.name))
+        guard let sensitive = options.sensitive else { return nil }
         func position(_ name: String) -> Int { encoder.columns.firstIndex { $0.name == name }! }
         let sensitiveColumn = position(sensitive)
         var numeric: [Int] = [], categorical: [Int] = []

@@ -5,7 +5,7 @@ import Testing
 @testable import MimeoEval
 
 /// Real (train, holdout) cells that do not parse must not make the holdout look far away, which
-/// raised a false PRIVACY RISK on the old code (a holdout rows with a bad cell got a missing
+/// raised a false PRIVACY RISK on the old code (a holdout row with a bad cell got a missing
 /// indicator no synthetic row has); synthetic cells that do not parse must not count as copies of
 /// rows with a missing value.
 @Suite struct PrivacyUnparseableTests {

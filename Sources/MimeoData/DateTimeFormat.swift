@@ -12,6 +12,8 @@
 /// - `%-m`, `%-d`, `%-H`: month, day, hour without padding: 1 or 2 digits when parsing, no padding when formatting.
 /// - `%f`: fractional-second digits, 1 to 9 when parsing; formatted with 6 digits (as Python's `%f`).
 /// - `%1f` … `%9f`: exactly that many fractional-second digits, when parsing and formatting.
+/// - `%z`: a UTC offset (`Z`, `±HH:MM`, `±HHMM` or `±HH`) when parsing: the value is converted to UTC
+///   (so `DateTimeParts` stay zone-free); formatted as `Z`.
 /// - `%%`: a literal `%`.
 /// Every other character is a literal that must match exactly (`T`, `Z`, `-`, `/`, ` `, `:`, `.`).
 ///
@@ -30,6 +32,8 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
         case second
         /// Fractional seconds: exactly `width` digits, or 1-9 digits when nil.
         case fraction(width: Int?)
+        /// A UTC offset (`%z`).
+        case offset
     }
 
     /// The pattern text, as given.
@@ -73,6 +77,7 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
             case UInt8(ascii: "M"): tokens.append(.minute)
             case UInt8(ascii: "S"): tokens.append(.second)
             case UInt8(ascii: "f"): tokens.append(.fraction(width: nil))
+            case UInt8(ascii: "z"): tokens.append(.offset)
             case UInt8(ascii: "1") ... UInt8(ascii: "9"):
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "f") else { return nil }
                 i += 1
@@ -124,6 +129,7 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
             case .minute: text = "%M"
             case .second: text = "%S"
             case .fraction(let fixed): text = "%\(fixed ?? width)f"
+            case .offset: text = "%z"
             }
             bytes.append(contentsOf: text.utf8)
         }
@@ -156,6 +162,7 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
         var i = 0
         var year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, nanosecond = 0
         var fractionDigits = 0
+        var offsetSeconds = 0
 
         /// Reads between `minimum` and `maximum` digits at `i`.
         @inline(__always)
@@ -205,12 +212,30 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
                 for _ in read ..< 9 { scaled *= 10 }
                 nanosecond = scaled
                 fractionDigits = read
+            case .offset:
+                guard i < count else { return nil }
+                if text[i] == UInt8(ascii: "Z") {
+                    i += 1
+                    continue
+                }
+                guard text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") else { return nil }
+                let sign = text[i] == UInt8(ascii: "-") ? -1 : 1
+                i += 1
+                guard let hours = digits(2, 2), hours <= 23 else { return nil }
+                if i < count, text[i] == UInt8(ascii: ":") { i += 1 }
+                let minutes = digits(2, 2) ?? 0
+                guard minutes <= 59 else { return nil }
+                offsetSeconds = sign * (hours * 3600 + minutes * 60)
             }
         }
         guard i == count else { return nil }
-        let parts = DateTimeParts(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+        var parts = DateTimeParts(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
                                   nanosecond: nanosecond)
         guard parts.isValid else { return nil }
+        if offsetSeconds != 0 {
+            parts = DateTimeParts(secondsSinceEpoch: parts.secondsSinceEpoch - Int64(offsetSeconds))
+            parts.nanosecond = nanosecond
+        }
         return (parts, fractionDigits)
     }
 
@@ -247,6 +272,7 @@ public struct DateTimeFormat: Sendable, Equatable, Hashable, CustomStringConvert
                 var divisor = 1
                 for _ in digits ..< 9 { divisor *= 10 }
                 append(min(max(parts.nanosecond, 0), 999_999_999) / divisor, width: digits)
+            case .offset: bytes.append(UInt8(ascii: "Z"))
             }
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -1,3 +1,5 @@
+import MimeoEval
+
 /// The report's colours: Okabe–Ito hues for real and synthetic (told apart with any common
 /// colour-vision deficiency), and ColorBrewer's diverging RdBu and PuOr ramps for the heatmaps.
 enum Palette {

@@ -59,6 +59,17 @@ import Testing
         (["--holdout", "h.csv", "--sensitive", "income"], "--quasi-identifiers and --sensitive go together"),
         (["--quasi-identifiers", "age", "--sensitive", "income"], "attribute inference needs --holdout"),
         (["--model", "m.mimeo", "--schema", "s.json"], "give either --model or --schema, not both"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "income", "--sensitive", "income"],
+         "--sensitive 'income' is also in --quasi-identifiers: the attacker would know it already"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "age, income", "--sensitive", "income"],
+         "--sensitive 'income' is also in --quasi-identifiers: the attacker would know it already"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "", "--sensitive", "income"], "--quasi-identifiers names no column"),
+        (["--holdout", "h.csv", "--quasi-identifiers", " ", "--sensitive", "income"], "--quasi-identifiers names no column"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "age,,sex", "--sensitive", "income"],
+         "--quasi-identifiers has an empty column name in 'age,,sex'"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "age,", "--sensitive", "income"],
+         "--quasi-identifiers has an empty column name in 'age,'"),
+        (["--holdout", "h.csv", "--quasi-identifiers", "age", "--sensitive", ""], "--sensitive names no column"),
         (["--seed", "x"], "The value 'x' is invalid for '--seed <seed>'"),
         (["--delimiter", "ab"],
          "--delimiter must be one ASCII character other than a quote or newline (or 'tab'), not 'ab'"),
@@ -205,32 +216,46 @@ import Testing
         }
     }
 
-    /// A non-number in a number column is read as missing, as SDMetrics (pandas
-    /// `to_numeric(errors="coerce")`) reads it: the run succeeds and every score is the one of the
-    /// same file with those cells left empty.
-    @Test func nonNumbersInANumberColumnCountAsMissing() throws {
+    /// A non-number in a number column is a mismatch, not a missing value (on the old code it was read
+    /// as missing: the column's score went up and nothing was reported). The run succeeds; the age
+    /// column scores lower than with those cells left empty, and the bad values are counted in the
+    /// summary, the JSON and the HTML findings.
+    @Test func nonNumbersInANumberColumnAreMismatches() throws {
         let fixture = try EvaluationFixture.shared()
         let directory = try TemporaryDirectory()
-        var reports: [Data] = []
-        for (name, junk) in [("junk", ["abc", "12x", "NaN", "inf", "4 5", "--"]), ("blank", [""])] {
+        var reports: [[String: Any]] = []
+        var outputs: [String] = []
+        for (name, junk) in [("junk", ["abc", "12x", "inf", "4 5", "--"]), ("blank", [""])] {
             let synthetic = try directory.write(fixture.replacingCells(ofColumn: "age", everyNth: 25, with: junk),
                                                 to: "\(name).csv")
-            let json = directory.file("\(name).json")
             let run = try Mimeo.run(["evaluate", "--real", fixture.train, "--synthetic", synthetic,
                                      "--holdout", fixture.holdout, "--target", "income", "--learner", "linear",
-                                     "--json", json])
+                                     "--json", directory.file("\(name).json"), "--html", directory.file("\(name).html")])
             #expect(run.succeeded, "\(name): \(run)")
             expectFidelityLines(run.standardOutput)
-            reports.append(try directory.read("\(name).json"))
+            outputs.append(run.standardOutput)
+            reports.append(try #require(try JSONSerialization.jsonObject(with: directory.read("\(name).json")) as? [String: Any]))
         }
-        let json = try #require(try JSONSerialization.jsonObject(with: reports[0]) as? [String: Any])
-        let blank = try JSONSerialization.jsonObject(with: reports[1])
-        // Equal up to rounding: sums over hash tables run in a per-process order (last-bit differences).
-        #expect(jsonDifference(json, blank) == nil, "unparseable numbers and empty cells give the same report")
-        let fidelity = try #require(json["fidelity"] as? [String: Any])
-        let columns = try #require(fidelity["columns"] as? [[String: Any]])
-        let age = try #require(columns.first { $0["column"] as? String == "age" })
-        #expect(age["score"] is Double, "the column is still scored: \(age)")
+        func ageScore(_ report: [String: Any]) throws -> Double {
+            let fidelity = try #require(report["fidelity"] as? [String: Any])
+            let columns = try #require(fidelity["columns"] as? [[String: Any]])
+            return try #require(columns.first { $0["column"] as? String == "age" }?["score"] as? Double)
+        }
+        #expect(try ageScore(reports[0]) < (try ageScore(reports[1])), "bad values score below missing ones")
+        #expect(try fidelityScore("column shapes", in: outputs[0]) < (try fidelityScore("column shapes", in: outputs[1])))
+        let unparseable = try #require(reports[0]["unparseable"] as? [String: Any])
+        let synthetic = try #require(unparseable["synthetic"] as? [[String: Any]])
+        #expect(synthetic.count == 1 && synthetic[0]["column"] as? String == "age" && synthetic[0]["count"] as? Int == 20,
+                "\(synthetic)")
+        #expect(outputs[0].contains("  unparseable age                    20  synthetic values, such as 'abc': counted as mismatches"),
+                "\(outputs[0])")
+        let finding = "20 synthetic values do not parse as their column's kind (age 20, such as 'abc')"
+        #expect(outputs[0].contains(finding), "\(outputs[0])")
+        let html = String(decoding: try directory.read("junk.html"), as: UTF8.self)
+        #expect(html.contains("20 synthetic values do not parse as their column") && html.contains("(age 20, such as "),
+                "HTML findings")
+        #expect(!outputs[1].contains("unparseable"), "\(outputs[1])")
+        #expect(((try #require(reports[1]["unparseable"] as? [String: Any]))["synthetic"] as? [Any])?.isEmpty == true)
     }
 
     // MARK: - Bad input
@@ -255,14 +280,14 @@ import Testing
         static let all: [BadInput] = [
             BadInput(name: "synthetic lacks a column",
                      synthetic: { try $0.droppingColumn("education", from: $0.holdoutText) },
-                     message: ["Error: the synthetic table has no column 'education'"]),
+                     message: ["Error: $SYN: error: the synthetic table has no column 'education'; its header has 14 columns: 'age',"]),
             BadInput(name: "synthetic file empty", synthetic: { _ in "" },
                      message: ["Error: $SYN:1: error: empty file: expected a header line"]),
             BadInput(name: "synthetic header only", synthetic: { "\($0.header)\n" },
                      message: ["Error: $SYN: error: the table has a header but no data rows"]),
             BadInput(name: "synthetic header only, lacking a column",
                      synthetic: { try $0.droppingColumn("sex", from: "\($0.header)\n") },
-                     message: ["Error: the synthetic table has no column 'sex'"]),
+                     message: ["Error: $SYN: error: the synthetic table has no column 'sex'"]),
             BadInput(name: "synthetic ragged row", synthetic: { $0.holdoutText + "39,State-gov\n" },
                      message: ["Error: $SYN:502:3: error (column 'fnlwgt'): expected 15 fields, found 2"]),
             BadInput(name: "synthetic file missing", synthetic: { _ in nil },
@@ -277,7 +302,23 @@ import Testing
                      message: ["Error: unknown column 'gender'; columns are: age,"], status: 64),
             BadInput(name: "holdout has different columns", synthetic: { $0.holdoutText },
                      holdout: { $0.holdoutText.replacingOccurrences(of: ",sex,", with: ",gender,") },
-                     message: ["Error: the holdout table has no column 'sex'"]),
+                     message: ["Error: $HOLDOUT: error: the holdout table has no column 'sex'; its header has 15 columns:"]),
+            BadInput(name: "synthetic in another delimiter",
+                     synthetic: { $0.holdoutText.replacingOccurrences(of: ",", with: ";") },
+                     message: ["Error: $SYN: error: the synthetic table has none of the real table's columns (15 columns: 'age',",
+                               "its header has 1 column: 'age;workclass;",
+                               "if the file is separated by ';', give --delimiter ';'"]),
+            BadInput(name: "synthetic from another table", synthetic: { _ in "a,b\n1,2\n" },
+                     message: ["Error: $SYN: error: the synthetic table has none of the real table's columns",
+                               "its header has 2 columns: 'a', 'b'"]),
+            BadInput(name: "the wrong delimiter for every file", synthetic: { $0.holdoutText }, extra: ["--delimiter", ";"],
+                     message: ["Error: $REAL: error: the real table has 1 column: 'age,workclass,",
+                               "if the file is separated by ',', give --delimiter ','"]),
+            BadInput(name: "holdout column does not parse", synthetic: { $0.holdoutText },
+                     holdout: { try $0.replacingCells(ofColumn: "age", everyNth: 1, with: ["old"]) },
+                     message: ["Error: $HOLDOUT: error (column 'age'): no row of the holdout table can be compared: "
+                               + "500 of its 500 values in this column do not parse as integer, such as 'old'"]),
+
             BadInput(name: "holdout header only", synthetic: { $0.holdoutText }, holdout: { "\($0.header)\n" },
                      message: ["Error: $HOLDOUT: error: the table has a header but no data rows"]),
             BadInput(name: "real header only", synthetic: { $0.holdoutText }, real: { "\($0.header)\n" },

@@ -86,6 +86,29 @@ import Testing
         #expect(odd.format(DateTimeParts(year: 5, month: 1, day: 2)) == "02.01.0005 100%")
     }
 
+    /// `%z` (the referee's `%Y-%m-%dT%H:%M:%S%z`): offsets are converted to UTC; `Z` is written back.
+    @Test func offsetsAreConvertedToUTC() throws {
+        let referee = try format("%Y-%m-%dT%H:%M:%S%z")
+        let utc = DateTimeParts(year: 2013, month: 1, day: 1, hour: 10)
+        // pandas: pd.Timestamp("2013-01-01T10:00:00Z").value == 1357034400000000000
+        #expect(referee.parse("2013-01-01T10:00:00Z") == utc)
+        #expect(referee.parse("2013-01-01T10:00:00Z")?.secondsSinceEpoch == 1_357_034_400)
+        #expect(referee.parse("2013-01-01T12:00:00+02:00") == utc)
+        #expect(referee.parse("2013-01-01T05:00:00-0500") == utc)
+        #expect(referee.parse("2013-01-01T11:00:00+01") == utc)
+        #expect(referee.parse("2013-01-01T01:30:00-08:30") == utc)
+        #expect(referee.parse("2012-12-31T23:00:00-11:00") == utc, "the date moves with the offset")
+        #expect(referee.format(utc) == "2013-01-01T10:00:00Z")
+        let fraction = try format("%Y-%m-%dT%H:%M:%S.%f%z")
+        #expect(fraction.parse("2013-01-01T12:00:00.25+02:00")
+            == DateTimeParts(year: 2013, month: 1, day: 1, hour: 10, nanosecond: 250_000_000))
+        for bad in ["2013-02-30T10:00:00Z", "2013-01-01", "2013-01-01T10:00:00", "2013-01-01T10:00:00+2",
+                    "2013-01-01T10:00:00+24:00", "2013-01-01T10:00:00+01:60", "2013-01-01T10:00:00z",
+                    "2013-01-01T10:00:00Z+01:00"] {
+            #expect(referee.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test(arguments: ["%Q", "%", "%Y-%", "%-Y", "%-", "%0f", "%3"])
     func invalidPatternsAreRejected(pattern: String) {
         #expect(DateTimeFormat(pattern: pattern) == nil)

@@ -21,6 +21,15 @@ import Testing
         #expect(mimeoPattern.isDateTime && refereePattern.isDateTime)
         #expect(mimeoPattern.value("2013-01-01T10:00:00Z") == 1_357_034_400e9)
         #expect(refereePattern.value("2013-01-01T10:00:00Z") == 1_357_034_400e9)
+        #expect(refereePattern.value("2013-01-01T12:00:00+02:00") == 1_357_034_400e9)
         #expect(mimeoPattern.value("yesterday").isNaN)
+        // Beyond pandas' nanosecond range: unparseable, not a trap.
+        #expect(mimeoPattern.value("9999-12-31T23:59:59Z").isNaN)
+        #expect(CellParser.isUnparseable("yesterday", value: mimeoPattern.value("yesterday")))
+        #expect(!CellParser.isUnparseable(nil, value: mimeoPattern.value(nil)))
+        // One date parser: patterns MimeoData's DateTimeFormat does not read are refused.
+        #expect(throws: EvaluationError.unsupportedDateTimeFormat("%d %b %Y")) {
+            try CellParser(kind: .datetime, format: "%d %b %Y")
+        }
     }
 }

@@ -61,8 +61,6 @@ extension MimeoCommand {
         @Option(help: ArgumentHelp("Write a self-contained HTML report (scores and charts) here.", valueName: "report.html"))
         var html: String?
 
-        static let sampleRows = 100_000
-
         func validate() throws {
             if model != nil && inputOptions.schema != nil {
                 throw ValidationError("give either --model or --schema, not both")
@@ -72,77 +70,62 @@ extension MimeoCommand {
                 throw ValidationError("--quasi-identifiers and --sensitive go together")
             }
             if quasiIdentifiers != nil && holdout == nil { throw ValidationError("attribute inference needs --holdout") }
+            if let quasiIdentifiers, let sensitive {
+                if quasiIdentifierList.isEmpty { throw ValidationError("--quasi-identifiers names no column") }
+                if quasiIdentifierList.contains("") {
+                    throw ValidationError("--quasi-identifiers has an empty column name in '\(quasiIdentifiers)'")
+                }
+                if sensitive.isEmpty { throw ValidationError("--sensitive names no column") }
+                if quasiIdentifierList.contains(sensitive) {
+                    throw ValidationError("--sensitive '\(sensitive)' is also in --quasi-identifiers: the attacker would know it already")
+                }
+            }
             guard ["trees", "linear"].contains(learner) else { throw ValidationError("--learner is trees or linear, not '\(learner)'") }
             if synthetic == "-" { throw ValidationError("--synthetic must be a file (it is read more than once)") }
         }
 
         func run() throws {
             let started = Date()
-            let (realTable, inferred) = try TableInput.load(path: real, options: inputOptions)
-            var schema = inferred
-            if let model { schema = try ModelFile.read(from: model).metadata.encoder.schema }
-            let delimiter = try inputOptions.delimiterByte()
-            for name in [target, sensitive].compactMap({ $0 }) + quasiIdentifierList where schema.column(named: name) == nil {
-                throw ValidationError("unknown column '\(name)'; columns are: \(schema.columns.map(\.name).joined(separator: ", "))")
+            var request = EvaluationRequest(real: real, synthetic: synthetic, holdout: holdout)
+            request.delimiter = try inputOptions.delimiterByte()
+            if let model {
+                request.schema = .given(try ModelFile.read(from: model).metadata.encoder.schema)
+            } else if let declared = try inputOptions.declaredSchema() {
+                request.schema = .declared(declared)
             }
-            // An empty table has no scores to give (they would print as n/a, and privacy as "no leak").
-            if realTable.rowCount == 0 { throw DataError(file: real, message: Self.noRows) }
-            let holdoutTable = try holdout.map { path in
-                let table = try TableLoader(delimiter: delimiter, missingValues: schema.missingValues).load(path: path)
-                if table.rowCount == 0 { throw DataError(file: path, message: Self.noRows) }
-                return table
-            }
-
-            // Fidelity: streamed over the whole synthetic file.
-            let fidelityEvaluator = try FidelityEvaluator(real: realTable, schema: schema)
-            let fidelity = fidelityEvaluator.report(for: try fidelityEvaluator.summarize(
-                csvAt: synthetic, delimiter: delimiter, missingValues: schema.missingValues))
-            if fidelity.syntheticRowCount == 0 { throw DataError(file: synthetic, message: Self.noRows) }
-            // A seeded-stride sample for structure, utility and charts.
-            var sample = RowSample(rowCount: fidelity.syntheticRowCount, limit: Self.sampleRows)
-            try TableLoader(delimiter: delimiter, missingValues: schema.missingValues)
-                .forEachChunk(path: synthetic) { chunk, _ in sample.add(chunk) }
-            let structure = try DeepStructure.compute(real: realTable, synthetic: sample.table, schema: schema, seed: seed)
-
-            var privacy: PrivacyReport?
-            var utility: UtilityReport?
-            if let holdoutTable {
-                var options = PrivacyOptions()
-                options.seed = seed
-                options.target = target
-                options.quasiIdentifiers = quasiIdentifierList
-                options.sensitive = sensitive
-                let privacyEvaluator = try PrivacyEvaluator(train: realTable, holdout: holdoutTable, schema: schema, options: options)
-                privacy = try privacyEvaluator.report(for: try privacyEvaluator.summarize(
-                    csvAt: synthetic, delimiter: delimiter, missingValues: schema.missingValues))
-                if let target {
-                    var utilityOptions = UtilityOptions(target: target)
-                    utilityOptions.learner = learner == "linear" ? .linear : .gradientBoostedTrees
-                    utilityOptions.seed = seed
-                    utility = try UtilityEvaluator(train: realTable, holdout: holdoutTable, schema: schema,
-                                                   options: utilityOptions).evaluate(sample.table)
+            request.target = target
+            request.quasiIdentifiers = quasiIdentifierList
+            request.sensitive = sensitive
+            request.learner = learner == "linear" ? .linear : .gradientBoostedTrees
+            request.seed = seed
+            let evaluation: Evaluation
+            do {
+                evaluation = try EvaluationPipeline.run(request)
+            } catch let error as EvaluationError {
+                // Options naming unknown columns, or an attack that is none: usage errors.
+                switch error {
+                case .unknownColumns, .invalidAttack: throw ValidationError(error.description)
+                default: throw error
                 }
             }
-            let verdict = Verdict(fidelity: fidelity, structure: structure, privacy: privacy, utility: utility)
-            printSummary(fidelity: fidelity, structure: structure, privacy: privacy, utility: utility,
-                         verdict: verdict, sampleRows: sample.table.rowCount)
+            let report = evaluation.report
+            printSummary(report)
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                let file = EvaluationFile(fidelity: fidelity, deepStructure: structure, privacy: privacy, utility: utility,
-                                          findings: verdict.findings, syntheticSampleRows: sample.table.rowCount)
                 let out = try TemporaryFiles.output(path: json)
-                try out.write([UInt8](try encoder.encode(file)))
+                try out.write([UInt8](try encoder.encode(report)))
                 try out.commit()
                 print("wrote \(json)")
             }
             if let html {
-                var data = try ReportData(real: realTable, synthetic: sample.table, schema: schema, fidelity: fidelity,
-                                          privacy: privacy, utility: utility,
+                var data = try ReportData(real: evaluation.real, synthetic: evaluation.syntheticSample,
+                                          schema: evaluation.schema, fidelity: report.fidelity,
+                                          privacy: report.privacy, utility: report.utility,
                                           realName: URL(fileURLWithPath: real).lastPathComponent,
                                           syntheticName: URL(fileURLWithPath: synthetic).lastPathComponent)
-                data.findings = verdict.findings
+                data.findings = report.findings
                 let out = try TemporaryFiles.output(path: html)
                 try out.write(Array(HTMLReport.render(data).utf8))
                 try out.commit()
@@ -151,30 +134,40 @@ extension MimeoCommand {
             Terminal.message(String(format: "evaluated in %.1f s", Date().timeIntervalSince(started)))
         }
 
-        static let noRows = "the table has a header but no data rows"
-
         private var quasiIdentifierList: [String] {
-            quasiIdentifiers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            quasiIdentifiers.map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            }.map { $0 == [""] ? [] : $0 } ?? []
         }
 
-        private func printSummary(fidelity: FidelityReport, structure: DeepStructureReport, privacy: PrivacyReport?,
-                                  utility: UtilityReport?, verdict: Verdict, sampleRows: Int) {
+        private func printSummary(_ report: EvaluationReport) {
+            let fidelity = report.fidelity, structure = report.deepStructure
+            let privacy = report.privacy, utility = report.utility
             func score(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "  n/a " }
             func line(_ name: String, _ value: String, _ note: String = "") {
                 print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(value)  \(note)")
             }
             print("\(synthetic) (\(Terminal.count(fidelity.syntheticRowCount)) rows) against \(real) (\(Terminal.count(fidelity.realRowCount)) rows)")
             print("fidelity")
-            line("overall", score(fidelity.overall), MimeoReport.Grade(fidelity.overall).rawValue)
-            line("column shapes", score(fidelity.columnShapes), MimeoReport.Grade(fidelity.columnShapes).rawValue)
-            line("column pair trends", score(fidelity.columnPairTrends), MimeoReport.Grade(fidelity.columnPairTrends).rawValue)
-            line("deep structure", score(structure.score), MimeoReport.Grade(structure.score).rawValue + " (\(structure.realRows) vs \(structure.syntheticRows) rows)")
+            line("overall", score(fidelity.overall), Grade(fidelity.overall).rawValue)
+            line("column shapes", score(fidelity.columnShapes), Grade(fidelity.columnShapes).rawValue)
+            line("column pair trends", score(fidelity.columnPairTrends), Grade(fidelity.columnPairTrends).rawValue)
+            line("deep structure", score(structure.score),
+                 (structure.score == nil ? structure.note ?? "not measured" : Grade(structure.score).rawValue)
+                    + " (\(structure.realRows) vs \(structure.syntheticRows) rows)")
             let worst = fidelity.columns.compactMap { column in column.score.map { (column.column, $0) } }
                 .sorted { $0.1 < $1.1 }.prefix(3)
             if !worst.isEmpty {
                 line("weakest columns", worst.map { "\($0.0) \(String(format: "%.3f", $0.1))" }.joined(separator: ", "))
             }
             for skipped in fidelity.skippedColumns { line("skipped \(skipped.column)", skipped.reason) }
+            for column in report.unparseable.synthetic {
+                line("unparseable \(column.column)", Terminal.count(column.count),
+                     "synthetic values" + (column.example.map { ", such as '\($0)'" } ?? "") + ": counted as mismatches")
+            }
+            for column in report.unparseable.real {
+                line("unparseable real \(column.column)", Terminal.count(column.count), "real values: left out as missing")
+            }
             if let utility {
                 print("utility (\(utility.target), \(utility.learner), tested on \(Terminal.count(utility.holdoutRows)) holdout rows)")
                 let s = utility.trainOnSynthetic.values, r = utility.trainOnReal.values
@@ -195,60 +188,8 @@ extension MimeoCommand {
                 }
             }
             print("findings")
-            for finding in verdict.findings { print("  - \(finding)") }
+            for finding in report.findings { print("  - \(finding)") }
         }
     }
 }
 
-/// The JSON file `mimeo evaluate --json` writes.
-struct EvaluationFile: Codable {
-    var fidelity: FidelityReport
-    var deepStructure: DeepStructureReport
-    var privacy: PrivacyReport?
-    var utility: UtilityReport?
-    /// The summary in words, as printed.
-    var findings: [String]
-    /// Synthetic rows used for deep structure, utility and charts.
-    var syntheticSampleRows: Int
-}
-
-/// Plain-language findings from the scores: what is good, and which leaks or weaknesses to act on.
-struct Verdict {
-    var findings: [String] = []
-
-    /// Thresholds: DCR share above 0.55 or membership AUC above 0.55 is a leak signal (0.5 = none); exact
-    /// copies above twice the holdout's natural share plus 0.5 percentage points is a leak.
-    init(fidelity: FidelityReport, structure: DeepStructureReport, privacy: PrivacyReport?, utility: UtilityReport?) {
-        let grade = MimeoReport.Grade(fidelity.overall)
-        findings.append("Fidelity is \(grade.rawValue.lowercased()) (\(fidelity.overall.map { String(format: "%.3f", $0) } ?? "n/a")).")
-        if let utility, let gap = utility.gap.auc ?? utility.gap.r2 {
-            let metric = utility.gap.auc != nil ? "AUC" : "R²"
-            findings.append(String(format: "A model trained on the synthetic rows scores %.3f %@ %@ one trained on the real rows.",
-                                   abs(gap), metric, gap >= 0 ? "below" : "above"))
-        }
-        guard let privacy else {
-            findings.append("Privacy not assessed: give --holdout to compare against real rows the generator never saw.")
-            return
-        }
-        var leaks: [String] = []
-        if let share = privacy.dcrShare.share, share > 0.55 {
-            leaks.append(String(format: "%.0f%% of synthetic rows lie closer to training rows than to unseen real rows (0.5 expected)", share * 100))
-        }
-        if let auc = privacy.membershipInference.auc, auc > 0.55 {
-            leaks.append(String(format: "a distance attack tells training rows from unseen rows with AUC %.2f", auc))
-        }
-        if let copies = privacy.exactMatch.syntheticShare, copies > 2 * (privacy.exactMatch.holdoutShare ?? 0) + 0.005 {
-            leaks.append(String(format: "%.1f%% of synthetic rows are exact copies of training rows (unseen real rows: %.1f%%)",
-                                copies * 100, (privacy.exactMatch.holdoutShare ?? 0) * 100))
-        }
-        if leaks.isEmpty {
-            findings.append("No leak detected: synthetic rows are no closer to the training rows than unseen real rows are.")
-        } else {
-            findings.append("PRIVACY RISK: " + leaks.joined(separator: "; ") + ". The synthetic table reproduces its training data; do not share it.")
-        }
-        if let attribute = privacy.attributeInference, let risk = attribute.risk, risk > 0.1 {
-            findings.append(String(format: "Attribute inference: knowing %@ lets an attacker infer %@ of training rows better than of unseen rows (risk %.2f).",
-                                   attribute.quasiIdentifiers.joined(separator: ", "), attribute.sensitive, risk))
-        }
-    }
-}

@@ -8,6 +8,8 @@
 ///   synthetic minimum and maximum, known only at the end) fall between a cell's extremes, the
 ///   cell's values are apportioned (see `SyntheticBinning`); otherwise they are placed exactly.
 /// - `minimum`, `maximum`, `countAtMaximum`: the synthetic range; the maximum gets a bin of its own.
+/// - `unparseable`: present cells that do not parse as the column's kind (with the first one met,
+///   `firstUnparseable`): they are scored as mismatches (docs/metrics.md, "Unparseable values").
 struct ContinuousColumnSummary: Sendable, Equatable {
     struct Atom: Codable, Sendable, Equatable {
         var count = 0
@@ -29,6 +31,8 @@ struct ContinuousColumnSummary: Sendable, Equatable {
     }
 
     var missing = 0
+    var unparseable = 0
+    var firstUnparseable: String?
     var cells: [Int]
     var cellMinimum: [Double]
     var cellMaximum: [Double]
@@ -46,9 +50,14 @@ struct ContinuousColumnSummary: Sendable, Equatable {
     /// Values that are present.
     var count: Int { cells.reduce(0, +) }
 
-    /// Counts one value `x` whose code is `code`.
+    /// Counts one value `x` whose code is `code`, read from `cell`.
     @inline(__always)
-    mutating func add(_ x: Double, code: Int) {
+    mutating func add(_ x: Double, code: Int, cell: String? = nil) {
+        if code == ContinuousProfile.unparseableCode {
+            unparseable += 1
+            if firstUnparseable == nil { firstUnparseable = cell }
+            return
+        }
         if code == 0 {
             missing += 1
             return
@@ -73,6 +82,8 @@ struct ContinuousColumnSummary: Sendable, Equatable {
     mutating func merge(_ other: ContinuousColumnSummary) {
         precondition(cells.count == other.cells.count, "summaries of one column")
         missing += other.missing
+        unparseable += other.unparseable
+        if firstUnparseable == nil { firstUnparseable = other.firstUnparseable }
         for c in other.cells.indices where other.cells[c] != 0 {
             cells[c] += other.cells[c]
             cellMinimum[c] = min(cellMinimum[c], other.cellMinimum[c])
@@ -91,7 +102,7 @@ struct ContinuousColumnSummary: Sendable, Equatable {
 
 extension ContinuousColumnSummary: Codable {
     private enum CodingKeys: String, CodingKey {
-        case missing, cellCount, cellIndex, cellCounts, cellMinimum, cellMaximum, outer, minimum, maximum,
+        case missing, unparseable, firstUnparseable, cellCount, cellIndex, cellCounts, cellMinimum, cellMaximum, outer, minimum, maximum,
              countAtMaximum
     }
 
@@ -104,6 +115,8 @@ extension ContinuousColumnSummary: Codable {
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(missing, forKey: .missing)
+        try c.encode(unparseable, forKey: .unparseable)
+        try c.encodeIfPresent(firstUnparseable, forKey: .firstUnparseable)
         try c.encode(cells.count, forKey: .cellCount)
         let used = cells.indices.filter { cells[$0] != 0 }
         try c.encode(used, forKey: .cellIndex)
@@ -121,6 +134,8 @@ extension ContinuousColumnSummary: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(cellCount: try c.decode(Int.self, forKey: .cellCount))
         missing = try c.decode(Int.self, forKey: .missing)
+        unparseable = try c.decodeIfPresent(Int.self, forKey: .unparseable) ?? 0
+        firstUnparseable = try c.decodeIfPresent(String.self, forKey: .firstUnparseable)
         let used = try c.decode([Int].self, forKey: .cellIndex)
         let counts = try c.decode([Int].self, forKey: .cellCounts)
         guard used.count == counts.count, used.allSatisfy({ cells.indices.contains($0) }) else {

@@ -11,7 +11,8 @@ import Foundation
 /// real range).
 ///
 /// A value's *code*: 0 = missing; `1...cellCount - 2` = its inner cell; `-(2b + 1)` = outer bucket
-/// `b` below the real range; `-(2b + 2)` = outer bucket `b` above it.
+/// `b` below the real range; `-(2b + 2)` = outer bucket `b` above it; `unparseableCode` = a present
+/// cell that does not parse (synthetic side only).
 struct ContinuousProfile: Sendable {
     /// The distinct real values, increasing.
     let points: [Double]
@@ -23,6 +24,8 @@ struct ContinuousProfile: Sendable {
     let realCellCounts: [Int]
     /// Real cells left empty (missing or unparseable).
     let missingCount: Int
+    /// Real cells that are present but do not parse (counted in `missingCount` too).
+    let unparseableCount: Int
     /// The widest inner gap cell, and the width of outer bucket 0.
     let unit: Double
     /// The bins of the real column (its own minimum and maximum).
@@ -32,9 +35,14 @@ struct ContinuousProfile: Sendable {
     static let cellsPerRange = 1024.0
     static let bucketsPerOctave = 128.0
     static let maxBucket = 128 * 80
+    /// The code of a synthetic cell that is present but does not parse: below every outer code, so
+    /// that it is never a cell or bucket, and pair keys `code * width + category` stay in range.
+    static let unparseableCode = -1_000_000_000
 
-    /// The profile of the real values (NaN = missing).
-    init(values: [Double], parser: CellParser, binCount: Int) {
+    /// The profile of the real values (NaN = missing), `unparseable` of which were present but did
+    /// not parse.
+    init(values: [Double], parser: CellParser, binCount: Int, unparseable: Int = 0) {
+        unparseableCount = unparseable
         let present = values.filter { !$0.isNaN }.sorted()
         var points: [Double] = []
         var counts: [Int] = []
@@ -78,6 +86,13 @@ struct ContinuousProfile: Sendable {
 
     /// Whether the real column holds exactly one distinct value (SDMetrics' `ConstantInputError`).
     var isConstant: Bool { points.count == 1 }
+
+    /// The code of a synthetic cell whose value is `x`: `unparseableCode` when the cell is present
+    /// but `x` is NaN, else `code(of: x)`.
+    @inline(__always)
+    func code(of x: Double, cell: String?) -> Int {
+        CellParser.isUnparseable(cell, value: x) ? Self.unparseableCode : code(of: x)
+    }
 
     /// The code of a value (see the type's documentation).
     @inline(__always)

@@ -5,6 +5,11 @@ extension FidelityEvaluator {
     /// the scores of pairs that meet the threshold; overall the mean of the two (SDMetrics'
     /// `nanmean`).
     ///
+    /// Synthetic cells that do not parse as their number or datetime column's kind are mismatches
+    /// (docs/metrics.md, "Unparseable values"): a column's KSComplement and a pair's
+    /// CorrelationSimilarity are multiplied by the share of parseable values (rows), and in
+    /// ContingencySimilarity they form a bin of their own that the real table never has.
+    ///
     /// - Parameter summary: A summary made by this evaluator (`summary.profileID == profileID`;
     ///   check it for summaries received from elsewhere).
     public func report(for summary: SyntheticSummary) -> FidelityReport {
@@ -15,10 +20,21 @@ extension FidelityEvaluator {
             switch column.role {
             case .continuous(let profile):
                 let s = summary.continuousColumns[e]!
-                let score = KSComplement.compute(realCells: profile.realCellCounts, syntheticCells: s.cells)
+                var score = KSComplement.compute(realCells: profile.realCellCounts, syntheticCells: s.cells)
+                var note = score == nil ? "no values on the real or the synthetic side" : nil
+                if s.unparseable > 0 {
+                    let parsed = s.count
+                    if let ks = score {
+                        score = ks * Double(parsed) / Double(parsed + s.unparseable)
+                    } else if profile.points.count > 0 {
+                        score = 0
+                        note = "no synthetic value parses as \(column.schema.kind.rawValue)"
+                    }
+                }
                 columnScores.append(ColumnShapeScore(
                     column: column.schema.name, kind: column.schema.kind, metric: KSComplement.name, score: score,
-                    note: score == nil ? "no values on the real or the synthetic side" : nil))
+                    note: note, syntheticUnparseable: s.unparseable, realUnparseable: profile.unparseableCount,
+                    unparseableExample: s.firstUnparseable))
                 binnings[e] = SyntheticBinning(summary: s, binCount: options.binCount)
             case .discrete(let profile):
                 let s = summary.discreteColumns[e]!
@@ -42,6 +58,9 @@ extension FidelityEvaluator {
                 note: pair.realNote)
             if let pairSummary = summary.pairs[p] {
                 score(pair, pairSummary, summary: summary, binnings: binnings, into: &entry)
+                if case .correlation = pair.kind, summary.pairUnparseableRows[p] > 0 {
+                    penalize(&entry, unparseableRows: summary.pairUnparseableRows[p], pairSummary)
+                }
             } else if entry.note == nil {
                 entry.note = "below the real-data threshold: not scored"
             }
@@ -55,6 +74,19 @@ extension FidelityEvaluator {
             columns: columnScores, pairs: pairScores, skippedColumns: skippedColumns, realRowCount: realRowCount,
             syntheticRowCount: summary.rowCount,
             maxBinningUncertainty: pairScores.compactMap(\.binningUncertainty).max() ?? 0, options: options)
+    }
+
+    /// A correlation pair with unparseable synthetic rows: its score times the share of parseable
+    /// rows (0 when no row has two parseable values).
+    private func penalize(_ entry: inout ColumnPairScore, unparseableRows: Int, _ pairSummary: PairSummary) {
+        guard case .correlation(let moments) = pairSummary else { return }
+        entry.syntheticUnparseableRows = unparseableRows
+        if let score = entry.score {
+            entry.score = score * Double(moments.count) / Double(moments.count + unparseableRows)
+        } else if moments.count == 0, entry.realCorrelation != nil {
+            entry.score = 0
+            entry.note = "no synthetic row has two values that parse"
+        }
     }
 
     private func mean(_ values: [Double]) -> Double? {
@@ -96,6 +128,9 @@ extension FidelityEvaluator {
                 let n = Double(count)
                 if group == 0 {
                     synthetic[missingBin * width + code, default: 0] += n
+                } else if group == ContinuousProfile.unparseableCode {
+                    // A bin of its own, which no real value has: a mismatch.
+                    synthetic[(missingBin + 1) * width + code, default: 0] += n
                 } else if group < 0 || table.shift == 0 {
                     apportioned += binning.distribute(cell: group, count: n) { bin, amount in
                         synthetic[bin * width + code, default: 0] += amount

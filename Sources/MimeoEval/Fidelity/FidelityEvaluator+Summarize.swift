@@ -127,9 +127,10 @@ extension FidelityEvaluator {
                     codes[e].withUnsafeMutableBufferPointer { codeBuffer in
                         values[e].withUnsafeMutableBufferPointer { valueBuffer in
                             for i in 0 ..< n {
-                                let x = profile.parser.value(cells[start + i])
-                                let code = profile.code(of: x)
-                                columnSummary.add(x, code: code)
+                                let cell = cells[start + i]
+                                let x = profile.parser.value(cell)
+                                let code = profile.code(of: x, cell: cell)
+                                columnSummary.add(x, code: code, cell: cell)
                                 codeBuffer[i] = code
                                 if keepValues { valueBuffer[i] = x }
                             }
@@ -162,6 +163,9 @@ extension FidelityEvaluator {
             }
             for (p, pair) in pairs.enumerated() where pair.isTracked {
                 guard var pairSummary = summary.pairs[p] else { continue }
+                if case .correlation = pair.kind {
+                    summary.pairUnparseableRows[p] += Self.unparseableRows(codes[pair.first], codes[pair.second], n)
+                }
                 summary.pairs[p] = nil
                 addPairRows(pair, count: n, codes: codes, values: values, into: &pairSummary)
                 summary.pairs[p] = pairSummary
@@ -169,6 +173,14 @@ extension FidelityEvaluator {
             summary.addRows(n)
             start = end
         }
+    }
+
+    /// Rows among the first `n` where neither code is missing (0) and at least one is unparseable.
+    private static func unparseableRows(_ a: [Int], _ b: [Int], _ n: Int) -> Int {
+        let u = ContinuousProfile.unparseableCode
+        var count = 0
+        for i in 0 ..< n where a[i] != 0 && b[i] != 0 && (a[i] == u || b[i] == u) { count += 1 }
+        return count
     }
 
     /// Adds one block's rows to a pair's summary.

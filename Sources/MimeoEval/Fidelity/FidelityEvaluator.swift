@@ -95,7 +95,9 @@ public struct FidelityEvaluator: Sendable {
             case .integer, .decimal, .datetime:
                 let parser = try CellParser(kind: column.kind, format: column.format)
                 let values = cells.map(parser.value)
-                let profile = ContinuousProfile(values: values, parser: parser, binCount: options.binCount)
+                let unparseable = zip(cells, values).count { CellParser.isUnparseable($0, value: $1) }
+                let profile = ContinuousProfile(values: values, parser: parser, binCount: options.binCount,
+                                                unparseable: unparseable)
                 columns.append(EvaluatedColumn(schema: column, role: .continuous(profile)))
                 realValues.append(values)
                 realCodes.append(values.map(profile.edges.bin(of:)))

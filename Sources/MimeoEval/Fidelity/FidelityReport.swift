@@ -40,6 +40,27 @@ public struct ColumnShapeScore: Codable, Sendable, Equatable {
     public var score: Double?
     /// Why the score is missing, when it is.
     public var note: String?
+    /// Number/datetime columns: synthetic cells that are present but do not parse as the column's
+    /// kind. They count as mismatches: the score is KSComplement of the parseable values times
+    /// their share.
+    public var syntheticUnparseable: Int?
+    /// Number/datetime columns: real cells that do not parse (left out like missing values).
+    public var realUnparseable: Int?
+    /// The first synthetic cell that does not parse, for messages.
+    public var unparseableExample: String?
+
+    /// A column's score.
+    public init(column: String, kind: ColumnKind, metric: String, score: Double?, note: String? = nil,
+                syntheticUnparseable: Int? = nil, realUnparseable: Int? = nil, unparseableExample: String? = nil) {
+        self.column = column
+        self.kind = kind
+        self.metric = metric
+        self.score = score
+        self.note = note
+        self.syntheticUnparseable = syntheticUnparseable
+        self.realUnparseable = realUnparseable
+        self.unparseableExample = unparseableExample
+    }
 }
 
 /// The trend score of one column pair.
@@ -66,6 +87,9 @@ public struct ColumnPairScore: Codable, Sendable, Equatable {
     public var binningUncertainty: Double?
     /// Why the score is missing, when it is.
     public var note: String?
+    /// Correlation pairs: synthetic rows with both values present where at least one does not
+    /// parse (the score is multiplied by the share of the other rows); nil when there are none.
+    public var syntheticUnparseableRows: Int?
 }
 
 /// A column the fidelity report does not score.

@@ -21,6 +21,8 @@ public struct SyntheticSummary: Codable, Sendable, Equatable {
     var continuousColumns: [ContinuousColumnSummary?]
     var discreteColumns: [DiscreteColumnSummary?]
     var pairs: [PairSummary?]
+    /// Per correlation pair: rows where neither value is missing but at least one does not parse.
+    var pairUnparseableRows: [Int]
     let maxUnseenCategories: Int
 
     init(profileID: UInt64, continuousColumns: [ContinuousColumnSummary?],
@@ -29,6 +31,7 @@ public struct SyntheticSummary: Codable, Sendable, Equatable {
         self.continuousColumns = continuousColumns
         self.discreteColumns = discreteColumns
         self.pairs = pairs
+        pairUnparseableRows = Array(repeating: 0, count: pairs.count)
         self.maxUnseenCategories = maxUnseenCategories
     }
 
@@ -39,7 +42,8 @@ public struct SyntheticSummary: Codable, Sendable, Equatable {
     /// - Throws: `EvaluationError.summaryMismatch` when `other` comes from another evaluator.
     public mutating func merge(_ other: SyntheticSummary) throws {
         guard other.profileID == profileID, other.continuousColumns.count == continuousColumns.count,
-              other.pairs.count == pairs.count else { throw EvaluationError.summaryMismatch }
+              other.pairs.count == pairs.count,
+              other.pairUnparseableRows.count == pairUnparseableRows.count else { throw EvaluationError.summaryMismatch }
         rowCount += other.rowCount
         for i in continuousColumns.indices {
             guard let theirs = other.continuousColumns[i] else { continue }
@@ -49,6 +53,7 @@ public struct SyntheticSummary: Codable, Sendable, Equatable {
             guard let theirs = other.discreteColumns[i] else { continue }
             discreteColumns[i]?.merge(theirs, limit: maxUnseenCategories)
         }
+        for i in pairUnparseableRows.indices { pairUnparseableRows[i] += other.pairUnparseableRows[i] }
         for i in pairs.indices {
             guard let theirs = other.pairs[i], var mine = pairs[i] else { continue }
             pairs[i] = nil  // let `mine` own its storage

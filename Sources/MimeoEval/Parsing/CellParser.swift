@@ -1,40 +1,50 @@
 import MimeoData
 
-/// Turns the cell text of a number or datetime column into a `Double`, NaN when the cell is
-/// missing or does not parse (the referee coerces such cells to missing, as pandas
-/// `to_numeric(errors="coerce")` does). Datetimes become nanoseconds since 1970-01-01 UTC, the
+/// Turns the cell text of a number or datetime column into a `Double`: NaN when the cell is
+/// missing (`nil`) or does not parse. Datetimes become nanoseconds since 1970-01-01 UTC, the
 /// scale pandas gives SDMetrics.
+///
+/// A NaN from a present cell is an *unparseable* value (`isUnparseable`): the evaluators count it
+/// and score it as a mismatch, rather than dropping it as SDMetrics' `to_numeric(errors="coerce")`
+/// would (docs/metrics.md, "Unparseable values").
 struct CellParser: Sendable {
     private let dateTimeFormat: DateTimeFormat?
-    private let dateTime: DateTimeParser?
 
-    /// A parser for a column of `kind` (`format` for datetimes: a `DateTimeFormat` pattern, or a
-    /// strptime-style one with `%z`, `%b`, `%y`, such as the referee's
-    /// `%Y-%m-%dT%H:%M:%S%z`).
+    /// A parser for a column of `kind` (`format` for datetimes: a `DateTimeFormat` pattern such as
+    /// `%Y-%m-%dT%H:%M:%SZ` or the referee's `%Y-%m-%dT%H:%M:%S%z`; default `%Y-%m-%dT%H:%M:%SZ`).
+    ///
+    /// - Throws: `EvaluationError.unsupportedDateTimeFormat` for a pattern `DateTimeFormat` rejects.
     init(kind: ColumnKind, format: String?) throws {
         guard kind == .datetime else {
             dateTimeFormat = nil
-            dateTime = nil
             return
         }
         let pattern = format ?? "%Y-%m-%dT%H:%M:%SZ"
-        dateTimeFormat = DateTimeFormat(pattern: pattern)
-        dateTime = dateTimeFormat == nil ? try DateTimeParser(format: pattern) : nil
+        guard let dateTimeFormat = DateTimeFormat(pattern: pattern) else {
+            throw EvaluationError.unsupportedDateTimeFormat(pattern)
+        }
+        self.dateTimeFormat = dateTimeFormat
     }
 
     /// Whether this parser reads datetimes.
-    var isDateTime: Bool { dateTimeFormat != nil || dateTime != nil }
+    var isDateTime: Bool { dateTimeFormat != nil }
+
+    /// Whether `cell`, whose `value(_:)` is `value`, is present but does not parse.
+    @inline(__always)
+    static func isUnparseable(_ cell: String?, value: Double) -> Bool {
+        value.isNaN && cell != nil
+    }
 
     /// The value of one cell; NaN for missing, unparseable or infinite values.
     @inline(__always)
     func value(_ cell: String?) -> Double {
         guard var text = cell else { return .nan }
         if let dateTimeFormat {
+            // Outside pandas' nanosecond range (about 1677-2262) a datetime does not parse, as there.
             guard let parts = dateTimeFormat.parse(text) else { return .nan }
-            return Double(parts.secondsSinceEpoch * 1_000_000_000 + Int64(parts.nanosecond))
-        }
-        if let dateTime {
-            return dateTime.nanoseconds(text) ?? .nan
+            let (nanoseconds, overflow) = parts.secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000_000)
+            guard !overflow else { return .nan }
+            return Double(nanoseconds + Int64(parts.nanosecond))
         }
         if let fast = text.utf8.withContiguousStorageIfAvailable(Self.integer) {
             if let fast { return fast }

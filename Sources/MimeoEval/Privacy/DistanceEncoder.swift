@@ -174,13 +174,29 @@ struct DistanceEncoder: Sendable {
         }
     }
 
+    /// The number columns (including a number target read as categories) and whether any of them
+    /// has a cell in row `row` that is present but does not parse.
+    func hasUnparseableCell(_ table: Table, indices: [Int], row: Int) -> Bool {
+        for (c, column) in columns.enumerated() where column.parser != nil {
+            if column.isUnparseable(table.columns[indices[c]][row]) { return true }
+        }
+        return false
+    }
+
     /// Writes the exact-match key of row `row` into `key` (cleared first): the referee's
     /// `_row_keys` (numbers rounded to 6 decimals as numpy does, `-0.0` apart from `0.0`;
-    /// categories as text; missing cells as one token), as bytes.
+    /// categories as text; missing cells as one token), as bytes. A number cell that does not
+    /// parse is keyed by its text (the referee would key it as missing), so it matches only the
+    /// same text, never a missing cell.
     func rowKey(_ table: Table, indices: [Int], row: Int, into key: inout [UInt8]) {
         key.removeAll(keepingCapacity: true)
         for (c, column) in columns.enumerated() {
             let cell = table.columns[indices[c]][row]
+            if column.isUnparseable(cell), let text = cell {
+                key.append(3)
+                Self.appendText(PrivacyColumn.trimmed(text), to: &key)
+                continue
+            }
             switch column.kind {
             case .numeric:
                 let x = column.number(cell)
@@ -197,18 +213,23 @@ struct DistanceEncoder: Sendable {
             case .categorical, .categoricalNumber:
                 if let text = column.category(cell) {
                     key.append(2)
-                    let bytes = text.utf8
-                    var length = UInt32(bytes.count)
-                    for _ in 0 ..< 4 {
-                        key.append(UInt8(truncatingIfNeeded: length))
-                        length >>= 8
-                    }
-                    key.append(contentsOf: bytes)
+                    Self.appendText(text, to: &key)
                 } else {
                     key.append(0)
                 }
             }
         }
+    }
+
+    /// Appends `text`'s length (4 bytes) and UTF-8 bytes.
+    private static func appendText(_ text: String, to key: inout [UInt8]) {
+        let bytes = text.utf8
+        var length = UInt32(bytes.count)
+        for _ in 0 ..< 4 {
+            key.append(UInt8(truncatingIfNeeded: length))
+            length >>= 8
+        }
+        key.append(contentsOf: bytes)
     }
 
     /// numpy's `round(x, 6)`: `rint(x * 1e6) / 1e6`.

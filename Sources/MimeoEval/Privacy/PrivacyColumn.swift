@@ -35,6 +35,13 @@ struct PrivacyColumn: Sendable {
         return isDateTime ? value / 1e9 : value
     }
 
+    /// Whether `cell` is present but does not parse as this number column's kind.
+    @inline(__always)
+    func isUnparseable(_ cell: String?) -> Bool {
+        guard let parser, cell != nil else { return false }
+        return parser.value(cell).isNaN
+    }
+
     /// The category text of one cell; nil when missing (or, for a number category, unparseable).
     @inline(__always)
     func category(_ cell: String?) -> String? {

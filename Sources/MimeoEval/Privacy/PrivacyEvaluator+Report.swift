@@ -49,8 +49,9 @@ extension PrivacyEvaluator {
                 holdoutBaseSensitive = order[half ..< 2 * half].map { holdoutSensitive[$0] }
             }
         }
-        let n = min(holdoutBase.count, trainRows.count)
-        let trainPick = SeededSelection.sample(count: trainRows.count, take: n, seed: seed, stream: .trainComparison)
+        let n = min(holdoutBase.count, parseableTrainRows.count)
+        let trainPick = SeededSelection.sample(count: parseableTrainRows.count, take: n, seed: seed,
+                                               stream: .trainComparison).map { parseableTrainRows[$0] }
         let holdoutPick = holdoutBase.count > n
             ? SeededSelection.sample(count: holdoutBase.count, take: n, seed: seed, stream: .holdoutComparison)
             : Array(0 ..< holdoutBase.count)
@@ -139,7 +140,9 @@ extension PrivacyEvaluator {
             attributeInference: attributeInference,
             rowsUsed: PrivacySampleSizes(
                 syntheticTotal: syntheticTotal, synthetic: synthetic.count, holdoutTotal: holdoutRowCount,
-                holdout: holdoutRows.count, train: trainRows.count, maxRows: maxRows, maxRowsRule: rule, seed: seed),
+                holdout: holdoutRows.count, train: trainRows.count,
+                trainUnparseable: trainRows.count - parseableTrainRows.count,
+                holdoutUnparseable: unparseableHoldoutRows, maxRows: maxRows, maxRowsRule: rule, seed: seed),
             encoding: PrivacyEncodingDescription(
                 distance: "euclidean on one-hot categoricals (top \(options.maxLevels) train levels, missing as a "
                     + "level) + min-max numerics and datetimes (epoch seconds), fitted on train; a missing number "

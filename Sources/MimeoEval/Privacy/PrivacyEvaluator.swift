@@ -27,6 +27,12 @@ import MimeoTensor
 ///
 /// Samples are seeded (`SeededSelection`), so results are reproducible, but they are not the
 /// referee's numpy samples: sampled statistics agree with the referee's up to sampling noise.
+///
+/// Real rows (train or holdout) with a number or datetime cell that does not parse are left out
+/// of the holdout sample and of `T'`, so that a few bad cells cannot make the holdout look far
+/// away (a false leak signal); they are counted in `rowsUsed`. A holdout (or train table) in which
+/// no row parses is an error. Synthetic cells that do not parse are distance features like
+/// missing ones (equally far from train and holdout), and exact-match keys by their text.
 public struct PrivacyEvaluator: Sendable {
     /// The settings.
     public let options: PrivacyOptions
@@ -43,6 +49,10 @@ public struct PrivacyEvaluator: Sendable {
     let exactMatches: ExactMatchIndex
     /// Every train row, encoded.
     let trainRows: EncodedRows
+    /// The train rows without an unparseable cell, from which `T'` is drawn.
+    let parseableTrainRows: [Int]
+    /// Holdout rows left out of the sample because a cell does not parse.
+    let unparseableHoldoutRows: Int
     /// The holdout sample (all holdout rows when they fit), encoded, in sample order.
     let holdoutRows: EncodedRows
     let holdoutMatchCount: Int
@@ -75,8 +85,10 @@ public struct PrivacyEvaluator: Sendable {
     ///   - holdout: Real rows of the same population the generator never saw.
     ///   - schema: The column kinds of all three tables (every schema column is compared).
     ///   - options: Sample sizes, seed, target, attacker; the defaults are the referee's.
-    /// - Throws: `EvaluationError.missingColumn` for a column absent from a table or an unknown
-    ///   quasi-identifier / sensitive column; `EvaluationError.unsupportedDateTimeFormat`.
+    /// - Throws: `EvaluationError.missingColumn` for a column absent from a table;
+    ///   `EvaluationError.invalidAttack` for quasi-identifiers and a sensitive column that do not make
+    ///   an attack; `EvaluationError.noParseableRows` when no train or no holdout row parses;
+    ///   `EvaluationError.unsupportedDateTimeFormat`.
     public init(train: Table, holdout: Table, schema: Schema, options: PrivacyOptions = PrivacyOptions()) throws {
         self.options = options
         trainRowCount = train.rowCount
@@ -94,15 +106,30 @@ public struct PrivacyEvaluator: Sendable {
         encoder.encode(train, indices: trainIndices, rows: 0 ..< train.rowCount, into: &trainRows, missing: &trainMissing)
         self.trainRows = trainRows
         self.trainMissing = trainMissing
+        let parseableTrainRows = (0 ..< train.rowCount).filter {
+            !encoder.hasUnparseableCell(train, indices: trainIndices, row: $0)
+        }
+        if train.rowCount > 0 && parseableTrainRows.isEmpty {
+            throw Self.noParseableRows(train, indices: trainIndices, encoder: encoder, table: "train")
+        }
+        self.parseableTrainRows = parseableTrainRows
 
         let holdoutIndices = try encoder.columnIndices(in: holdout, tableName: "holdout")
         holdoutMatchCount = exactMatches.countMatches(holdout, indices: holdoutIndices, rows: 0 ..< holdout.rowCount)
         var holdoutMissing = encoder.noMissingNumbers
         encoder.scanMissing(holdout, indices: holdoutIndices, rows: 0 ..< holdout.rowCount, into: &holdoutMissing)
         self.holdoutMissing = holdoutMissing
-        let holdoutSample = holdout.rowCount > maxRows
-            ? SeededSelection.sample(count: holdout.rowCount, take: maxRows, seed: options.seed, stream: .holdout)
-            : Array(0 ..< holdout.rowCount)
+        let parseableHoldoutRows = (0 ..< holdout.rowCount).filter {
+            !encoder.hasUnparseableCell(holdout, indices: holdoutIndices, row: $0)
+        }
+        if holdout.rowCount > 0 && parseableHoldoutRows.isEmpty {
+            throw Self.noParseableRows(holdout, indices: holdoutIndices, encoder: encoder, table: "holdout")
+        }
+        unparseableHoldoutRows = holdout.rowCount - parseableHoldoutRows.count
+        let holdoutSample = parseableHoldoutRows.count > maxRows
+            ? SeededSelection.sample(count: parseableHoldoutRows.count, take: maxRows, seed: options.seed,
+                                     stream: .holdout).map { parseableHoldoutRows[$0] }
+            : parseableHoldoutRows
         var holdoutRows = encoder.makeRows()
         var unused = encoder.noMissingNumbers
         encoder.encode(holdout, indices: holdoutIndices, rows: holdoutSample, into: &holdoutRows, missing: &unused)
@@ -124,19 +151,28 @@ public struct PrivacyEvaluator: Sendable {
                                      maxRows: maxRows, options: options)
     }
 
+    /// The error for a table none of whose rows parses: names the column with the most
+    /// unparseable cells, their count and the first one.
+    private static func noParseableRows(_ table: Table, indices: [Int], encoder: DistanceEncoder,
+                                        table name: String) -> EvaluationError {
+        var worst: (column: String, count: Int, example: String)?
+        for (c, column) in encoder.columns.enumerated() where column.parser != nil {
+            let bad = table.columns[indices[c]].filter { column.isUnparseable($0) }
+            if let first = bad.first, bad.count > worst?.count ?? 0 { worst = (column.name, bad.count, first!) }
+        }
+        return .noParseableRows(table: name, column: worst?.column ?? "", unparseable: worst?.count ?? 0,
+                                rows: table.rowCount, example: worst?.example ?? "")
+    }
+
     private static func makeAttack(options: PrivacyOptions, encoder: DistanceEncoder, train: Table,
                                    trainIndices: [Int]) throws -> Attack? {
-        guard !options.quasiIdentifiers.isEmpty, let sensitive = options.sensitive else { return nil }
-        func position(_ name: String) throws -> Int {
-            guard let c = encoder.columns.firstIndex(where: { $0.name == name }) else {
-                throw EvaluationError.missingColumn(name, table: "schema")
-            }
-            return c
-        }
-        let sensitiveColumn = try position(sensitive)
+        try options.validateAttack(columns: encoder.columns.map(\.name))
+        guard let sensitive = options.sensitive else { return nil }
+        func position(_ name: String) -> Int { encoder.columns.firstIndex { $0.name == name }! }
+        let sensitiveColumn = position(sensitive)
         var numeric: [Int] = [], categorical: [Int] = []
-        for name in options.quasiIdentifiers where name != sensitive {
-            let c = try position(name)
+        for name in options.quasiIdentifiers {
+            let c = position(name)
             if let n = encoder.numericColumns.firstIndex(of: c) { numeric.append(n) }
             if let k = encoder.categoricalColumns.firstIndex(of: c) { categorical.append(k) }
         }
@@ -165,7 +201,7 @@ public struct PrivacyEvaluator: Sendable {
             }
             baseline = best
         }
-        return Attack(quasiIdentifiers: options.quasiIdentifiers.filter { $0 != sensitive }, sensitive: sensitive,
+        return Attack(quasiIdentifiers: options.quasiIdentifiers, sensitive: sensitive,
                       numericColumns: numeric, categoricalColumns: categorical, sensitiveColumn: sensitiveColumn,
                       isNumeric: isNumeric, baselineGuess: baseline)
     }

@@ -42,6 +42,31 @@ public struct PrivacyOptions: Codable, Sendable, Equatable {
         min(defaultMaxRows, max(minimumRows, pairBudget / max(trainRowCount, 1)))
     }
 
+    /// Checks the attribute-inference settings against the columns there are: no attack (no
+    /// quasi-identifiers and no sensitive column), or a sensitive column and at least one
+    /// quasi-identifier, all named, known, and the sensitive column not among the quasi-identifiers.
+    ///
+    /// - Throws: `EvaluationError.invalidAttack`, or `EvaluationError.unknownColumns` naming every
+    ///   unknown column.
+    public func validateAttack(columns: [String]) throws {
+        guard !quasiIdentifiers.isEmpty || sensitive != nil else { return }
+        guard let sensitive, !sensitive.isEmpty else {
+            throw EvaluationError.invalidAttack("quasi-identifiers need a sensitive column")
+        }
+        guard !quasiIdentifiers.isEmpty else {
+            throw EvaluationError.invalidAttack("the sensitive column '\(sensitive)' needs quasi-identifiers")
+        }
+        if quasiIdentifiers.contains(where: \.isEmpty) {
+            throw EvaluationError.invalidAttack("a quasi-identifier name is empty")
+        }
+        if quasiIdentifiers.contains(sensitive) {
+            throw EvaluationError.invalidAttack(
+                "the sensitive column '\(sensitive)' is also a quasi-identifier: the attacker would know it already")
+        }
+        let unknown = (quasiIdentifiers + [sensitive]).filter { !columns.contains($0) }
+        if !unknown.isEmpty { throw EvaluationError.unknownColumns(unknown, available: columns) }
+    }
+
     /// The cap in force for a train table of `trainRowCount` rows.
     public func effectiveMaxRows(trainRowCount: Int) -> Int {
         maxRows ?? Self.sampleSize(trainRowCount: trainRowCount)

@@ -164,6 +164,12 @@ public struct PrivacySampleSizes: Codable, Sendable, Equatable {
     public var holdout: Int
     /// Train rows (all are references).
     public var train: Int
+    /// Train rows with a number or datetime cell that does not parse: references, but never drawn
+    /// into the equal-size train sample `T'`.
+    public var trainUnparseable: Int = 0
+    /// Holdout rows with a number or datetime cell that does not parse: left out of the holdout
+    /// sample (they count in the exact-match share).
+    public var holdoutUnparseable: Int = 0
     /// The cap on synthetic and holdout rows.
     public var maxRows: Int
     /// How the cap was chosen.

@@ -5,16 +5,25 @@ import MimeoTensor
 /// The result of `DeepStructure.compute`.
 public struct DeepStructureReport: Codable, Sendable, Equatable {
     /// `exp(-1.6 · mean JS distance)`: 1 when the synthetic rows spread along the real table's main
-    /// directions exactly as the real rows do, towards 0 as the projections stop overlapping.
-    public var score: Double
+    /// directions exactly as the real rows do, towards 0 as the projections stop overlapping; nil
+    /// when nothing could be compared (no feature, or fewer than two rows on a side: `note`).
+    public var score: Double?
+    /// Why there is no score, when there is none.
+    public var note: String?
     /// The Jensen–Shannon distance (base 2, in 0...1) of real vs synthetic along each component.
     public var componentDistances: [Double]
     /// The share of the joint variance each component explains.
     public var explainedVariance: [Double]
     /// The number of encoded features the PCA ran on.
     public var featureCount: Int
+    /// Rows of each table used (sampled).
     public var realRows: Int
     public var syntheticRows: Int
+    /// Rows used with a number or datetime cell that does not parse: left out of the PCA, and
+    /// counted in a histogram bin of their own on every component (so that on the synthetic side
+    /// they are mismatches).
+    public var realUnparseableRows: Int = 0
+    public var syntheticUnparseableRows: Int = 0
 }
 
 /// Deep structure similarity, after Gretel's "deep structure stability": a principal component analysis
@@ -27,7 +36,8 @@ public struct DeepStructureReport: Codable, Sendable, Equatable {
 /// real mean and standard deviation, missing values at the mean plus an indicator feature; categories
 /// one-hot over their 20 most frequent real levels (others share one feature), each feature
 /// standardised too. Identifier and text columns are left out. Rows beyond `maxRows` per table are
-/// sampled with a seeded generator.
+/// sampled with a seeded generator. A row with a number or datetime cell that does not parse is
+/// left out of the PCA and put in a histogram bin of its own on every component.
 public enum DeepStructure {
     public static let name = "DeepStructureSimilarity"
     public static let goal = MetricGoal.maximize
@@ -43,10 +53,9 @@ public enum DeepStructure {
     public static func compute(real: Table, synthetic: Table, schema: Schema, components: Int = 5,
                                maxRows: Int = 5000, seed: UInt64 = 0) throws -> DeepStructureReport {
         let columns = schema.columns.filter { $0.kind != .identifier && $0.kind != .text }
-        let realRows = sampleRows(real.rowCount, maxRows: maxRows, seed: seed, stream: 1)
-        let syntheticRows = sampleRows(synthetic.rowCount, maxRows: maxRows, seed: seed, stream: 2)
-        var realFeatures: [[Double]] = []       // per feature, values of the real sample
-        var syntheticFeatures: [[Double]] = []
+        let sampledReal = sampleRows(real.rowCount, maxRows: maxRows, seed: seed, stream: 1)
+        let sampledSynthetic = sampleRows(synthetic.rowCount, maxRows: maxRows, seed: seed, stream: 2)
+        var positions: [(real: Int, synthetic: Int, parser: CellParser?)] = []
         for column in columns {
             guard let r = real.columnIndex(named: column.name) else {
                 throw EvaluationError.missingColumn(column.name, table: "real")
@@ -54,15 +63,34 @@ public enum DeepStructure {
             guard let s = synthetic.columnIndex(named: column.name) else {
                 throw EvaluationError.missingColumn(column.name, table: "synthetic")
             }
-            let realCells = realRows.map { real.columns[r][$0] }
-            let syntheticCells = syntheticRows.map { synthetic.columns[s][$0] }
+            let parser = column.kind == .integer || column.kind == .decimal || column.kind == .datetime
+                ? try CellParser(kind: column.kind, format: column.format) : nil
+            positions.append((r, s, parser))
+        }
+        // Rows with an unparseable number or datetime cell stay out of the PCA.
+        func parseable(_ table: Table, _ row: Int, isReal: Bool) -> Bool {
+            positions.allSatisfy { position in
+                guard let parser = position.parser else { return true }
+                let cell = table.columns[isReal ? position.real : position.synthetic][row]
+                return !CellParser.isUnparseable(cell, value: parser.value(cell))
+            }
+        }
+        let realRows = sampledReal.filter { parseable(real, $0, isReal: true) }
+        let syntheticRows = sampledSynthetic.filter { parseable(synthetic, $0, isReal: false) }
+        let realUnparseable = sampledReal.count - realRows.count
+        let syntheticUnparseable = sampledSynthetic.count - syntheticRows.count
+        var realFeatures: [[Double]] = []       // per feature, values of the real sample
+        var syntheticFeatures: [[Double]] = []
+        for (column, position) in zip(columns, positions) {
+            let realCells = realRows.map { real.columns[position.real][$0] }
+            let syntheticCells = syntheticRows.map { synthetic.columns[position.synthetic][$0] }
             switch column.kind {
             case .integer, .decimal, .datetime:
-                let format = column.kind == .datetime ? column.format.flatMap { DateTimeFormat(pattern: $0) } : nil
+                let parser = position.parser!
+                let scale = parser.isDateTime ? 1e-9 : 1  // datetimes in seconds
                 func number(_ cell: String?) -> Double? {
-                    guard let cell else { return nil }
-                    if column.kind == .datetime { return format?.parse(cell).map { Double($0.secondsSinceEpoch) } }
-                    return Double(cell).flatMap { $0.isFinite ? $0 : nil }
+                    let value = parser.value(cell)
+                    return value.isNaN ? nil : value * scale
                 }
                 let realValues = realCells.map(number), syntheticValues = syntheticCells.map(number)
                 let present = realValues.compactMap { $0 }
@@ -104,10 +132,19 @@ public enum DeepStructure {
             kept.append(f)
         }
         let F = kept.count, nR = realRows.count, nS = syntheticRows.count, n = nR + nS
-        guard F > 0, nR > 1, nS > 1 else {
-            return DeepStructureReport(score: 1, componentDistances: [], explainedVariance: [], featureCount: F,
-                                       realRows: nR, syntheticRows: nS)
+        func notMeasured(_ note: String) -> DeepStructureReport {
+            DeepStructureReport(score: nil, note: note, componentDistances: [], explainedVariance: [], featureCount: F,
+                                realRows: sampledReal.count, syntheticRows: sampledSynthetic.count,
+                                realUnparseableRows: realUnparseable, syntheticUnparseableRows: syntheticUnparseable)
         }
+        guard sampledReal.count > 1, sampledSynthetic.count > 1 else {
+            return notMeasured("not measured: fewer than two rows in the real or the synthetic table")
+        }
+        guard !columns.isEmpty else {
+            return notMeasured("not measured: no number, datetime, categorical or boolean column to compare")
+        }
+        guard nR > 1 else { return notMeasured("not measured: fewer than two real rows parse in every column") }
+        guard F > 0 else { return notMeasured("not measured: every feature is constant in the real rows") }
         // Joint matrix Z [n, F], centred by the joint mean.
         var Z = [Float](repeating: 0, count: n * F)
         for (j, f) in kept.enumerated() {
@@ -134,12 +171,14 @@ public enum DeepStructure {
                 for j in 0..<F { sum += Double(Z[i * F + j]) * vector[j] }
                 projections[i] = sum
             }
-            distances.append(jensenShannonDistance(Array(projections[0..<nR]), Array(projections[nR...]), bins: 20))
+            distances.append(jensenShannonDistance(Array(projections[0..<nR]), Array(projections[nR...]), bins: 20,
+                                                   pOutside: realUnparseable, qOutside: syntheticUnparseable))
         }
         let meanDistance = distances.isEmpty ? 0 : distances.reduce(0, +) / Double(distances.count)
         return DeepStructureReport(score: exp(-1.6 * meanDistance), componentDistances: distances,
                                    explainedVariance: values.map { total > 0 ? $0 / total : 0 }, featureCount: F,
-                                   realRows: nR, syntheticRows: nS)
+                                   realRows: sampledReal.count, syntheticRows: sampledSynthetic.count,
+                                   realUnparseableRows: realUnparseable, syntheticUnparseableRows: syntheticUnparseable)
     }
 
     /// Row indices: all rows, or `maxRows` drawn without replacement (seeded), in ascending order.
@@ -182,18 +221,24 @@ public enum DeepStructure {
     }
 
     /// The Jensen–Shannon distance (square root of the base-2 divergence, in 0...1) of two samples'
-    /// histograms on `bins` equal-width bins over their joint range.
-    public static func jensenShannonDistance(_ p: [Double], _ q: [Double], bins: Int) -> Double {
+    /// histograms on `bins` equal-width bins over their joint range, plus one more bin holding
+    /// `pOutside` and `qOutside` values that have no position (rows that do not parse).
+    public static func jensenShannonDistance(_ p: [Double], _ q: [Double], bins: Int, pOutside: Int = 0,
+                                             qOutside: Int = 0) -> Double {
         let low = min(p.min() ?? 0, q.min() ?? 0), high = max(p.max() ?? 0, q.max() ?? 0)
-        guard high > low, !p.isEmpty, !q.isEmpty else { return 0 }
-        func histogram(_ values: [Double]) -> [Double] {
-            var counts = [Double](repeating: 0, count: bins)
-            for value in values { counts[min(bins - 1, Int((value - low) / (high - low) * Double(bins)))] += 1 }
-            return counts.map { $0 / Double(values.count) }
+        let pTotal = p.count + pOutside, qTotal = q.count + qOutside
+        guard pTotal > 0, qTotal > 0 else { return 0 }
+        func histogram(_ values: [Double], outside: Int, total: Int) -> [Double] {
+            var counts = [Double](repeating: 0, count: bins + 1)
+            for value in values {
+                counts[high > low ? min(bins - 1, Int((value - low) / (high - low) * Double(bins))) : 0] += 1
+            }
+            counts[bins] = Double(outside)
+            return counts.map { $0 / Double(total) }
         }
-        let hp = histogram(p), hq = histogram(q)
+        let hp = histogram(p, outside: pOutside, total: pTotal), hq = histogram(q, outside: qOutside, total: qTotal)
         var divergence = 0.0
-        for b in 0..<bins {
+        for b in 0...bins {
             let m = (hp[b] + hq[b]) / 2
             if hp[b] > 0 { divergence += 0.5 * hp[b] * log2(hp[b] / m) }
             if hq[b] > 0 { divergence += 0.5 * hq[b] * log2(hq[b] / m) }

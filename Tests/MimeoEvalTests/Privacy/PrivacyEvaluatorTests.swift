@@ -104,7 +104,7 @@ import Testing
         var options = PrivacyOptions()
         options.quasiIdentifiers = ["x", "nope"]
         options.sensitive = "c"
-        #expect(throws: EvaluationError.missingColumn("nope", table: "schema")) {
+        #expect(throws: EvaluationError.unknownColumns(["nope"], available: ["x", "c"])) {
             try PrivacyEvaluator(train: Self.train, holdout: Self.holdout, schema: Self.schema, options: options)
         }
     }

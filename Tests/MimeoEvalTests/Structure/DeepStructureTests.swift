@@ -33,15 +33,16 @@ import Testing
         let real = try TableLoader(rowLimit: 3000).load(path: path)
         let schema = SchemaInference().inferSchema(from: real)
         let same = try DeepStructure.compute(real: real, synthetic: real, schema: schema)
-        #expect(abs(same.score - 1) < 1e-9)
+        #expect(abs(try #require(same.score) - 1) < 1e-9)
         var shuffled = real
         var random = RandomStream(seed: 9, stream: 0)
         for c in shuffled.columns.indices { shuffled.columns[c].shuffle(using: &random) }
-        let broken = try DeepStructure.compute(real: real, synthetic: shuffled, schema: schema)
-        #expect(broken.score < 0.85, "shuffled score \(broken.score)")
+        let broken = try #require(try DeepStructure.compute(real: real, synthetic: shuffled, schema: schema).score)
+        #expect(broken < 0.85, "shuffled score \(broken)")
         let holdout = try TableLoader().load(path: path).rows(3000..<5000)
         let fair = try DeepStructure.compute(real: real, synthetic: holdout, schema: schema)
-        #expect(fair.score > broken.score + 0.05 && fair.score > 0.85, "holdout \(fair.score) vs shuffled \(broken.score)")
+        let fairScore = try #require(fair.score)
+        #expect(fairScore > broken + 0.05 && fairScore > 0.85, "holdout \(fairScore) vs shuffled \(broken)")
         #expect(fair.explainedVariance.count == 5 && fair.explainedVariance[0] >= fair.explainedVariance[1])
     }
 }

@@ -1,6 +1,6 @@
 import MimeoData
 import Testing
-@testable import MimeoReport
+@testable import MimeoEval
 
 @Suite struct RowSampleTests {
     @Test func keepsEveryStepRowAcrossChunks() {

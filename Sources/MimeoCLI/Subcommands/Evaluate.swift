@@ -81,19 +81,20 @@ extension MimeoCommand {
             let (realTable, inferred) = try TableInput.load(path: real, options: inputOptions)
             var schema = inferred
             if let model { schema = try ModelFile.read(from: model).metadata.encoder.schema }
-            let delimiter = try inputOptions.delimiterByte()
             for name in [target, sensitive].compactMap({ $0 }) + quasiIdentifierList where schema.column(named: name) == nil {
                 throw ValidationError("unknown column '\(name)'; columns are: \(schema.columns.map(\.name).joined(separator: ", "))")
             }
             // An empty table has no scores to give (they would print as n/a, and privacy as "no leak").
             if realTable.rowCount == 0 { throw DataError(file: real, message: Self.noRows) }
             let holdoutTable = try holdout.map { path in
-                let table = try TableLoader(delimiter: delimiter, missingValues: schema.missingValues).load(path: path)
+                let table = try TableLoader(delimiter: try inputOptions.delimiterByte(for: path),
+                                            missingValues: schema.missingValues).load(path: path)
                 if table.rowCount == 0 { throw DataError(file: path, message: Self.noRows) }
                 return table
             }
 
             // Fidelity: streamed over the whole synthetic file.
+            let delimiter = try inputOptions.delimiterByte(for: synthetic)
             let fidelityEvaluator = try FidelityEvaluator(real: realTable, schema: schema)
             let fidelity = fidelityEvaluator.report(for: try fidelityEvaluator.summarize(
                 csvAt: synthetic, delimiter: delimiter, missingValues: schema.missingValues))

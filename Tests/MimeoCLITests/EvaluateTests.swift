@@ -29,7 +29,7 @@ import Testing
         #expect(command.seed == 0)
         #expect(command.json == nil)
         #expect(command.html == nil)
-        #expect(command.inputOptions.delimiter == ",")
+        #expect(command.inputOptions.delimiter == nil)  // detected
         #expect(command.inputOptions.schema == nil)
     }
 
@@ -48,7 +48,7 @@ import Testing
         #expect(command.seed == 9)
         #expect(command.json == "out.json")
         #expect(command.html == "out.html")
-        #expect(try command.inputOptions.delimiterByte() == UInt8(ascii: ";"))
+        #expect(try command.inputOptions.delimiterByte(for: "unread.csv") == UInt8(ascii: ";"))
     }
 
     @Test(arguments: [

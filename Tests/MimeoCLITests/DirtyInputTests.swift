@@ -73,7 +73,7 @@ import Testing
         #expect(date.invalidValues?.examples.first?.row == 58)
 
         let model = directory.file("m.mimeo")
-        let train = try Mimeo.run(["train", csv, "-o", model, "--max-epochs", "2"])
+        let train = try Mimeo.run(["train", csv, "-o", model, "--max-epochs", "20"])
         #expect(train.succeeded, "\(train)")
         #expect(train.standardError.contains(warning), "\(train)")
 
@@ -88,7 +88,7 @@ import Testing
         let dates = table.columns[try #require(table.columnIndex(named: "date"))]
         let format = try #require(DateTimeFormat(pattern: "%Y-%m-%d"))
         #expect(dates.allSatisfy { $0 == nil || format.parse($0!) != nil })
-        #expect(dates.compactMap { $0 }.count > 400)
+        #expect(dates.compactMap { $0 }.count > 250)  // modelled: most rows have a date (1 in 201 was missing in training)
 
         // The schema passed back keeps working: the column stays dirty-tolerant and is reported again.
         let schemaFile = try directory.write([UInt8](schema.stdout), to: "schema.json")

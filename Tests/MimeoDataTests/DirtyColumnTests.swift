@@ -93,7 +93,8 @@ import Testing
     @Test func codesWithLeadingZerosAreNotDirtyIntegers() {
         var values: [String?] = (0..<300).map { String(10_000 + $0) }
         values[9] = "02134"
-        #expect(inference.inferColumn(named: "zip", values: values).kind == .categorical)
+        // Not an integer column with one failure: codes (300 distinct, so an identifier).
+        #expect(inference.inferColumn(named: "zip", values: values).kind == .identifier)
     }
 
     @Test func theShareIsSettable() {

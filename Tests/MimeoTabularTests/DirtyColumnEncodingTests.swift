@@ -5,11 +5,11 @@ import Testing
 
 /// A dirty column's invalid values are encoded as missing, and generation only writes valid values.
 @Suite struct DirtyColumnEncodingTests {
-    /// The adult sample with `age` spoiled in five rows (words, a fraction, hexadecimal, an overflow).
+    /// The adult sample with `age` spoiled in five rows (a word, a decimal comma, hexadecimal, an overflow, symbols).
     static let dirty: (table: Table, schema: Schema, rows: [Int]) = {
         var (table, _) = TestData.adultSample
         let age = table.columnIndex(named: "age")!
-        let spoiled = [(3, "forty"), (100, "39.5"), (1000, "0x28"), (2000, "99999999999999999999"), (4000, "?!")]
+        let spoiled = [(3, "forty"), (100, "39,5"), (1000, "0x28"), (2000, "99999999999999999999"), (4000, "?!")]
         for (row, value) in spoiled { table.columns[age][row] = value }
         return (table, SchemaInference().inferSchema(from: table), spoiled.map(\.0))
     }()

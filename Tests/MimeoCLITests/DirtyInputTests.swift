@@ -56,6 +56,20 @@ import Testing
         #expect(!plain.standardError.contains("detected delimiter"), "\(plain)")
     }
 
+    /// `evaluate` detects the delimiter of each of its three files on its own.
+    @Test func evaluateDetectsEachFilesDelimiter() throws {
+        let directory = try TemporaryDirectory()
+        let real = try directory.write(Self.datesCSV(delimiter: ";"), to: "real.csv")
+        let holdout = try directory.write(Self.datesCSV(delimiter: "\t"), to: "holdout.tsv")
+        let synthetic = try directory.write(Self.datesCSV(delimiter: "|"), to: "synthetic.csv")
+        let run = try Mimeo.run(["evaluate", "--real", real, "--synthetic", synthetic, "--holdout", holdout])
+        #expect(run.succeeded, "\(run)")
+        for (path, shown) in [(real, "';'"), (holdout, "tab"), (synthetic, "'|'")] {
+            #expect(run.standardError.contains("detected delimiter \(shown) in \(path)"), "\(run)")
+        }
+        #expect(run.standardOutput.contains("(201 rows) against"), "\(run)")
+    }
+
     // MARK: - Dirty columns
 
     @Test func dirtyColumnIsModelledReportedAndGeneratedValid() throws {

@@ -3,8 +3,9 @@ import MimeoData
 /// Turns the cell text of a number or datetime column into a `Double`, NaN when the cell is
 /// missing or does not parse (the referee coerces such cells to missing, as pandas
 /// `to_numeric(errors="coerce")` does). Numbers are read by `NumberSyntax`, the parser schema
-/// inference and encoding use, so evaluation takes as numbers exactly the cells training did. Datetimes become nanoseconds since 1970-01-01 UTC, the
-/// scale pandas gives SDMetrics.
+/// inference and encoding use, so evaluation takes as numbers exactly the cells training did (not
+/// ` 12 `, `0x28` or `inf`). Datetimes become nanoseconds since 1970-01-01 UTC, the scale pandas
+/// gives SDMetrics.
 struct CellParser: Sendable {
     private let dateTimeFormat: DateTimeFormat?
     private let dateTime: DateTimeParser?

@@ -98,10 +98,10 @@ extension ColumnSchema {
         var kindText = kind.rawValue
         if let format { kindText += " (\(format))" }
         if let booleanValues, booleanValues.count == 2 { kindText += " (\(booleanValues[0])/\(booleanValues[1]))" }
-        let examples = invalid.examples.map { "row \($0.row) \(TableLoader.quoted($0.value))" }
-            .joined(separator: ", ")
+        let shown = invalid.examples.prefix(InvalidValues.exampleLimit)
+        let examples = shown.map { "row \($0.row) \(TableLoader.quoted($0.value))" }.joined(separator: ", ")
         let values = invalid.count == 1 ? "1 value does not fit" : "\(invalid.count) values do not fit"
-        let more = invalid.count > invalid.examples.count ? ", …" : ""
+        let more = invalid.count > shown.count ? ", …" : ""
         return "column '\(name)': \(values) \(kindText) and \(invalid.count == 1 ? "is" : "are") read as missing: "
             + examples + more
     }

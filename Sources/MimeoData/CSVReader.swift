@@ -18,6 +18,9 @@ import Foundation
 /// - gzip input, detected by its magic bytes `1f 8b` (so `.csv.gz` works whatever its name), inflated by
 ///   zlib as it is read; concatenated gzip members are read in order.
 ///
+/// The delimiter is given, or detected from the first 64 KiB when `delimiter` is nil (see
+/// `detectDelimiter(in:isWholeInput:)`).
+///
 /// The first record is the header. Every later record must have as many fields as the header. Blank lines
 /// are skipped, except in a one-column file, where a blank line is a record holding one empty field
 /// (that is how a missing value is written there).
@@ -29,8 +32,10 @@ import Foundation
 public final class CSVReader {
     /// The file name used in error messages (the path as given, or the name given for memory input).
     public let path: String
-    /// The one-byte field delimiter (`,` by default; `;`, `\t` and `|` are common).
-    public let delimiter: UInt8
+    /// The one-byte field delimiter (`,` by default; `;`, `\t` and `|` are common): as given, or detected.
+    public private(set) var delimiter: UInt8
+    /// Whether `delimiter` was detected from the input (the reader was opened with a nil delimiter).
+    public let delimiterWasDetected: Bool
     /// The column names from the first record, in file order.
     public private(set) var header: [String] = []
     /// The physical line the header starts on (1 unless blank lines precede it).
@@ -62,10 +67,11 @@ public final class CSVReader {
     ///
     /// - Parameters:
     ///   - path: The file to read; gzip-compressed files are detected and inflated.
-    ///   - delimiter: The field delimiter byte; `"`, `\r` and `\n` are refused with a `DataError`.
+    ///   - delimiter: The field delimiter byte; `"`, `\r` and `\n` are refused with a `DataError`. Nil
+    ///     detects it from the start of the input.
     ///   - chunkSize: How many bytes to parse at a time.
     /// - Throws: `DataError` if the file cannot be opened, is empty, or has a bad header.
-    public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20) throws {
+    public convenience init(path: String, delimiter: UInt8? = UInt8(ascii: ","), chunkSize: Int = 1 << 20) throws {
         let file = try FileSource(path: path)
         let magic = try file.peek(2)
         if magic == [0x1f, 0x8b] {
@@ -81,10 +87,10 @@ public final class CSVReader {
     /// - Parameters:
     ///   - bytes: The CSV bytes.
     ///   - name: The name used in error messages.
-    ///   - delimiter: The field delimiter byte.
+    ///   - delimiter: The field delimiter byte; nil detects it.
     ///   - chunkSize: How many bytes to parse at a time.
     public convenience init(
-        bytes: [UInt8], name: String = "<memory>", delimiter: UInt8 = UInt8(ascii: ","), chunkSize: Int = 1 << 20
+        bytes: [UInt8], name: String = "<memory>", delimiter: UInt8? = UInt8(ascii: ","), chunkSize: Int = 1 << 20
     ) throws {
         let memory = MemorySource(bytes)
         if bytes.count >= 2, bytes[0] == 0x1f, bytes[1] == 0x8b {
@@ -96,27 +102,32 @@ public final class CSVReader {
     }
 
     /// Reads CSV text held in a string.
-    public convenience init(string: String, name: String = "<memory>", delimiter: UInt8 = UInt8(ascii: ",")) throws {
+    public convenience init(string: String, name: String = "<memory>", delimiter: UInt8? = UInt8(ascii: ",")) throws {
         try self.init(bytes: Array(string.utf8), name: name, delimiter: delimiter)
     }
 
-    private init(source: ByteSource, name: String, isCompressed: Bool, delimiter: UInt8, chunkSize: Int) throws {
-        guard delimiter != UInt8(ascii: "\""), delimiter != 0x0A, delimiter != 0x0D else {
+    private init(source: ByteSource, name: String, isCompressed: Bool, delimiter: UInt8?, chunkSize: Int) throws {
+        if let delimiter, delimiter == UInt8(ascii: "\"") || delimiter == 0x0A || delimiter == 0x0D {
             throw DataError(file: name, message: "invalid delimiter \(CSVReader.describe(delimiter)): expected a byte "
                                 + "other than a quote or a line break")
         }
         self.source = source
         self.path = name
         self.isCompressed = isCompressed
-        self.delimiter = delimiter
+        self.delimiter = delimiter ?? UInt8(ascii: ",")
+        delimiterWasDetected = delimiter == nil
         chunkCapacity = max(chunkSize, 4)
         chunk = .allocate(capacity: chunkCapacity)
         record = .allocate(capacity: 1)
         record.initialize(to: RecordBuffer())
         specialBytes = .allocate(capacity: 256)
         specialBytes.initialize(repeating: 0, count: 256)
-        for byte in [delimiter, UInt8(ascii: "\""), 0x0A, 0x0D] { specialBytes[Int(byte)] = 1 }
-        try readFirstChunk()
+        try readFirstChunk(minimum: delimiter == nil ? min(chunkCapacity, Self.detectionSampleSize) : 3)
+        if delimiter == nil {
+            self.delimiter = Self.detectDelimiter(in: UnsafeBufferPointer(start: chunk + position, count: chunkCount - position),
+                                                  isWholeInput: isAtEnd)
+        }
+        for byte in [self.delimiter, UInt8(ascii: "\""), 0x0A, 0x0D] { specialBytes[Int(byte)] = 1 }
         try readHeader()
     }
 
@@ -156,6 +167,81 @@ public final class CSVReader {
             rows.append(record.fields)
         }
         return rows
+    }
+
+    // MARK: - Delimiter detection
+
+    /// How many bytes from the start of the input `detectDelimiter(in:isWholeInput:)` is given.
+    public static let detectionSampleSize = 1 << 16
+
+    /// The delimiters detection chooses from, in order of preference.
+    public static let delimiterCandidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")]
+
+    /// The delimiter of the CSV text that begins with `sample`, as Python's `csv.Sniffer` and DuckDB's
+    /// `read_csv` guess it.
+    ///
+    /// ```swift
+    /// CSVReader.detectDelimiter(in: Array("a;b\n1;2\n".utf8))     // ';'
+    /// ```
+    ///
+    /// Each candidate (`,` `;` tab `|`) splits the sample's records (quotes respected: a delimiter or line
+    /// break inside quotes does not count; blank lines are skipped). A candidate qualifies when the header
+    /// has more than one field and at least half the data records have as many; the one with the largest
+    /// such share wins, ties going to the earlier candidate. With no qualifying candidate (a one-column
+    /// file) the answer is `,`. A pure function of its input, for any bytes.
+    ///
+    /// - Parameters:
+    ///   - sample: The first bytes of the input (after any byte order mark), such as the first 64 KiB.
+    ///   - isWholeInput: Whether `sample` is the whole input; otherwise its last, possibly cut, record is
+    ///     ignored.
+    public static func detectDelimiter(in sample: UnsafeBufferPointer<UInt8>, isWholeInput: Bool) -> UInt8 {
+        var best = UInt8(ascii: ",")
+        var bestShare = 0.0
+        for candidate in delimiterCandidates {
+            let counts = fieldCounts(sample, delimiter: candidate, isWholeInput: isWholeInput)
+            guard let header = counts.first, header > 1 else { continue }
+            let data = counts.count - 1
+            let consistent = counts.dropFirst().reduce(0) { $0 + ($1 == header ? 1 : 0) }
+            let share = data == 0 ? 1 : Double(consistent) / Double(data)
+            if share >= 0.5 && share > bestShare {
+                best = candidate
+                bestShare = share
+            }
+        }
+        return best
+    }
+
+    /// `detectDelimiter(in:isWholeInput:)` over bytes in an array.
+    public static func detectDelimiter(in sample: [UInt8], isWholeInput: Bool = true) -> UInt8 {
+        sample.withUnsafeBufferPointer { detectDelimiter(in: $0, isWholeInput: isWholeInput) }
+    }
+
+    /// The number of fields of each non-blank record of `sample` split by `delimiter`.
+    private static func fieldCounts(_ sample: UnsafeBufferPointer<UInt8>, delimiter: UInt8,
+                                    isWholeInput: Bool) -> [Int] {
+        var counts: [Int] = []
+        var fields = 1
+        var hasContent = false
+        var isQuoted = false
+        for byte in sample {
+            if byte == UInt8(ascii: "\"") {
+                isQuoted.toggle()
+                hasContent = true
+            } else if isQuoted {
+                continue
+            } else if byte == delimiter {
+                fields += 1
+                hasContent = true
+            } else if byte == 0x0A || byte == 0x0D {
+                if hasContent { counts.append(fields) }
+                fields = 1
+                hasContent = false
+            } else {
+                hasContent = true
+            }
+        }
+        if hasContent && isWholeInput && !isQuoted { counts.append(fields) }
+        return counts
     }
 
     // MARK: - Errors
@@ -213,14 +299,15 @@ public final class CSVReader {
 
     // MARK: - Chunks
 
-    private func readFirstChunk() throws {
-        // Read at least 3 bytes (or everything) so that a byte order mark is seen whole.
-        while chunkCount < 3 {
+    /// Reads at least `minimum` bytes (or everything): 3 so that a byte order mark is seen whole, more to
+    /// detect the delimiter.
+    private func readFirstChunk(minimum: Int) throws {
+        while chunkCount < minimum {
             let got = try source.read(into: chunk + chunkCount, capacity: chunkCapacity - chunkCount)
             if got == 0 { break }
             chunkCount += got
         }
-        if chunkCount == 0 { isAtEnd = true }
+        if chunkCount < minimum { isAtEnd = true }
         if chunkCount >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { position = 3 }
     }
 

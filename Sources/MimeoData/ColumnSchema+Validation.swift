@@ -67,7 +67,7 @@ struct ColumnValidator {
         case .integer:
             return ValueSyntax.isInteger(text)
         case .decimal:
-            return ValueSyntax.decimalShape(text) != nil
+            return NumberSyntax.number(utf8: text) != nil
         case .boolean:
             if let booleanValues {
                 return booleanValues.contains { $0.elementsEqual(text) }

@@ -25,6 +25,13 @@
 ///    `identifierMinimumDistinctRatio` (0.9): keys and codes, nearly one per row.
 /// 8. Otherwise **categorical** (including high-cardinality labels such as flights' `tailnum`: 4,043 levels
 ///    over 267k values).
+///
+/// **Dirty columns.** When no kind fits every value, rules 2–5 are tried again allowing at most
+/// `invalidShare` (2 %) of the non-missing values to fail: the kind with the fewest failures wins (ties in
+/// rule order), and the column records them in `ColumnSchema.invalidValues` (their count and the first
+/// five, with rows). Encoding reads them as missing. A boolean then needs both values of its pair; an
+/// integer written with a redundant leading zero still marks a column of codes (never a failure), and
+/// more than half the values must fit.
 public struct SchemaInference: Sendable {
     /// Identifier rule: the number of distinct values must exceed this.
     public var identifierMinimumDistinct = 100
@@ -36,6 +43,12 @@ public struct SchemaInference: Sendable {
     public var textMinimumDistinctRatio = 0.5
     /// Text rule: at least this fraction of the values must contain a space.
     public var textMinimumSpaceRatio = 0.5
+    /// Dirty columns: a number, boolean or datetime kind still holds when at most this share of the
+    /// non-missing values fail it (they become missing). 0 turns this off.
+    ///
+    /// 2 %: one impossible date among 200 (0.5 %) or a few typing errors in a measured column are
+    /// dirt, while a column in which one value in twenty is a word holds labels, not numbers.
+    public var invalidShare = 0.02
 
     /// Inference with the default thresholds.
     public init() {}
@@ -54,33 +67,42 @@ public struct SchemaInference: Sendable {
     ///
     /// - Parameters:
     ///   - name: The column's name.
-    ///   - values: The column's cells; nil is missing.
+    ///   - values: The column's cells; nil is missing. `values[i]` is on data row `i + 1`.
     public func inferColumn(named name: String, values: [String?]) -> ColumnSchema {
-        var present: [String] = []
-        present.reserveCapacity(values.count)
-        for case let value? in values { present.append(value) }
-        guard !present.isEmpty else { return ColumnSchema(name: name, kind: .categorical) }
+        var presentCount = 0
+        for case .some in values { presentCount += 1 }
+        guard presentCount > 0 else { return ColumnSchema(name: name, kind: .categorical) }
 
-        if Self.allIntegers(present) { return ColumnSchema(name: name, kind: .integer) }
-        if let pair = Self.booleanPair(present) {
-            return ColumnSchema(name: name, kind: .boolean, booleanValues: pair)
+        let share = invalidShare.isFinite ? min(max(invalidShare, 0), 1) : 0
+        // Fewer than half the values may fail, whatever the share.
+        let allowed = min(Int((share * Double(presentCount)).rounded(.down)), (presentCount - 1) / 2)
+        var best: (column: ColumnSchema, invalid: InvalidValues)?
+        let fits: [() -> (ColumnSchema, InvalidValues)?] = [
+            { Self.integerFit(name, values, allowed: allowed) },
+            { Self.booleanFit(name, values, allowed: allowed) },
+            { Self.decimalFit(name, values, allowed: allowed) },
+            { Self.datetimeFit(name, values, allowed: allowed) },
+        ]
+        for fit in fits {
+            guard let (column, invalid) = fit() else { continue }
+            if invalid.count == 0 { return column }
+            if best == nil || invalid.count < best!.invalid.count { best = (column, invalid) }
         }
-        if let places = Self.decimalPlaces(present) {
-            return ColumnSchema(name: name, kind: .decimal, decimals: places)
-        }
-        if let format = DateTimeFormat.infer(from: present) {
-            return ColumnSchema(name: name, kind: .datetime, format: format.pattern)
+        if let best {
+            var column = best.column
+            column.invalidValues = best.invalid
+            return column
         }
 
-        var distinct = Set<String>(minimumCapacity: min(present.count, 1 << 16))
+        var distinct = Set<String>(minimumCapacity: min(presentCount, 1 << 16))
         var totalLength = 0
         var withSpace = 0
-        for value in present {
+        for case let value? in values {
             distinct.insert(value)
             totalLength += value.utf8.count
             if value.utf8.contains(UInt8(ascii: " ")) { withSpace += 1 }
         }
-        let count = Double(present.count)
+        let count = Double(presentCount)
         let distinctRatio = Double(distinct.count) / count
         if Double(totalLength) / count > textMinimumMeanLength && distinctRatio > textMinimumDistinctRatio
             && Double(withSpace) / count >= textMinimumSpaceRatio {
@@ -92,43 +114,119 @@ public struct SchemaInference: Sendable {
         return ColumnSchema(name: name, kind: .categorical)
     }
 
-    private static func allIntegers(_ values: [String]) -> Bool {
-        for value in values {
-            let isPlainInteger = value.withUTF8Bytes { ValueSyntax.isInteger($0) && !ValueSyntax.hasLeadingZero($0) }
-            if !isPlainInteger { return false }
+    /// Rule 2: integers, with at most `allowed` failures; nil when more fail or a value is an integer
+    /// written with a leading zero (a code).
+    private static func integerFit(_ name: String, _ values: [String?], allowed: Int) -> (ColumnSchema, InvalidValues)? {
+        var invalid = InvalidValues()
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            let (isInteger, isCode) = value.withUTF8Bytes { bytes -> (Bool, Bool) in
+                let isInteger = ValueSyntax.isInteger(bytes)
+                return (isInteger, isInteger && ValueSyntax.hasLeadingZero(bytes))
+            }
+            if isCode { return nil }
+            if !isInteger {
+                invalid.add(row: index + 1, value: value)
+                if invalid.count > allowed { return nil }
+            }
         }
-        return true
+        return (ColumnSchema(name: name, kind: .integer), invalid)
     }
 
-    /// The known boolean pair, false first, when the values are exactly its two spellings.
-    private static func booleanPair(_ values: [String]) -> [String]? {
-        guard let first = values.first else { return nil }
-        var second: String?
-        for value in values where value != first {
-            if let second {
-                if value != second { return nil }
+    /// Rule 3: the two spellings of one known boolean pair (both present), with at most `allowed`
+    /// other values.
+    private static func booleanFit(_ name: String, _ values: [String?], allowed: Int) -> (ColumnSchema, InvalidValues)? {
+        var counts: [String: Int] = [:]
+        var others = 0
+        for case let value? in values {
+            if let count = counts[value] {
+                counts[value] = count + 1
+            } else if ValueSyntax.booleanPairs.contains(where: { $0.false == value || $0.true == value }) {
+                counts[value] = 1
             } else {
-                second = value
+                others += 1
+                if others > allowed { return nil }
             }
         }
-        guard let second else { return nil }
-        return ValueSyntax.booleanPair(first, second)
+        var chosen: (pair: [String], count: Int)?
+        for pair in ValueSyntax.booleanPairs {
+            guard let falseCount = counts[pair.false], let trueCount = counts[pair.true] else { continue }
+            if chosen == nil || falseCount + trueCount > chosen!.count {
+                chosen = ([pair.false, pair.true], falseCount + trueCount)
+            }
+        }
+        guard let chosen else { return nil }
+        let present = counts.values.reduce(others, +)
+        guard present - chosen.count <= allowed else { return nil }
+        var invalid = InvalidValues()
+        if present > chosen.count {
+            for (index, value) in values.enumerated() {
+                if let value, value != chosen.pair[0], value != chosen.pair[1] { invalid.add(row: index + 1, value: value) }
+            }
+        }
+        return (ColumnSchema(name: name, kind: .boolean, booleanValues: chosen.pair), invalid)
     }
 
-    /// The largest number of decimal places when every value is a decimal number; nil otherwise.
-    private static func decimalPlaces(_ values: [String]) -> Int? {
+    /// Rule 4: finite decimal numbers, with at most `allowed` failures; `decimals` is the most places
+    /// among the valid ones. Nil when more fail or a value is an integer written with a leading zero.
+    private static func decimalFit(_ name: String, _ values: [String?], allowed: Int) -> (ColumnSchema, InvalidValues)? {
+        var invalid = InvalidValues()
         var places = 0
-        for value in values {
-            let isValid = value.withUTF8Bytes { text -> Bool in
-                guard let shape = ValueSyntax.decimalShape(text) else { return false }
-                if !shape.hasPointOrExponent && (!ValueSyntax.isInteger(text) || ValueSyntax.hasLeadingZero(text)) {
-                    return false
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            // The places of a valid value; nil for an invalid one, -1 for an integer with a leading zero.
+            let verdict = value.withUTF8Bytes { bytes -> Int? in
+                guard let number = NumberSyntax.number(utf8: bytes) else { return nil }
+                if number.isWrittenAsInteger {
+                    // Written like an integer, it must be one by rule 2.
+                    guard ValueSyntax.isInteger(bytes) else { return nil }
+                    if ValueSyntax.hasLeadingZero(bytes) { return -1 }
                 }
-                places = max(places, shape.places)
-                return true
+                return number.places
             }
-            if !isValid { return nil }
+            guard let verdict else {
+                invalid.add(row: index + 1, value: value)
+                if invalid.count > allowed { return nil }
+                continue
+            }
+            if verdict < 0 { return nil }
+            places = max(places, verdict)
         }
-        return places
+        return (ColumnSchema(name: name, kind: .decimal, decimals: places), invalid)
+    }
+
+    /// Rule 5: the candidate layout with the fewest failures (at most `allowed`; ties to the earlier
+    /// candidate), with `%f` fixed to `%Nf` when all its valid values have N fractional digits.
+    private static func datetimeFit(_ name: String, _ values: [String?], allowed: Int) -> (ColumnSchema, InvalidValues)? {
+        let candidates = DateTimeFormat.candidates
+        var alive = Array(candidates.indices)
+        var invalid = [InvalidValues](repeating: InvalidValues(), count: candidates.count)
+        // nil: no value yet; -1: mixed widths.
+        var fractionWidth = [Int?](repeating: nil, count: candidates.count)
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            value.withUTF8Bytes { utf8 in
+                var k = 0
+                while k < alive.count {
+                    let c = alive[k]
+                    if let parsed = candidates[c].parseCountingFraction(utf8: utf8) {
+                        if candidates[c].hasVariableFraction {
+                            let width = fractionWidth[c]
+                            if width == nil { fractionWidth[c] = parsed.fractionDigits }
+                            else if width != parsed.fractionDigits { fractionWidth[c] = -1 }
+                        }
+                        k += 1
+                    } else {
+                        invalid[c].add(row: index + 1, value: value)
+                        if invalid[c].count > allowed { alive.remove(at: k) } else { k += 1 }
+                    }
+                }
+            }
+            if alive.isEmpty { return nil }
+        }
+        guard let c = alive.min(by: { invalid[$0].count < invalid[$1].count }) else { return nil }
+        var format = candidates[c]
+        if let width = fractionWidth[c], width > 0 { format = format.fixingFractionWidth(width) }
+        return (ColumnSchema(name: name, kind: .datetime, format: format.pattern), invalid[c])
     }
 }

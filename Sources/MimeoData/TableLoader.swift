@@ -12,12 +12,13 @@ import Foundation
 /// - the header must have exactly the schema's columns (in any order; the table keeps the file's order),
 ///   otherwise the error names the unknown or missing columns;
 /// - every non-missing cell must fit its column's kind (see `ColumnSchema.accepts(_:)`), otherwise the
-///   error gives the line, column number and name, the value and what was expected.
+///   error gives the line, column number and name, the value and what was expected; except in a column
+///   with `invalidValues` (a dirty column), whose invalid cells are kept for encoding to read as missing.
 public struct TableLoader: Sendable {
     /// The schema to check the file against, if any.
     public var schema: Schema?
-    /// The field delimiter byte.
-    public var delimiter: UInt8
+    /// The field delimiter byte; nil detects it from each file's start (`CSVReader.detectDelimiter`).
+    public var delimiter: UInt8?
     /// Read at most this many data rows (all when nil).
     public var rowLimit: Int?
     /// Cell spellings read as missing: the schema's when it has one, else `Schema.defaultMissingValues`.
@@ -25,10 +26,10 @@ public struct TableLoader: Sendable {
 
     /// - Parameters:
     ///   - schema: Checks the header and every cell when given.
-    ///   - delimiter: The field delimiter byte (`,` by default).
+    ///   - delimiter: The field delimiter byte (`,` by default; nil detects it).
     ///   - rowLimit: Read at most this many data rows.
     ///   - missingValues: Overrides the missing spellings.
-    public init(schema: Schema? = nil, delimiter: UInt8 = UInt8(ascii: ","), rowLimit: Int? = nil,
+    public init(schema: Schema? = nil, delimiter: UInt8? = UInt8(ascii: ","), rowLimit: Int? = nil,
                 missingValues: [String]? = nil) {
         self.schema = schema
         self.delimiter = delimiter
@@ -37,7 +38,7 @@ public struct TableLoader: Sendable {
     }
 
     /// The column names of the CSV file at `path`, reading only its header.
-    public static func readHeader(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [String] {
+    public static func readHeader(path: String, delimiter: UInt8? = UInt8(ascii: ",")) throws -> [String] {
         try CSVReader(path: path, delimiter: delimiter, chunkSize: 1 << 16).header
     }
 
@@ -124,7 +125,8 @@ public struct TableLoader: Sendable {
                 throw reader.error("the schema's format '\(column.format ?? "")' for column '\(name)' is not a "
                                    + "valid date-time pattern", line: reader.headerLine, column: index + 1)
             }
-            validators.append(validator.acceptsAnything ? nil : validator)
+            // A column the schema marks dirty takes invalid values through (encoding reads them as missing).
+            validators.append(validator.acceptsAnything || column.invalidValues != nil ? nil : validator)
         }
         let present = Set(header)
         let absent = schema.columns.map(\.name).filter { !present.contains($0) }
@@ -199,9 +201,9 @@ extension Table {
     /// - Parameters:
     ///   - path: The CSV file (`.csv.gz` works too; `-` is standard input).
     ///   - schema: Checks the header and every cell when given.
-    ///   - delimiter: The field delimiter byte.
+    ///   - delimiter: The field delimiter byte (nil detects it).
     ///   - rowLimit: Read at most this many data rows.
-    public static func load(path: String, schema: Schema? = nil, delimiter: UInt8 = UInt8(ascii: ","),
+    public static func load(path: String, schema: Schema? = nil, delimiter: UInt8? = UInt8(ascii: ","),
                             rowLimit: Int? = nil) throws -> Table {
         try TableLoader(schema: schema, delimiter: delimiter, rowLimit: rowLimit).load(path: path)
     }

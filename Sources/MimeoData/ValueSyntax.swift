@@ -8,14 +8,6 @@ enum ValueSyntax {
         ("f", "t"), ("F", "T"),
     ]
 
-    /// The known boolean pair made of exactly `a` and `b` (in either order), false first.
-    static func booleanPair(_ a: String, _ b: String) -> [String]? {
-        for pair in booleanPairs where (pair.false == a && pair.true == b) || (pair.false == b && pair.true == a) {
-            return [pair.false, pair.true]
-        }
-        return nil
-    }
-
     /// Whether `text` is a boolean spelling from a known pair, or `0`/`1`.
     static func isBooleanSpelling(_ text: String) -> Bool {
         text == "0" || text == "1" || booleanPairs.contains { $0.false == text || $0.true == text }
@@ -58,23 +50,74 @@ enum ValueSyntax {
         let limit = UInt64(Int64.max) + (isNegative ? 1 : 0)
         return magnitude <= limit ? magnitude : nil
     }
+}
 
-    /// The shape of a decimal number.
-    struct DecimalShape {
+/// The one number parser of Mimeo: what schema inference calls a number is exactly what encoding,
+/// `--where` and evaluation parse.
+///
+/// ```swift
+/// NumberSyntax.parse("-1.25e2")        // -125.0
+/// NumberSyntax.parse("0x28")           // nil
+/// NumberSyntax.parse("40", kind: .integer)   // 40.0
+/// NumberSyntax.parse("40.5", kind: .integer) // nil
+/// ```
+///
+/// A number is `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` and must denote a finite
+/// `Double`. Nothing else is one: no surrounding spaces, no hexadecimal (`0x28`), no `inf`, `nan`,
+/// `infinity`, no digit separators, no locale's decimal comma. An integer (for integer columns) is an
+/// optional sign and digits within the range of `Int64`.
+public enum NumberSyntax {
+    /// A parsed number and how it was written.
+    public struct Number: Sendable, Equatable {
+        /// The value, correctly rounded to the nearest `Double`.
+        public var value: Double
         /// Digits after the decimal point when written without an exponent (`1.5e-3` → 4), at most 20.
-        var places: Int
-        /// Whether it has a decimal point or an exponent (otherwise it is written like an integer).
-        var hasPointOrExponent: Bool
+        public var places: Int
+        /// Whether it has neither a decimal point nor an exponent (`-12`, `007`; any number of digits).
+        public var isWrittenAsInteger: Bool
     }
 
-    /// Recognizes `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` denoting a finite `Double`;
-    /// nil for anything else (including `inf`, `nan`, hex and surrounding spaces).
-    static func decimalShape(_ text: UnsafeBufferPointer<UInt8>) -> DecimalShape? {
+    /// The number `text` denotes; nil when `text` is not a number in the syntax above.
+    public static func parse(_ text: String) -> Double? {
+        text.withUTF8Bytes { number(utf8: $0)?.value }
+    }
+
+    /// The number the UTF-8 bytes `text` denote; nil when they are not a number.
+    public static func parse(utf8 text: UnsafeBufferPointer<UInt8>) -> Double? {
+        number(utf8: text)?.value
+    }
+
+    /// The value of a cell of a column of `kind`: for `.integer`, an optional sign and digits within
+    /// `Int64`; for every other kind, any number. Nil when `text` is not one.
+    public static func parse(_ text: String, kind: ColumnKind) -> Double? {
+        text.withUTF8Bytes { bytes in
+            if kind == .integer && !ValueSyntax.isInteger(bytes) { return nil }
+            return number(utf8: bytes)?.value
+        }
+    }
+
+    /// Parses `text`, keeping how it was written (see `Number`).
+    public static func number(_ text: String) -> Number? {
+        text.withUTF8Bytes { number(utf8: $0) }
+    }
+
+    /// Parses the UTF-8 bytes `text`, keeping how they were written; nil when they are not a number.
+    public static func number(utf8 text: UnsafeBufferPointer<UInt8>) -> Number? {
         let count = text.count
         var i = 0
-        if i < count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") { i += 1 }
+        var isNegative = false
+        if i < count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
+            isNegative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        // The digits as one integer mantissa while it has at most 15 significant digits (exact in a Double).
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
         var integerDigits = 0
-        while i < count && isDigit(text[i]) {
+        while i < count && ValueSyntax.isDigit(text[i]) {
+            let digit = text[i] &- UInt8(ascii: "0")
+            if significantDigits > 0 || digit != 0 { significantDigits += 1 }
+            if significantDigits <= 15 { mantissa = mantissa &* 10 &+ UInt64(digit) }
             integerDigits += 1
             i += 1
         }
@@ -83,7 +126,10 @@ enum ValueSyntax {
         if i < count, text[i] == UInt8(ascii: ".") {
             hasPoint = true
             i += 1
-            while i < count && isDigit(text[i]) {
+            while i < count && ValueSyntax.isDigit(text[i]) {
+                let digit = text[i] &- UInt8(ascii: "0")
+                if significantDigits > 0 || digit != 0 { significantDigits += 1 }
+                if significantDigits <= 15 { mantissa = mantissa &* 10 &+ UInt64(digit) }
                 fractionDigits += 1
                 i += 1
             }
@@ -94,27 +140,43 @@ enum ValueSyntax {
         if i < count, text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E") {
             hasExponent = true
             i += 1
-            var isNegative = false
+            var isNegativeExponent = false
             if i < count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
-                isNegative = text[i] == UInt8(ascii: "-")
+                isNegativeExponent = text[i] == UInt8(ascii: "-")
                 i += 1
             }
             var exponentDigits = 0
-            while i < count && isDigit(text[i]) {
+            while i < count && ValueSyntax.isDigit(text[i]) {
                 if exponent < 100_000 { exponent = exponent * 10 + Int(text[i] &- UInt8(ascii: "0")) }
                 exponentDigits += 1
                 i += 1
             }
             guard exponentDigits > 0 else { return nil }
-            if isNegative { exponent = -exponent }
+            if isNegativeExponent { exponent = -exponent }
         }
         guard i == count else { return nil }
-        if hasExponent || integerDigits > 300 {
-            // Only here can the value overflow to infinity.
-            guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
+        let value: Double
+        let scale = exponent - fractionDigits
+        if significantDigits <= 15 && abs(scale) <= 22 {
+            // Both operands are exact, so one IEEE multiplication or division rounds correctly.
+            let exact = isNegative ? -Double(mantissa) : Double(mantissa)
+            value = scale >= 0 ? exact * exactPowersOfTen[scale] : exact / exactPowersOfTen[-scale]
+        } else {
+            // The sign is part of the text here.
+            guard let parsed = Double(String(decoding: text, as: UTF8.self)) else { return nil }
+            value = parsed
         }
+        guard value.isFinite else { return nil }
         let places = min(max(fractionDigits - exponent, 0), 20)
-        return DecimalShape(places: places, hasPointOrExponent: hasPoint || hasExponent)
+        return Number(value: value, places: places,
+                      isWrittenAsInteger: !hasPoint && !hasExponent)
+    }
+
+    /// 10^0 … 10^22, each exact in a `Double`.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        var value = 1.0
+        for _ in 0..<power { value *= 10 }
+        return value
     }
 }
 

@@ -14,7 +14,7 @@ import Testing
         #expect(command.rssRows == 10_000_000)
         #expect(command.maxTime == nil)
         #expect(command.workDir == NSTemporaryDirectory())
-        #expect(command.inputOptions.delimiter == ",")
+        #expect(command.inputOptions.delimiter == nil)  // detected
     }
 
     @Test func parsesOptions() throws {
@@ -26,7 +26,7 @@ import Testing
         #expect(command.rssRows == 20)
         #expect(command.maxTime == 5)
         #expect(command.workDir == "/tmp/w")
-        #expect(try command.inputOptions.delimiterByte() == UInt8(ascii: "|"))
+        #expect(try command.inputOptions.delimiterByte(for: "unread.csv") == UInt8(ascii: "|"))
     }
 
     @Test func rejectsABadDelimiterWhileParsing() {

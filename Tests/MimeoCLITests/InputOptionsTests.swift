@@ -20,9 +20,10 @@ import Testing
         }
     }
 
-    @Test func defaultsToCommaAndNoSchema() throws {
+    @Test func defaultsToADetectedDelimiterAndNoSchema() throws {
         let options = try InputOptions.parse([])
-        #expect(try options.delimiterByte() == UInt8(ascii: ","))
+        #expect(options.delimiter == nil)
+        #expect(options.invalidShare == 0.02)
         #expect(options.schema == nil)
         #expect(try options.declaredSchema() == nil)
     }

@@ -11,13 +11,13 @@ import Testing
     @Test func parsesInputWithDefaults() throws {
         let command = try #require(try MimeoCommand.parseAsRoot(["schema", "data.csv"]) as? MimeoCommand.Schema)
         #expect(command.input == "data.csv")
-        #expect(command.inputOptions.delimiter == ",")
+        #expect(command.inputOptions.delimiter == nil)  // detected
         #expect(command.inputOptions.schema == nil)
     }
 
     @Test func parsesDelimiterAndSchema() throws {
         let command = try MimeoCommand.Schema.parse(["data.csv", "--delimiter", "tab", "--schema", "s.json"])
-        #expect(try command.inputOptions.delimiterByte() == 0x09)
+        #expect(try command.inputOptions.delimiterByte(for: "unread.csv") == 0x09)
         #expect(command.inputOptions.schema == "s.json")
     }
 

@@ -21,7 +21,7 @@ import Testing
         #expect(command.seed == 0)
         #expect(command.threads == nil)  // resolved to all cores at run time
         #expect(command.quiet == false)
-        #expect(command.inputOptions.delimiter == ",")
+        #expect(command.inputOptions.delimiter == nil)  // detected
         #expect(command.inputOptions.schema == nil)
     }
 
@@ -33,7 +33,7 @@ import Testing
         ])
         #expect(command.input == "data.csv.gz")
         #expect(command.output == "m.mimeo")
-        #expect(try command.inputOptions.delimiterByte() == UInt8(ascii: ";"))
+        #expect(try command.inputOptions.delimiterByte(for: "unread.csv") == UInt8(ascii: ";"))
         #expect(command.inputOptions.schema == "s.json")
         #expect(command.maxEpochs == 3)
         #expect(command.maxTime == 2.5)

@@ -10,9 +10,18 @@ import Testing
         #expect(parser.value("-7") == -7)
         #expect(parser.value("+3") == 3)
         #expect(parser.value("2.5e3") == 2500)
-        #expect(parser.value(" 12 ") == 12)
         #expect(parser.value("1234567890123456789") == 1_234_567_890_123_456_789)
         for cell: String? in [nil, "", "abc", "inf", "nan", "-"] { #expect(parser.value(cell).isNaN) }
+    }
+
+    /// Cells that schema inference does not call numbers are not numbers here either (one parser,
+    /// `NumberSyntax`): hexadecimal, spaces, infinities.
+    @Test func numbersAreWhatInferenceCallsNumbers() throws {
+        let parser = try CellParser(kind: .decimal, format: nil)
+        for cell in ["0x28", " 12 ", "12 ", "infinity", "1e999", "1_000", "1,5"] {
+            #expect(parser.value(cell).isNaN, "\(cell)")
+            #expect(SchemaInference().inferColumn(named: "x", values: [cell]).kind.isNumeric == false, "\(cell)")
+        }
     }
 
     @Test func datetimesBecomeEpochNanoseconds() throws {

@@ -2,21 +2,46 @@ import ArgumentParser
 import Foundation
 import MimeoData
 
-/// How to read an input CSV: delimiter and an optional declared schema.
+/// How to read an input CSV: delimiter, an optional declared schema, and how dirty a column may be.
 struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: "Field delimiter of the input: one character such as ',', ';', '|' or 'tab'.")
-    var delimiter: String = ","
+    @Option(name: .long, help: "Field delimiter of the input: one character such as ',', ';', '|' or 'tab' (default: detected from the file's first 64 KiB among , ; tab |).")
+    var delimiter: String?
 
     @Option(name: .long, help: ArgumentHelp("A schema JSON (from `mimeo schema`, possibly edited) declaring column kinds instead of inferring them.", valueName: "schema.json"))
     var schema: String?
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Schema inference: a number, boolean or datetime column may have at most this share of values that do not fit (read as missing, and reported); 0 turns this off.", valueName: "share"))
+    var invalidShare: Double = SchemaInference().invalidShare
+
     func validate() throws {
-        _ = try delimiterByte()
+        if let delimiter { _ = try parseDelimiter(delimiter) }
+        guard invalidShare >= 0, invalidShare < 0.5 else {
+            throw ValidationError("--invalid-share must be at least 0 and below 0.5, not \(invalidShare)")
+        }
     }
 
-    /// The delimiter as one byte.
-    func delimiterByte() throws -> UInt8 {
-        try parseDelimiter(delimiter)
+    /// Opens the CSV file at `path` with `--delimiter`, or with the delimiter detected from its start;
+    /// a detected delimiter other than `,` is reported on standard error (unless `quiet`).
+    func openReader(path: String, quiet: Bool = false) throws -> CSVReader {
+        let reader = try CSVReader(path: path, delimiter: try delimiter.map(parseDelimiter))
+        if reader.delimiterWasDetected && reader.delimiter != UInt8(ascii: ",") && !quiet {
+            Terminal.message("detected delimiter \(describeDelimiter(reader.delimiter)) in \(path) (--delimiter overrides)")
+        }
+        return reader
+    }
+
+    /// The delimiter of the CSV file at `path`: `--delimiter`, or the one detected from its first 64 KiB
+    /// (reported as by `openReader`).
+    func delimiterByte(for path: String, quiet: Bool = false) throws -> UInt8 {
+        if let delimiter { return try parseDelimiter(delimiter) }
+        return try openReader(path: path, quiet: quiet).delimiter
+    }
+
+    /// Schema inference with `--invalid-share`.
+    var inference: SchemaInference {
+        var inference = SchemaInference()
+        inference.invalidShare = invalidShare
+        return inference
     }
 
     /// Reads the declared schema, if one was given.
@@ -33,6 +58,11 @@ struct InputOptions: ParsableArguments {
             throw DataError(file: schema, message: "not a valid Mimeo schema (as written by `mimeo schema`): \(error)")
         }
     }
+}
+
+/// A delimiter for messages: `';'`, `tab`.
+func describeDelimiter(_ byte: UInt8) -> String {
+    byte == 0x09 ? "tab" : "'\(Character(Unicode.Scalar(byte)))'"
 }
 
 /// Parses a delimiter option value.

@@ -37,7 +37,7 @@ extension MimeoCommand {
             print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS kernel \(BLAS.coreName)")
             // 1. Parse speed: read every record.
             let parseStart = Date()
-            let reader = try CSVReader(path: input, delimiter: try inputOptions.delimiterByte())
+            let reader = try inputOptions.openReader(path: input)
             var records = 0
             while try reader.next() != nil { records += 1 }
             let parseSeconds = Date().timeIntervalSince(parseStart)
@@ -46,7 +46,7 @@ extension MimeoCommand {
                          megabytes / parseSeconds))
 
             // 2. Training with defaults.
-            let (table, schema) = try TableInput.load(path: input, options: inputOptions)
+            let (table, schema) = try TableInput.load(path: input, options: inputOptions, quiet: true)
             var training = TrainingOptions()
             training.maxSeconds = maxTime
             let trainStart = Date()

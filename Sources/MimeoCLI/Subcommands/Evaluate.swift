@@ -87,7 +87,10 @@ extension MimeoCommand {
         func run() throws {
             let started = Date()
             var request = EvaluationRequest(real: real, synthetic: synthetic, holdout: holdout)
-            request.delimiter = try inputOptions.delimiterByte()
+            request.realDelimiter = try inputOptions.delimiterByte(for: real)
+            request.syntheticDelimiter = try inputOptions.delimiterByte(for: synthetic)
+            if let holdout { request.holdoutDelimiter = try inputOptions.delimiterByte(for: holdout) }
+            request.inference = inputOptions.inference
             if let model {
                 request.schema = .given(try ModelFile.read(from: model).metadata.encoder.schema)
             } else if let declared = try inputOptions.declaredSchema() {

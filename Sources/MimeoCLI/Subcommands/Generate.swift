@@ -47,8 +47,10 @@ extension MimeoCommand {
         func validate() throws {
             guard n >= 0 else { throw ValidationError("-n must not be negative") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-            for condition in conditions where !condition.contains("=") {
-                throw ValidationError("--where expects column=value, got '\(condition)'")
+            do {
+                _ = try Condition.parse(arguments: conditions)
+            } catch {
+                throw ValidationError(error.message)
             }
             _ = try parseDelimiter(delimiter)
         }
@@ -56,13 +58,9 @@ extension MimeoCommand {
         func run() throws {
             let started = Date()
             let trained = try ModelFile.read(from: model)
-            let parsed = conditions.map { text -> Condition in
-                let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let value = String(parts[1])
-                return Condition(column: String(parts[0]), value: value.isEmpty ? nil : value)
-            }
             let sampler: Sampler
             do {
+                let parsed = try Condition.parse(arguments: conditions)
                 sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: parsed,
                                       delimiter: try parseDelimiter(delimiter))
             } catch let error as ConditionError {

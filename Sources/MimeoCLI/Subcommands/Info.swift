@@ -74,6 +74,7 @@ extension MimeoCommand {
                 let heads = (first[index]..<first[index + 1]).map { "h\(architecture.hiddenWidths[$0])" }
                     .joined(separator: ",")
                 print("  \(column.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(encoding.kindName + String(repeating: " ", count: max(0, 12 - encoding.kindName.count))) vocabulary \(vocabulary.isEmpty ? "-" : vocabulary)  \(heads)  \(detail)")
+                if let summary = column.invalidValuesSummary { print("    dirty: \(summary)") }
             }
             let t = metadata.training
             print("training:    \(String(format: "%.1f", t.epochs)) epochs in \(String(format: "%.1f", t.seconds)) s, best epoch \(t.bestEpoch), "

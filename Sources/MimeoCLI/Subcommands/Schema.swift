@@ -9,7 +9,11 @@ extension MimeoCommand {
             abstract: "Infer the column types of a CSV file and print them as JSON.",
             discussion: """
                 Kinds: integer, decimal, boolean, categorical, datetime (with its format), identifier and text \
-                (both flagged, not modelled). Edit the JSON and pass it back with `mimeo train --schema`.
+                (both flagged, not modelled). A number, boolean or datetime column in which a few values \
+                (at most --invalid-share) do not fit is dirty: it keeps its kind, its invalid values are \
+                read as missing, and "invalidValues" gives their count and first examples (also warned \
+                about on standard error). The delimiter is detected unless --delimiter is given. Edit the \
+                JSON and pass it back with `mimeo train --schema`.
                 Example:  mimeo schema data.csv > schema.json
                 """)
 
@@ -20,6 +24,7 @@ extension MimeoCommand {
 
         func run() throws {
             let (_, schema) = try TableInput.load(path: input, options: inputOptions)
+            TableInput.reportInvalidValues(schema)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             FileHandle.standardOutput.write(try encoder.encode(schema) + Data("\n".utf8))

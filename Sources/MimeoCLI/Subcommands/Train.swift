@@ -66,8 +66,9 @@ extension MimeoCommand {
 
         func run() throws {
             let started = Date()
-            let (table, schema) = try TableInput.load(path: input, options: inputOptions)
+            let (table, schema) = try TableInput.load(path: input, options: inputOptions, quiet: quiet)
             if !quiet {
+                TableInput.reportInvalidValues(schema)
                 Terminal.message("read \(Terminal.count(table.rowCount)) rows x \(schema.columns.count) columns from \(input) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             }
             guard table.rowCount > 0 else {

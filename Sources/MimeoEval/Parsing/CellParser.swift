@@ -1,8 +1,10 @@
 import MimeoData
 
 /// Turns the cell text of a number or datetime column into a `Double`: NaN when the cell is
-/// missing (`nil`) or does not parse. Datetimes become nanoseconds since 1970-01-01 UTC, the
-/// scale pandas gives SDMetrics.
+/// missing (`nil`) or does not parse. Numbers are read by `NumberSyntax`, the parser schema
+/// inference and encoding use, so evaluation takes as numbers exactly the cells training did (not
+/// ` 12 `, `0x28` or `inf`). Datetimes become nanoseconds since 1970-01-01 UTC, the scale pandas
+/// gives SDMetrics.
 ///
 /// A NaN from a present cell is an *unparseable* value (`isUnparseable`): the evaluators count it
 /// and score it as a mismatch, rather than dropping it as SDMetrics' `to_numeric(errors="coerce")`
@@ -38,7 +40,7 @@ struct CellParser: Sendable {
     /// The value of one cell; NaN for missing, unparseable or infinite values.
     @inline(__always)
     func value(_ cell: String?) -> Double {
-        guard var text = cell else { return .nan }
+        guard let text = cell else { return .nan }
         if let dateTimeFormat {
             // Outside pandas' nanosecond range (about 1677-2262) a datetime does not parse, as there.
             guard let parts = dateTimeFormat.parse(text) else { return .nan }
@@ -46,37 +48,7 @@ struct CellParser: Sendable {
             guard !overflow else { return .nan }
             return Double(nanoseconds + Int64(parts.nanosecond))
         }
-        if let fast = text.utf8.withContiguousStorageIfAvailable(Self.integer) {
-            if let fast { return fast }
-        }
-        var parsed = Double(text)
-        if parsed == nil {
-            text = text.trimmingSpaces
-            parsed = Double(text)
-        }
-        guard let v = parsed, v.isFinite else { return .nan }
-        return v
-    }
-
-    /// A plain decimal integer of at most 15 digits (exact in a `Double`), else `nil`.
-    @inline(__always)
-    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0
-        var negative = false
-        if bytes.count > 0, bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
-            i = 1
-        }
-        let digits = bytes.count - i
-        guard digits > 0, digits <= 15 else { return nil }
-        var value = 0
-        while i < bytes.count {
-            let d = Int(bytes[i]) &- 48
-            guard d >= 0, d <= 9 else { return nil }
-            value = value &* 10 &+ d
-            i += 1
-        }
-        return Double(negative ? -value : value)
+        return NumberSyntax.parse(text) ?? .nan
     }
 }
 

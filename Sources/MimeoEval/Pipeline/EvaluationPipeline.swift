@@ -12,7 +12,7 @@ public enum EvaluationSchema: Sendable, Equatable {
 }
 
 /// What to evaluate: the three files and the options of `mimeo evaluate`.
-public struct EvaluationRequest: Sendable, Equatable {
+public struct EvaluationRequest: Sendable {
     /// The real (training) table's file.
     public var real: String
     /// The synthetic table's file (read more than once, so not standard input).
@@ -21,8 +21,12 @@ public struct EvaluationRequest: Sendable, Equatable {
     public var holdout: String?
     /// The column kinds.
     public var schema: EvaluationSchema = .inferred
-    /// The field delimiter of all three files.
-    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// The field delimiter of each file (`mimeo evaluate` detects each one unless `--delimiter` is given).
+    public var realDelimiter: UInt8 = UInt8(ascii: ",")
+    public var syntheticDelimiter: UInt8 = UInt8(ascii: ",")
+    public var holdoutDelimiter: UInt8 = UInt8(ascii: ",")
+    /// Schema inference (with its invalid-value share) when `schema` is `.inferred`.
+    public var inference = SchemaInference()
     /// The column utility predicts (needs `holdout`).
     public var target: String?
     /// Attribute inference: the columns an attacker knows, and the one it guesses (need `holdout`).
@@ -34,6 +38,12 @@ public struct EvaluationRequest: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Synthetic rows sampled (evenly, `RowSample`) for deep structure, utility and charts.
     public var sampleRows: Int = EvaluationPipeline.defaultSampleRows
+
+    /// One delimiter for all three files: reads the real file's, sets all three.
+    public var delimiter: UInt8 {
+        get { realDelimiter }
+        set { (realDelimiter, syntheticDelimiter, holdoutDelimiter) = (newValue, newValue, newValue) }
+    }
 
     /// A request for `synthetic` against `real`, optionally with `holdout`.
     public init(real: String, synthetic: String, holdout: String? = nil) {
@@ -84,7 +94,7 @@ public enum EvaluationPipeline {
     public static func run(_ request: EvaluationRequest) throws -> Evaluation {
         let (real, schema) = try loadReal(request)
         let missingValues = schema.missingValues
-        let hint = delimiterHint(real.columnNames, request.delimiter)
+        let hint = delimiterHint(real.columnNames, request.realDelimiter)
         if !hint.isEmpty {
             throw DataError(file: request.real, message: "the real table has " + describe(real.columnNames) + hint)
         }
@@ -95,26 +105,26 @@ public enum EvaluationPipeline {
         if fidelityEvaluator.scoredColumnNames.isEmpty {
             throw DataError(file: request.real, message: "no column can be scored: the real table has "
                 + describe(real.columnNames) + " and none is a number, datetime, category or boolean"
-                + delimiterHint(real.columnNames, request.delimiter))
+                + delimiterHint(real.columnNames, request.realDelimiter))
         }
         try checkRealValues(real, schema: schema, file: request.real)
         try checkColumns(of: request.synthetic, name: "synthetic", header: TableLoader.readHeader(
-            path: request.synthetic, delimiter: request.delimiter), schema: schema, delimiter: request.delimiter)
+            path: request.synthetic, delimiter: request.syntheticDelimiter), schema: schema, delimiter: request.syntheticDelimiter)
         let holdout = try request.holdout.map { path in
-            let table = try TableLoader(delimiter: request.delimiter, missingValues: missingValues).load(path: path)
+            let table = try TableLoader(delimiter: request.holdoutDelimiter, missingValues: missingValues).load(path: path)
             try checkColumns(of: path, name: "holdout", header: table.columnNames, schema: schema,
-                             delimiter: request.delimiter)
+                             delimiter: request.holdoutDelimiter)
             if table.rowCount == 0 { throw DataError(file: path, message: noRows) }
             return table
         }
 
         // Fidelity: streamed over the whole synthetic file.
         let fidelity = fidelityEvaluator.report(for: try fidelityEvaluator.summarize(
-            csvAt: request.synthetic, delimiter: request.delimiter, missingValues: missingValues))
+            csvAt: request.synthetic, delimiter: request.syntheticDelimiter, missingValues: missingValues))
         if fidelity.syntheticRowCount == 0 { throw DataError(file: request.synthetic, message: noRows) }
         // An even sample for structure, utility and charts.
         var sample = RowSample(rowCount: fidelity.syntheticRowCount, limit: max(1, request.sampleRows))
-        try TableLoader(delimiter: request.delimiter, missingValues: missingValues)
+        try TableLoader(delimiter: request.syntheticDelimiter, missingValues: missingValues)
             .forEachChunk(path: request.synthetic) { chunk, _ in sample.add(chunk) }
         let structure = try DeepStructure.compute(real: real, synthetic: sample.table, schema: schema,
                                                   seed: request.seed)
@@ -137,7 +147,7 @@ public enum EvaluationPipeline {
                                     + "such as '\(example)'. Does the file have the real table's format?")
             }
             privacy = try privacyEvaluator.report(for: try privacyEvaluator.summarize(
-                csvAt: request.synthetic, delimiter: request.delimiter, missingValues: missingValues))
+                csvAt: request.synthetic, delimiter: request.syntheticDelimiter, missingValues: missingValues))
             if let target = request.target {
                 var utilityOptions = UtilityOptions(target: target)
                 utilityOptions.learner = request.learner
@@ -159,15 +169,15 @@ public enum EvaluationPipeline {
     static func loadReal(_ request: EvaluationRequest) throws -> (Table, Schema) {
         switch request.schema {
         case .inferred:
-            let table = try TableLoader(delimiter: request.delimiter).load(path: request.real)
-            return (table, SchemaInference().inferSchema(from: table))
+            let table = try TableLoader(delimiter: request.realDelimiter).load(path: request.real)
+            return (table, request.inference.inferSchema(from: table))
         case .declared(let schema):
-            return (try TableLoader(schema: schema, delimiter: request.delimiter).load(path: request.real), schema)
+            return (try TableLoader(schema: schema, delimiter: request.realDelimiter).load(path: request.real), schema)
         case .given(let schema):
-            let table = try TableLoader(delimiter: request.delimiter, missingValues: schema.missingValues)
+            let table = try TableLoader(delimiter: request.realDelimiter, missingValues: schema.missingValues)
                 .load(path: request.real)
             try checkColumns(of: request.real, name: "real", header: table.columnNames, schema: schema,
-                             delimiter: request.delimiter)
+                             delimiter: request.realDelimiter)
             return (table, schema)
         }
     }

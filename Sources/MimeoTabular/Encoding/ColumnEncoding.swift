@@ -7,9 +7,15 @@ public enum ColumnStatistics: Codable, Sendable, Equatable {
     case datetime(DatetimeStatistics)
     case identifier(IdentifierStatistics)
 
-    /// Analyzes one chunk of a column's values.
+    /// Analyzes one chunk of a column's values. In a dirty column (`schema.invalidValues` set), values
+    /// that do not fit the kind count as missing.
     public static func analyze<C: Collection>(_ values: C, schema: ColumnSchema) -> ColumnStatistics
     where C.Element == String? {
+        if schema.invalidValues != nil {
+            var clean = schema
+            clean.invalidValues = nil
+            return analyze(schema.nullingInvalidValues(values), schema: clean)
+        }
         switch schema.kind {
         case .integer, .decimal:
             return .numeric(NumericStatistics.analyze(values))

@@ -1,4 +1,5 @@
 import Foundation
+import MimeoData
 import MimeoTensor
 
 /// Per-chunk statistics of a number column: exact counts of each distinct value, so `reduce` is exact.
@@ -15,12 +16,12 @@ public struct NumericStatistics: Codable, Sendable, Equatable {
     public static func analyze<C: Collection>(_ values: C) -> NumericStatistics where C.Element == String? {
         var statistics = NumericStatistics()
         for value in values {
-            guard let value, let number = NumberParsing.parse(value) else {
+            guard let value, let number = NumberSyntax.number(value) else {
                 statistics.nullCount += 1
                 continue
             }
-            statistics.counts[number, default: 0] += 1
-            statistics.decimals = max(statistics.decimals, NumberParsing.decimals(of: value))
+            statistics.counts[number.value, default: 0] += 1
+            statistics.decimals = max(statistics.decimals, min(15, number.places))
         }
         return statistics
     }
@@ -265,31 +266,8 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
     }
 }
 
-/// Fast number parsing and formatting shared by encodings and output.
+/// Number formatting shared by encodings and output. (Parsing is `NumberSyntax`, in MimeoData.)
 public enum NumberParsing {
-    /// Parses a decimal or integer spelling; `nil` for anything else, including infinities and NaN.
-    public static func parse(_ text: String) -> Double? {
-        guard let value = Double(text), value.isFinite else { return nil }
-        return value
-    }
-
-    /// Digits after the decimal point (accounting for an exponent, e.g. `1.5e-3` has 4).
-    public static func decimals(of text: String) -> Int {
-        var digitsAfterPoint = 0, seenPoint = false, exponent = 0
-        var utf8 = Substring(text).utf8[...]
-        while let byte = utf8.first {
-            if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                exponent = Int(Substring(utf8.dropFirst())) ?? 0
-                break
-            }
-            if byte == UInt8(ascii: ".") { seenPoint = true } else if seenPoint && byte >= 48 && byte <= 57 {
-                digitsAfterPoint += 1
-            }
-            utf8 = utf8.dropFirst()
-        }
-        return min(15, max(0, digitsAfterPoint - exponent))
-    }
-
     /// `value` rounded to `decimals` digits after the point.
     public static func rounded(_ value: Double, decimals: Int) -> Double {
         let scale = pow(10.0, Double(decimals))

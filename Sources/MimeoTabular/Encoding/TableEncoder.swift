@@ -30,7 +30,8 @@ public struct TableEncoder: Codable, Sendable {
         return result
     }
 
-    /// Encodes every row of `table` (columns in schema order): `tokens[r * S + s]`.
+    /// Encodes every row of `table` (columns in schema order): `tokens[r * S + s]`. In a dirty column
+    /// (`ColumnSchema.invalidValues` set), values that do not fit the kind become the null token.
     public func encode(_ table: Table) -> [Int32] {
         let S = firstSubColumns.last!
         let N = table.rowCount
@@ -39,7 +40,8 @@ public struct TableEncoder: Codable, Sendable {
         tokens.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             for (c, encoding) in encodings.enumerated() {
-                let values = table.columns[c]
+                let column = schema.columns[c]
+                let values = column.invalidValues == nil ? table.columns[c] : column.nullingInvalidValues(table.columns[c])
                 let s = first[c]
                 switch encoding {
                 case .categorical(let e):
@@ -47,7 +49,7 @@ public struct TableEncoder: Codable, Sendable {
                     for r in 0..<N { e.split(e.encode(values[r], lookup: lookup), into: base + r * S + s) }
                 case .numeric(let e):
                     let lookup = e.makeLookup()
-                    for r in 0..<N { e.encode(values[r].flatMap(NumberParsing.parse), lookup: lookup, into: base + r * S + s) }
+                    for r in 0..<N { e.encode(values[r].flatMap { NumberSyntax.parse($0) }, lookup: lookup, into: base + r * S + s) }
                 case .datetime(let e):
                     let format = DateTimeFormat(pattern: e.format)
                     for r in 0..<N { e.encode(values[r].flatMap { format?.parse($0) }, into: base + r * S + s) }
@@ -87,8 +89,10 @@ public struct TableEncoder: Codable, Sendable {
                 guard let null = e.nullToken else { throw Self.noMissing(name) }
                 return [null] + (e.subRangeCount > 1 ? [0] : [])
             }
-            guard let number = NumberParsing.parse(value) else {
-                throw ConditionError(message: "column '\(name)' holds numbers; '\(value)' is not a number")
+            guard let number = NumberSyntax.parse(value) else {
+                throw ConditionError(message: "column '\(name)' holds numbers; '\(value)' is not one: expected "
+                                     + "digits with an optional sign, decimal point and exponent (such as 40, "
+                                     + "-1.5 or 2e3; no hexadecimal, spaces, inf or nan)")
             }
             if e.isInteger && number != number.rounded() {
                 throw ConditionError(message: "column '\(name)' holds whole numbers; '\(value)' is not one")

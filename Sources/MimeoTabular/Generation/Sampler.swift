@@ -50,7 +50,7 @@ public final class Sampler: @unchecked Sendable {
 
     /// Prepares generation with the given conditions.
     ///
-    /// - Throws: `ConditionError` for an unknown column or a value the model cannot produce.
+    /// - Throws: `ConditionError` for an unknown column, a column given twice, or a value the model cannot produce.
     public init(model: TabularModel, encoder: TableEncoder, conditions: [Condition] = [],
                 delimiter: UInt8 = UInt8(ascii: ",")) throws {
         self.model = model
@@ -68,12 +68,15 @@ public final class Sampler: @unchecked Sendable {
                 let names = encoder.schema.columns.map(\.name).joined(separator: ", ")
                 throw ConditionError(message: "unknown column '\(condition.column)' in --where; columns are: \(names)")
             }
+            guard !conditionedColumns.contains(column) else {
+                throw ConditionError(message: "column '\(condition.column)' is fixed twice by --where; give one value per column")
+            }
             let tokens = try encoder.encode(value: condition.value, column: column)
             for (part, token) in tokens.enumerated() { fixedTokens[firstSubColumns[column] + part] = token }
             fixedFields[column] = condition.value.map {
                 Self.normalizedField($0, encoding: encoder.encodings[column], delimiter: delimiter)
             } ?? []
-            if !conditionedColumns.contains(column) { conditionedColumns.append(column) }
+            conditionedColumns.append(column)
         }
         self.fixedTokens = fixedTokens
         self.fixedFields = fixedFields
@@ -122,7 +125,7 @@ public final class Sampler: @unchecked Sendable {
     static func normalizedField(_ value: String, encoding: ColumnEncoding, delimiter: UInt8) -> [UInt8] {
         switch encoding {
         case .numeric(let e):
-            if let number = NumberParsing.parse(value) {
+            if let number = NumberSyntax.parse(value) {
                 var bytes: [UInt8] = []
                 NumberParsing.append(number, decimals: e.decimals, to: &bytes)
                 return bytes

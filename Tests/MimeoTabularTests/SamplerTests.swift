@@ -12,7 +12,7 @@ import Testing
         options.maxEpochs = 3
         options.maxSeconds = 300  // epochs, not the clock, end this run (debug builds on a busy machine are slow)
         options.seed = 11
-        return TrainingPipeline.train(table, schema: schema, sourceName: "adult-sample.csv", trainingOptions: options)
+        return try! TrainingPipeline.train(table, schema: schema, sourceName: "adult-sample.csv", trainingOptions: options)
     }()
 
     static func generate(_ rows: Int, seed: UInt64, threads: Int, conditions: [Condition] = []) throws -> [UInt8] {

@@ -49,10 +49,10 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Wide number columns: split each range into at most this many finer parts (1 = off).")
         var numericSubRanges: Int = 10
 
-        @Option(help: ArgumentHelp("Width of the context each column's head reads: 'auto' (the full network up to about 40 columns, a context of \(ModelArchitecture.defaultContextWidth) above), 'full', or a width such as 64. Smaller widths need less memory on wide tables.", valueName: "auto|full|n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Width of the context each column's head reads: 'auto' (the full network up to about 40 columns, a context of \(ModelArchitecture.defaultContextWidth) above), 'full', or a width such as 64. Smaller widths need less memory on wide tables.", valueName: "auto|full|n"))
         var contextWidth: String = "auto"
 
-        @Option(help: ArgumentHelp("Refuse to train when the estimated memory exceeds this, e.g. 2G or 512M (default: the machine's memory).", valueName: "size"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Refuse to train when the estimated memory exceeds this, e.g. 2G or 512M (default: the machine's memory).", valueName: "size"))
         var maxMemory: String?
 
         @Flag(help: "Print nothing but errors.")

@@ -30,7 +30,7 @@ public struct TrainingEstimate: Sendable, Equatable {
 
     /// Sustained floating-point operations per second and thread assumed for `secondsPerEpoch`
     /// (measured on adult and on a 500-column table, docs/scaling.md).
-    public static let flopsPerSecondPerThread = 1.5e10
+    public static let flopsPerSecondPerThread = 3e10
 
     /// The estimate for training `architecture` on `rowCount` rows with `options` (same batch size,
     /// threads and validation split as `Trainer`), on top of `baselineBytes` already in use.

@@ -136,10 +136,12 @@ extension MimeoCommand {
                         let shape = architecture.contextWidth.map { "context width \($0)" } ?? "full network"
                         Terminal.message(String(
                             format: "model: %@ parameters (%d sub-columns, %@); estimated memory %@ of %@, "
-                                + "roughly %@ per epoch on %d threads",
+                                + "roughly %@ per epoch on %d threads (time budget %@)",
                             Terminal.count(estimate.parameters), architecture.subColumnCount, shape,
                             TrainingEstimate.format(bytes: estimate.totalBytes), TrainingEstimate.format(bytes: limit.0),
-                            Terminal.duration(estimate.secondsPerEpoch), estimate.threads))
+                            Terminal.duration(estimate.secondsPerEpoch), estimate.threads,
+                            Terminal.duration(training.resolvedMaxSeconds(rowCount: table.rowCount,
+                                                                          columnCount: schema.columns.count))))
                     }
                     try estimate.check(limit: limit.0, limitSource: limit.1, architecture: architecture)
                 }

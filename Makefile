@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench bench-wide clean
 
 ## deps: install the Debian packages Mimeo builds against, if any is missing
 deps:
@@ -38,6 +38,15 @@ test: deps
 CSV ?= ../shared/datasets/adult/adult-train.csv
 bench: build
 	$(MIMEO) benchmark $(CSV)
+
+## bench-wide: build a 500-column x 20,000-row table from real columns, train it, print peak memory
+WIDE_CSV := $(OUT)/wide-500.csv
+bench-wide: build
+	@mkdir -p $(OUT)
+	@[ -f $(WIDE_CSV) ] || python3 scripts/make-wide-table.py $(WIDE_CSV) --columns 500 --rows 20000 --seed 0
+	/usr/bin/time -v $(MIMEO) train $(WIDE_CSV) -o $(OUT)/wide-500.mimeo 2> $(OUT)/wide-500-train.log; \
+	  status=$$?; tr '\r' '\n' < $(OUT)/wide-500-train.log | grep -v -e '^epoch' -e '^	' -e '^$$'; \
+	  grep -e 'Elapsed (wall clock)' -e 'Maximum resident' $(OUT)/wide-500-train.log; exit $$status
 
 clean:
 	rm -rf .build $(OUT)

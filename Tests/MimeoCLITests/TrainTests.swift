@@ -46,12 +46,20 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--max-time", "0"], "--max-time must be positive"),
-        (["--max-time", "-1"], "--max-time must be positive"),
-        (["--max-time", "nan"], "--max-time must be positive"),
-        (["--learning-rate", "0"], "--learning-rate must be a positive number"),
-        (["--learning-rate", "-0.1"], "--learning-rate must be a positive number"),
-        (["--learning-rate", "inf"], "--learning-rate must be a positive number"),
+        (["--max-time", "0"], "--max-time must be a positive number of seconds"),
+        (["--max-time", "-1"], "--max-time must be a positive number of seconds"),
+        (["--max-time", "nan"], "--max-time must be a positive number of seconds"),
+        (["--max-time", "inf"], "--max-time must be a positive number of seconds"),
+        (["--learning-rate", "0"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got 0.0)"),
+        (["--learning-rate", "-0.1"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got -0.1)"),
+        (["--learning-rate", "inf"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got inf)"),
+        (["--learning-rate", "nan"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got nan)"),
+        (["--learning-rate", "10"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got 10.0)"),
+        (["--learning-rate", "1e6"], "--learning-rate must be a number above 0 and at most 1.0 (the default is 0.003; got 1000000.0)"),
+        (["--context-width", "0"], "--context-width must be 'auto', 'full' or a whole number from 1 to 4096 (got '0')"),
+        (["--context-width", "wide"], "--context-width must be 'auto', 'full' or a whole number from 1 to 4096 (got 'wide')"),
+        (["--max-memory", "lots"], "--max-memory must be a size such as 2G, 512M or 1500000000 (got 'lots')"),
+        (["--max-memory", "-2G"], "--max-memory must be a size such as 2G, 512M or 1500000000 (got '-2G')"),
         (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>'"),
         (["--max-time", "--quiet"], "The value '--quiet' is invalid for '--max-time <seconds>'"),
         (["--max-epochs", "0"], "--max-epochs must be at least 1"),
@@ -163,5 +171,74 @@ import Testing
         #expect(run.failedCleanly, "\(run)")
         #expect(run.standardError.contains("\(model): error: cannot create temporary file"), "\(run)")
         #expect(try directory.contents() == ["adult50.csv"])
+    }
+
+    // MARK: - Wide tables and divergence
+
+    @Test func parsesContextWidthAndMaxMemory() throws {
+        let command = try MimeoCommand.Train.parse(["d.csv", "-o", "m", "--context-width", "64", "--max-memory", "1.5G"])
+        #expect(try command.contextWidthChoice() == .projected(64))
+        #expect(try command.maxMemoryBytes() == 1_610_612_736)
+        let defaults = try MimeoCommand.Train.parse(["d.csv", "-o", "m", "--max-memory", "512MiB"])
+        #expect(try defaults.contextWidthChoice() == .automatic)
+        #expect(try defaults.maxMemoryBytes() == 512 * 1_048_576)
+        let full = try MimeoCommand.Train.parse(["d.csv", "-o", "m", "--context-width", "full", "--max-memory", "3000"])
+        #expect(try full.contextWidthChoice() == .full)
+        #expect(try full.maxMemoryBytes() == 3000)
+    }
+
+    /// A run whose estimate exceeds the memory limit is refused before training, with a message that
+    /// names the options to change, and writes nothing. (Before, a table too wide for the machine grew
+    /// until the kernel killed it.)
+    @Test func refusesARunThatDoesNotFitInMemory() throws {
+        let directory = try TemporaryDirectory()
+        let csv = try directory.write(try adultSampleText(rows: 100), to: "adult100.csv")
+        let model = directory.file("m.mimeo")
+
+        let run = try Mimeo.run(["train", csv, "-o", model, "--max-memory", "2M", "--threads", "1"])
+
+        #expect(run.failedCleanly, "\(run)")
+        #expect(run.standardError.contains("estimated memory"), "\(run)")
+        #expect(run.standardError.contains("Error: training would need about"), "\(run)")
+        #expect(run.standardError.contains("more than the 2 MiB of --max-memory"), "\(run)")
+        #expect(run.standardError.contains("use a smaller --context-width"), "\(run)")
+        #expect(try directory.contents() == ["adult100.csv"])
+    }
+
+    /// A learning rate that makes training explode stops with a message that says so and suggests a lower
+    /// --learning-rate, with a non-zero exit and no model file. (Before, such a run saved a useless model
+    /// without a word, or failed at save time with an EncodingError about NaN.)
+    @Test func divergingTrainingStopsWithoutAModel() throws {
+        let directory = try TemporaryDirectory()
+        let csv = try directory.write(try adultSampleText(rows: 400), to: "adult400.csv")
+        let model = directory.file("m.mimeo")
+
+        let run = try Mimeo.run(["train", csv, "-o", model, "--learning-rate", "1", "--threads", "1", "--quiet"])
+
+        #expect(run.failedCleanly, "\(run)")
+        #expect(run.standardError.contains("Error: training diverged"), "\(run)")
+        #expect(run.standardError.contains("use a lower --learning-rate (this run used 1.0"), "\(run)")
+        #expect(try directory.contents() == ["adult400.csv"])
+    }
+
+    /// `--context-width 16` trains the projected network; the model generates rows, with conditions, and
+    /// `info` reads it.
+    @Test func trainsAProjectedModel() throws {
+        let directory = try TemporaryDirectory()
+        let csv = try directory.write(try adultSampleText(rows: 300), to: "adult300.csv")
+        let model = directory.file("p.mimeo")
+
+        let run = try Mimeo.run(["train", csv, "-o", model, "--context-width", "16", "--max-epochs", "2",
+                                 "--threads", "1"])
+        #expect(run.succeeded, "\(run)")
+        #expect(run.standardError.contains("context width 16"), "\(run)")
+
+        let generated = try Mimeo.run(["generate", model, "-n", "50", "--seed", "2", "--where", "sex=Female", "--quiet"])
+        #expect(generated.succeeded, "\(generated)")
+        let lines = generated.standardOutput.split(separator: "\n").dropFirst()
+        #expect(lines.count == 50)
+        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[9] == "Female" })
+        let info = try Mimeo.run(["info", model])
+        #expect(info.succeeded, "\(info)")
     }
 }

@@ -50,7 +50,7 @@ extension MimeoCommand {
             var training = TrainingOptions()
             training.maxSeconds = maxTime
             let trainStart = Date()
-            let trained = TrainingPipeline.train(table, schema: schema, sourceName: input, trainingOptions: training)
+            let trained = try TrainingPipeline.train(table, schema: schema, sourceName: input, trainingOptions: training)
             let trainSeconds = Date().timeIntervalSince(trainStart)
             print(String(format: "train:     %.1f s (%.1f epochs, validation loss %.4f, %@)", trainSeconds,
                          trained.metadata.training.epochs, trained.metadata.training.validationLoss,

@@ -49,19 +49,62 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Wide number columns: split each range into at most this many finer parts (1 = off).")
         var numericSubRanges: Int = 10
 
+        @Option(parsing: .unconditional, help: ArgumentHelp("Width of the context each column's head reads: 'auto' (the full network up to about 40 columns, a context of \(ModelArchitecture.defaultContextWidth) above), 'full', or a width such as 64. Smaller widths need less memory on wide tables.", valueName: "auto|full|n"))
+        var contextWidth: String = "auto"
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Refuse to train when the estimated memory exceeds this, e.g. 2G or 512M (default: the machine's memory).", valueName: "size"))
+        var maxMemory: String?
+
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        /// The largest `--learning-rate` accepted: AdamW moves every weight by up to this much per step,
+        /// and far smaller rates already diverge (the default is 0.003).
+        static let maxLearningRate: Float = 1
+
         func validate() throws {
             guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be at least 1") }
-            if let maxTime, !(maxTime > 0) { throw ValidationError("--max-time must be positive") }
-            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-            guard learningRate > 0, learningRate.isFinite else {
-                throw ValidationError("--learning-rate must be a positive number")
+            if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
+                throw ValidationError("--max-time must be a positive number of seconds")
             }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            guard learningRate > 0, learningRate <= Self.maxLearningRate else {
+                throw ValidationError("--learning-rate must be a number above 0 and at most \(Self.maxLearningRate) "
+                                      + "(the default is 0.003; got \(learningRate))")
+            }
+            _ = try contextWidthChoice()
+            if maxMemory != nil { _ = try maxMemoryBytes() }
             guard numericSubRanges >= 1 else { throw ValidationError("--numeric-sub-ranges must be at least 1") }
             guard rareThreshold >= 1 else { throw ValidationError("--rare-threshold must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
+        /// `--context-width` as a choice.
+        func contextWidthChoice() throws -> ContextWidthChoice {
+            switch contextWidth.lowercased() {
+            case "auto": return .automatic
+            case "full": return .full
+            default:
+                guard let width = Int(contextWidth), width >= 1, width <= 4096 else {
+                    throw ValidationError("--context-width must be 'auto', 'full' or a whole number from 1 to 4096 "
+                                          + "(got '\(contextWidth)')")
+                }
+                return .projected(width)
+            }
+        }
+
+        /// `--max-memory` in bytes: a number with an optional K, M, G or T suffix (powers of 1024).
+        func maxMemoryBytes() throws -> Int? {
+            guard let maxMemory else { return nil }
+            let text = maxMemory.trimmingCharacters(in: .whitespaces).uppercased()
+            let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
+            var digits = Substring(text), scale = 1.0
+            if text.hasSuffix("IB") { digits = digits.dropLast(2) } else if text.hasSuffix("B") { digits = digits.dropLast() }
+            if let last = digits.last, let unit = units[last] { scale = unit; digits = digits.dropLast() }
+            guard let value = Double(digits), value > 0, value.isFinite, value * scale < 1e18 else {
+                throw ValidationError("--max-memory must be a size such as 2G, 512M or 1500000000 (got '\(maxMemory)')")
+            }
+            return Int(value * scale)
         }
 
         func run() throws {
@@ -84,9 +127,25 @@ extension MimeoCommand {
             training.seed = seed
             training.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             let encoding = EncodingOptions(rareThreshold: rareThreshold, numericSubRanges: numericSubRanges)
-            let trained = TrainingPipeline.train(
+            let machine = TrainingEstimate.machineMemoryLimit()
+            let limit = try maxMemoryBytes().map { ($0, "--max-memory") } ?? (machine.bytes, machine.source)
+            let trained = try TrainingPipeline.train(
                 table, schema: schema, sourceName: URL(fileURLWithPath: input).lastPathComponent,
-                encodingOptions: encoding, trainingOptions: training
+                encodingOptions: encoding, trainingOptions: training, contextWidth: try contextWidthChoice(),
+                plan: { estimate, architecture in
+                    if !quiet {
+                        let shape = architecture.contextWidth.map { "context width \($0)" } ?? "full network"
+                        Terminal.message(String(
+                            format: "model: %@ parameters (%d sub-columns, %@); estimated memory %@ of %@, "
+                                + "roughly %@ per epoch on %d threads (time budget %@)",
+                            Terminal.count(estimate.parameters), architecture.subColumnCount, shape,
+                            TrainingEstimate.format(bytes: estimate.totalBytes), TrainingEstimate.format(bytes: limit.0),
+                            Terminal.duration(estimate.secondsPerEpoch), estimate.threads,
+                            Terminal.duration(training.resolvedMaxSeconds(rowCount: table.rowCount,
+                                                                          columnCount: schema.columns.count))))
+                    }
+                    try estimate.check(limit: limit.0, limitSource: limit.1, architecture: architecture)
+                }
             ) { state in
                 guard !quiet else { return }
                 let validation = state.validationLoss.map { String(format: "%.4f", $0) } ?? "-"

@@ -23,7 +23,10 @@ public struct Condition: Sendable, Equatable {
 /// Because the first layer of each head is linear in the embeddings of the columns before it,
 /// `x_s · W1_s = Σ_t E_t[token_t] · W1_s[block t]`, the sampler precomputes for every pair (s, t) with t
 /// before s the table `E_t · W1_s[block t]` (`[V_t, H_s]`), so a head's hidden layer is a sum of looked-up
-/// rows instead of a matrix product. The random numbers of batch `i` come from stream `i` of the seed,
+/// rows instead of a matrix product. A projected model (see `ModelArchitecture.contextWidth`) keeps one
+/// table per sub-column instead, `E_t · P_t` (`[V_t, K]`), adds the row's looked-up rows into a running
+/// context as tokens are drawn, and runs each head's first layer as one `[B, K] · [K, H_s]` product;
+/// its tables grow linearly with the number of sub-columns. The random numbers of batch `i` come from stream `i` of the seed,
 /// so output is byte-identical for a seed whatever the number of threads.
 public final class Sampler: @unchecked Sendable {
     /// Rows per batch; part of the output's identity (changing it changes which numbers rows get).
@@ -43,6 +46,8 @@ public final class Sampler: @unchecked Sendable {
     let lookupTables: [Float]
     /// H_s rounded up to a multiple of 16: the row stride of lookup tables and hidden activations.
     let paddedWidths: [Int]
+    /// Projected models: for each sub-column t, the offset of `E_t · P_t` (`[V_t, K]`) in `lookupTables`.
+    let contextLookups: [Int]
     /// For each column, its first sub-column (and the total, last).
     let firstSubColumns: [Int]
     /// Per column, how tokens become output bytes.
@@ -83,12 +88,19 @@ public final class Sampler: @unchecked Sendable {
         let columnOrder = conditionedColumns + architecture.modelledColumns.filter { !conditionedColumns.contains($0) }
         order = columnOrder.flatMap { column in Array(firstSubColumns[column]..<firstSubColumns[column + 1]) }
 
-        // Lookup tables E_t · W1_s[block t] for t before s.
+        // Lookup tables E_t · W1_s[block t] for t before s (full), or E_t · P_t (projected).
         let offsets = architecture.embeddingOffsets
         var lookups = [[(source: Int, offset: Int)]](repeating: [], count: S)
         var total = 0
         let paddedWidths = architecture.hiddenWidths.map { ($0 + 15) / 16 * 16 }
-        for (position, s) in order.enumerated() where fixedTokens[s] == nil {
+        var contextLookups: [Int] = []
+        if let K = architecture.contextWidth {
+            for t in 0..<S {
+                contextLookups.append(total)
+                total += architecture.cardinalities[t] * K
+            }
+        }
+        for (position, s) in order.enumerated() where fixedTokens[s] == nil && !architecture.isProjected {
             for t in order[..<position] {
                 lookups[s].append((t, total))
                 total += architecture.cardinalities[t] * paddedWidths[s]
@@ -97,6 +109,15 @@ public final class Sampler: @unchecked Sendable {
         var tables = [Float](repeating: 0, count: total)
         model.parameters.withUnsafeBufferPointer { p in
             tables.withUnsafeMutableBufferPointer { out in
+                if let K = architecture.contextWidth {
+                    for t in 0..<S {
+                        let V = architecture.cardinalities[t], d = architecture.embeddingWidths[t]
+                        // [V_t, d_t] · [d_t, K]
+                        BLAS.sgemm(m: V, n: K, k: d, a: p.baseAddress! + model.layout.embedding[t], lda: d,
+                                   b: p.baseAddress! + model.layout.projection[t], ldb: K,
+                                   c: out.baseAddress! + contextLookups[t], ldc: K)
+                    }
+                }
                 for s in 0..<S {
                     let H = architecture.hiddenWidths[s], Hp = paddedWidths[s]
                     for (t, offset) in lookups[s] {
@@ -111,6 +132,7 @@ public final class Sampler: @unchecked Sendable {
         }
         self.lookups = lookups
         self.paddedWidths = paddedWidths
+        self.contextLookups = contextLookups
         lookupTables = tables
         self.firstSubColumns = firstSubColumns
 
@@ -170,6 +192,10 @@ public final class Sampler: @unchecked Sendable {
 
     /// Samples `count` token rows (`[count, S]`) in generation order.
     func sampleTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream) {
+        if model.architecture.isProjected {
+            sampleProjectedTokens(into: &tokens, count: B, random: &random)
+            return
+        }
         let architecture = model.architecture
         let S = architecture.subColumnCount
         let maxH = paddedWidths.max() ?? 16
@@ -222,6 +248,59 @@ public final class Sampler: @unchecked Sendable {
                                            ldb: V, beta: 1, c: L, ldc: V)
                                 for b in 0..<B {
                                     tok[b * S + s] = Self.sample(logits: L + b * V, count: V, uniform: random.nextFloat())
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `sampleTokens` for a projected model: a running context `x = Σ_{t drawn so far} (E_t · P_t)[token_t]`
+    /// (`[B, K]`), and per head `h = relu(x · W1_s + b1_s)`, `logits = h · W2_s + b2_s`.
+    func sampleProjectedTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream) {
+        let architecture = model.architecture
+        let S = architecture.subColumnCount
+        let K = architecture.contextWidth!
+        let maxH = architecture.hiddenWidths.max() ?? 1
+        let maxV = architecture.cardinalities.max() ?? 1
+        var context = [Float](repeating: 0, count: B * K)
+        var hidden = [Float](repeating: 0, count: B * maxH)
+        var logits = [Float](repeating: 0, count: B * maxV)
+        let layout = model.layout, contextLookups = self.contextLookups
+        model.parameters.withUnsafeBufferPointer { pBuffer in
+            lookupTables.withUnsafeBufferPointer { tablesBuffer in
+                tokens.withUnsafeMutableBufferPointer { tokenBuffer in
+                    context.withUnsafeMutableBufferPointer { contextBuffer in
+                        hidden.withUnsafeMutableBufferPointer { hiddenBuffer in
+                            logits.withUnsafeMutableBufferPointer { logitBuffer in
+                                let P = pBuffer.baseAddress!, T = tablesBuffer.baseAddress!
+                                let tok = tokenBuffer.baseAddress!, X = contextBuffer.baseAddress!
+                                let Hd = hiddenBuffer.baseAddress!, L = logitBuffer.baseAddress!
+                                for s in order {
+                                    if let fixed = fixedTokens[s] {
+                                        for b in 0..<B { tok[b * S + s] = fixed }
+                                    } else {
+                                        let H = architecture.hiddenWidths[s], V = architecture.cardinalities[s]
+                                        Linear.forward(out: Hd, input: X, weight: P + layout.hiddenWeight[s],
+                                                       bias: P + layout.hiddenBias[s], batchSize: B, inFeatures: K,
+                                                       outFeatures: H)                                   // [B, H]
+                                        ReLU.forward(Hd, count: B * H)
+                                        Linear.forward(out: L, input: Hd, weight: P + layout.outputWeight[s],
+                                                       bias: P + layout.outputBias[s], batchSize: B, inFeatures: H,
+                                                       outFeatures: V)                                   // [B, V]
+                                        for b in 0..<B {
+                                            tok[b * S + s] = Self.sample(logits: L + b * V, count: V,
+                                                                         uniform: random.nextFloat())
+                                        }
+                                    }
+                                    // x += (E_s · P_s)[token_s] for the heads that come later.
+                                    let table = T + contextLookups[s]
+                                    for b in 0..<B {
+                                        let row = table + Int(tok[b * S + s]) * K, x = X + b * K
+                                        for k in 0..<K { x[k] += row[k] }
+                                    }
                                 }
                             }
                         }

@@ -1,15 +1,20 @@
 import MimeoNN
 import MimeoTensor
 
-// Dimension key: B = rows, S = sub-columns, C = modelled columns, D = Σ d_s, H = H_s, V = V_s.
+// Dimension key: B = rows, S = sub-columns, C = modelled columns, D = Σ d_s, H = H_s, V = V_s,
+// K = context width of a projected model.
 
 /// Scratch memory for one thread's forward and backward passes, sized for `capacity` rows.
 public final class TrainingWorkspace: @unchecked Sendable {
     let capacity: Int
     var embeddings: [Float]          // E  [B, D]
     var embeddingGradient: [Float]   // dE [B, D]
-    var masked: [Float]              // X  [B, D]
-    var maskedGradient: [Float]      // dX [B, D]
+    var masked: [Float]              // X  [B, D] (full architecture only)
+    var maskedGradient: [Float]      // dX [B, D] (full architecture only)
+    var contributions: [Float]       // c_t = E_t[tok_t] · P_t, then dc_t: [S, B, K] (projected only)
+    var contexts: [Float]            // x_s = Σ_{t before s} c_t, then dx_s: [S, B, K] (projected only)
+    var contextGradient: [Float]     // dx_s of one head [B, K] (projected only)
+    var rankOrder: [Int32]           // each row's sub-columns sorted by rank [B, S] (projected only)
     var hidden: [Float]              // H  [B, maxH]
     var hiddenGradient: [Float]      // dH [B, maxH]
     var logits: [Float]              // L  [B, maxV], also dL
@@ -19,13 +24,26 @@ public final class TrainingWorkspace: @unchecked Sendable {
 
     public init(architecture: ModelArchitecture, capacity: Int) {
         self.capacity = capacity
-        let D = architecture.inputWidth
+        let D = architecture.inputWidth, S = architecture.subColumnCount
         let maxH = architecture.hiddenWidths.max() ?? 1
         let maxV = architecture.cardinalities.max() ?? 1
         embeddings = [Float](repeating: 0, count: capacity * D)
         embeddingGradient = embeddings
-        masked = embeddings
-        maskedGradient = embeddings
+        if let K = architecture.contextWidth {
+            masked = []
+            maskedGradient = []
+            contributions = [Float](repeating: 0, count: S * capacity * K)
+            contexts = contributions
+            contextGradient = [Float](repeating: 0, count: capacity * K)
+            rankOrder = [Int32](repeating: 0, count: capacity * S)
+        } else {
+            masked = embeddings
+            maskedGradient = embeddings
+            contributions = []
+            contexts = []
+            contextGradient = []
+            rankOrder = []
+        }
         hidden = [Float](repeating: 0, count: capacity * maxH)
         hiddenGradient = hidden
         logits = [Float](repeating: 0, count: capacity * maxV)
@@ -50,6 +68,10 @@ extension TabularModel {
         workspace: TrainingWorkspace, accumulateGradients: Bool, lossScale: Float
     ) -> Double {
         precondition(B <= workspace.capacity, "batch larger than the workspace")
+        if architecture.isProjected {
+            return projectedLossAndGradient(tokens: tokens, ranks: ranks, rowCount: B, workspace: workspace,
+                                            accumulateGradients: accumulateGradients, lossScale: lossScale)
+        }
         let S = architecture.subColumnCount
         let D = architecture.inputWidth
         let offsets = architecture.embeddingOffsets

@@ -38,24 +38,34 @@ public enum TrainingPipeline {
     ///
     /// - Parameters:
     ///   - sourceName: The input's file name, recorded in the model.
+    ///   - contextWidth: Full or projected architecture (see `ModelArchitecture.contextWidth`).
+    ///   - plan: Called once the architecture is known and before any weight is allocated, with the
+    ///     estimate of the run's memory and time; it may throw to refuse the run
+    ///     (`TrainingEstimate.check`).
     ///   - progress: Called a few times a second with the training state.
+    /// - Throws: what `plan` throws; `TrainingError.diverged` when training diverges.
     public static func train(
         _ table: Table, schema: Schema, sourceName: String,
         encodingOptions: EncodingOptions = EncodingOptions(),
         trainingOptions: TrainingOptions = TrainingOptions(),
         widthFactor: Double = 16,
+        contextWidth: ContextWidthChoice = .automatic,
+        plan: (TrainingEstimate, ModelArchitecture) throws -> Void = { _, _ in },
         progress: (TrainingProgress) -> Void = { _ in }
-    ) -> TrainedModel {
+    ) throws -> TrainedModel {
         let schema = resolvingDatetimeFormats(schema, table: table)
         let statistics = analyze(table, schema: schema)
         let encoder = TableEncoder(statistics: statistics, options: encodingOptions)
         let tokens = encoder.encode(table)
         let architecture = ModelArchitecture(cardinalities: encoder.subColumnCardinalities,
-                                             columns: encoder.subColumnColumns, widthFactor: widthFactor)
+                                             columns: encoder.subColumnColumns, widthFactor: widthFactor,
+                                             contextWidth: contextWidth)
+        try plan(TrainingEstimate(architecture: architecture, options: trainingOptions, rowCount: table.rowCount,
+                                  baselineBytes: TrainingEstimate.residentBytes()), architecture)
         var model = TabularModel(architecture: architecture, seed: trainingOptions.seed)
         var summary: TrainingSummary
         if architecture.subColumnCount > 0 && table.rowCount > 0 {
-            summary = Trainer(options: trainingOptions).train(
+            summary = try Trainer(options: trainingOptions).train(
                 &model, tokens: tokens, rowCount: table.rowCount, columnCount: schema.columns.count,
                 progress: progress)
         } else {
@@ -64,9 +74,9 @@ public enum TrainingPipeline {
                                       stopReason: "nothing to model", batchSize: 0, seed: trainingOptions.seed)
         }
         let metadata = ModelMetadata(
-            formatVersion: Int(ModelFile.formatVersion), mimeoVersion: ModelFile.mimeoVersion, encoder: encoder,
-            architecture: architecture, encodingOptions: encodingOptions, trainingOptions: trainingOptions,
-            training: summary, sourceName: sourceName, sourceRows: table.rowCount)
+            formatVersion: Int(ModelFile.formatVersion(for: architecture)), mimeoVersion: ModelFile.mimeoVersion,
+            encoder: encoder, architecture: architecture, encodingOptions: encodingOptions,
+            trainingOptions: trainingOptions, training: summary, sourceName: sourceName, sourceRows: table.rowCount)
         return TrainedModel(metadata: metadata, model: model)
     }
 }

@@ -55,6 +55,20 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var seed: UInt64
 }
 
+/// Why training could not produce a model.
+public enum TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The loss became non-finite or exploded; no weights are worth keeping.
+    case diverged(String)
+    /// The estimated memory of the run exceeds the limit.
+    case insufficientMemory(String)
+
+    public var description: String {
+        switch self {
+        case .diverged(let message), .insufficientMemory(let message): return message
+        }
+    }
+}
+
 /// A snapshot of a training run for progress display.
 public struct TrainingProgress: Sendable {
     public var epoch: Double
@@ -73,11 +87,26 @@ public struct Trainer {
 
     public init(options: TrainingOptions) { self.options = options }
 
+    /// The loss per row of guessing every token uniformly, `Σ_s ln V_s`: the yardstick for divergence.
+    public static func uniformLoss(_ architecture: ModelArchitecture) -> Double {
+        architecture.cardinalities.reduce(0) { $0 + log(Double(max(1, $1))) }
+    }
+
+    /// The loss per row above which training counts as diverged: 1.5 × uniform guessing, plus 1 nat.
+    /// A model that learns anything stays below uniform guessing on its training rows.
+    public static func explodingLoss(_ architecture: ModelArchitecture) -> Double {
+        1.5 * uniformLoss(architecture) + 1
+    }
+
     /// Trains `model` in place on `tokens` (`[N, S]`); `columnCount` sizes the default time budget.
+    ///
+    /// - Throws: `TrainingError.diverged` when a step's loss is not finite or absurdly large, or when an
+    ///   epoch ends with both the training and the validation loss above `explodingLoss` (or either not
+    ///   finite). The model is then left unchanged.
     public func train(
         _ model: inout TabularModel, tokens: [Int32], rowCount N: Int, columnCount: Int,
         progress: (TrainingProgress) -> Void = { _ in }
-    ) -> TrainingSummary {
+    ) throws -> TrainingSummary {
         let start = Date()
         let architecture = model.architecture
         let S = architecture.subColumnCount
@@ -119,6 +148,14 @@ public struct Trainer {
         var rowsSeen = 0
         var lastReport = Date.distantPast
         let stepsPerEpoch = (trainingRows.count + batchSize - 1) / batchSize
+        let uniform = Self.uniformLoss(architecture), exploding = Self.explodingLoss(architecture)
+        let learningRate = options.learningRate
+        func diverged(_ what: String, epoch: Int, step: Int? = nil) -> TrainingError {
+            let when = step.map { "in epoch \(epoch), step \($0 + 1) of \(stepsPerEpoch)" } ?? "after epoch \(epoch)"
+            return .diverged(String(format: "training diverged %@: %@ (guessing every token uniformly costs %.1f "
+                                    + "nats per row). No model was written; use a lower --learning-rate (this run "
+                                    + "used %@; the default is 0.003).", when, what, uniform, "\(learningRate)"))
+        }
 
         epochs: for epoch in 1...max(1, options.maxEpochs) {
             trainingRows.shuffle(using: &random)
@@ -127,9 +164,17 @@ public struct Trainer {
                 let rows = Array(trainingRows[(step * batchSize)..<min(trainingRows.count, (step + 1) * batchSize)])
                 let batchTokens = gather(tokens, rows: rows, S: S)
                 let batchRanks = makeRanks(count: rows.count, architecture: architecture, random: &random)
-                epochLoss += runParallel(model: model, tokens: batchTokens, ranks: batchRanks, rowCount: rows.count,
-                                         workspaces: workspaces, sliceSize: sliceSize, train: true,
-                                         lossScale: 1 / Float(rows.count))
+                let stepLoss = runParallel(model: model, tokens: batchTokens, ranks: batchRanks, rowCount: rows.count,
+                                           workspaces: workspaces, sliceSize: sliceSize, train: true,
+                                           lossScale: 1 / Float(rows.count))
+                if !stepLoss.isFinite {
+                    throw diverged("the training loss became \(stepLoss)", epoch: epoch, step: step)
+                }
+                if stepLoss / Double(rows.count) > 10 * exploding {
+                    throw diverged(String(format: "the training loss exploded to %.4g nats per row",
+                                          stepLoss / Double(rows.count)), epoch: epoch, step: step)
+                }
+                epochLoss += stepLoss
                 epochRows += rows.count
                 rowsSeen += rows.count
                 // Sum the threads' gradients, clip, step.
@@ -140,8 +185,13 @@ public struct Trainer {
                         }
                     }
                 }
+                let norm = workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
+                    clipGradientNorm(g, maxNorm: options.gradientClip)
+                }
+                if !norm.isFinite {
+                    throw diverged("the gradient became \(norm)", epoch: epoch, step: step)
+                }
                 workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
-                    _ = clipGradientNorm(g, maxNorm: options.gradientClip)
                     model.parameters.withUnsafeMutableBufferPointer { p in
                         optimizer.step(parameters: p, gradients: UnsafeBufferPointer(g))
                     }
@@ -182,6 +232,9 @@ public struct Trainer {
                     let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
                                               tokens: validationTokens, ranks: validationRanks,
                                               count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+                    if validationCount > 0 && !loss.isFinite {
+                        throw diverged("the validation loss became \(loss)", epoch: epoch, step: step)
+                    }
                     if validationCount == 0 {
                         bestLoss = lastTrainLoss; best = averaged; bestEpoch = epoch
                     } else if loss < bestLoss {
@@ -195,6 +248,17 @@ public struct Trainer {
             let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
                                       tokens: validationTokens, ranks: validationRanks,
                                       count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+            if validationCount > 0 && !loss.isFinite {
+                throw diverged("the validation loss became \(loss)", epoch: epoch)
+            }
+            // Both losses far above uniform guessing: not overfitting (that keeps the training loss
+            // low) but weights thrown around by too large steps.
+            if lastTrainLoss > exploding && (validationCount == 0 || loss > exploding) {
+                throw diverged(String(format: "the training loss is %.1f and the validation loss %@ nats per row, "
+                                      + "far above guessing", lastTrainLoss,
+                                      validationCount == 0 ? "-" : String(format: "%.1f", loss)),
+                               epoch: epoch)
+            }
             lastValidationLoss = loss
             if validationCount == 0 || loss < bestLoss - 1e-4 {
                 bestLoss = validationCount == 0 ? lastTrainLoss : loss

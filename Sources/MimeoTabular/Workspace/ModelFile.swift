@@ -41,7 +41,7 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// ```
 /// offset  size  field
 /// 0       8     magic "MIMEOMDL"
-/// 8       4     format version, UInt32 little-endian (currently 1)
+/// 8       4     format version, UInt32 little-endian (1, or 2 for a projected architecture)
 /// 12      8     metadata length M, UInt64 LE
 /// 20      M     metadata, UTF-8 JSON (ModelMetadata)
 /// 20+M    8     parameter count P, UInt64 LE
@@ -50,7 +50,15 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// ```
 public enum ModelFile {
     public static let magic: [UInt8] = Array("MIMEOMDL".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// The newest format version this build reads and writes. Version 2 adds the projected architecture
+    /// (`architecture.contextWidth`, with projection weights in `ParameterLayout`); a model with the
+    /// full architecture is still written as version 1, byte for byte as before.
+    public static let formatVersion: UInt32 = 2
+
+    /// The version a model with `architecture` is written with: 1 unless it needs version 2's projection.
+    public static func formatVersion(for architecture: ModelArchitecture) -> UInt32 {
+        architecture.contextWidth == nil ? 1 : 2
+    }
     public static let mimeoVersion = "0.1.0"
 
     /// The file's bytes.
@@ -59,7 +67,7 @@ public enum ModelFile {
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(trained.metadata)
         var bytes = magic
-        append(formatVersion, to: &bytes)
+        append(formatVersion(for: trained.metadata.architecture), to: &bytes)
         append(UInt64(json.count), to: &bytes)
         bytes.append(contentsOf: json)
         append(UInt64(trained.model.parameters.count), to: &bytes)
@@ -126,6 +134,12 @@ public enum ModelFile {
         for i in 0..<parameters.count {
             let bits: UInt32 = readInteger(bytes, at: start + 4 * i)
             parameters[i] = Float(bitPattern: bits)
+        }
+        if let width = metadata.architecture.contextWidth, width < 1 || width > 65_536 {
+            throw fail("inconsistent metadata: bad context width \(width)")
+        }
+        guard version >= formatVersion(for: metadata.architecture) else {
+            throw fail("inconsistent metadata: a projected architecture (contextWidth) in a version \(version) file")
         }
         guard ParameterLayout(metadata.architecture).count == parameters.count else {
             throw fail("the weights (\(parameters.count)) do not match the architecture in the metadata")

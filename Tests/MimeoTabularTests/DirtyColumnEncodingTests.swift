@@ -43,7 +43,7 @@ import Testing
         options.maxEpochs = 1
         options.maxSeconds = 300
         options.seed = 3
-        let trained = TrainingPipeline.train(table, schema: schema, sourceName: "dirty.csv", trainingOptions: options)
+        let trained = try TrainingPipeline.train(table, schema: schema, sourceName: "dirty.csv", trainingOptions: options)
         #expect(trained.metadata.encoder.schema.column(named: "age")?.invalidValues?.count == 5)
         let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder)
         var bytes: [UInt8] = []

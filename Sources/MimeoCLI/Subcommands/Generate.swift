@@ -46,6 +46,9 @@ extension MimeoCommand {
 
         func validate() throws {
             guard n >= 0 else { throw ValidationError("-n must not be negative") }
+            guard n <= GenerationRun.maximumRowCount else {
+                throw ValidationError("-n must be at most \(Terminal.count(GenerationRun.maximumRowCount)), got \(Terminal.count(n))")
+            }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             for condition in conditions where !condition.contains("=") {
                 throw ValidationError("--where expects column=value, got '\(condition)'")

@@ -71,7 +71,8 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         let total = distinct.reduce(0) { $0 + $1.value }
         minimum = distinct.first?.key ?? 0
         maximum = distinct.last?.key ?? 0
-        let maxBins = max(2, options.maxNumericBins)
+        // At most `ModelFile.Limits.maximumVocabulary` tokens (the bins and the null token), whatever the options.
+        let maxBins = min(max(2, options.maxNumericBins), ModelFile.Limits.maximumVocabulary - 2)
         let exactThreshold = distinct.count <= maxBins
             ? options.rareThreshold
             : max(options.rareThreshold, (total + maxBins - 1) / maxBins)
@@ -134,8 +135,9 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
                     members.append(residual[scan]); scan += 1
                 }
                 let mass = members.reduce(0) { $0 + $1.count }
-                guard mass >= 2 * options.rareThreshold, members.count > 1 else { continue }
-                let parts = min(options.numericSubRanges, mass / options.rareThreshold, members.count)
+                guard mass / 2 >= options.rareThreshold, members.count > 1 else { continue }
+                let parts = min(options.numericSubRanges, ModelFile.Limits.maximumVocabulary,
+                                mass / max(1, options.rareThreshold), members.count)
                 let target = Double(mass) / Double(parts)
                 var subRanges: [SubRange] = [], partCounts: [Int] = []
                 var start = members[0].value, accumulated = 0, closed = 0

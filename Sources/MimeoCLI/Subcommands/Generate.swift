@@ -23,7 +23,7 @@ extension MimeoCommand {
 
         // Numeric options parse `.unconditional` so that a negative value (`-n -5`) reaches validate()
         // instead of failing as "missing value".
-        @Option(name: .short, parsing: .unconditional, help: "How many rows to generate.")
+        @Option(name: .short, parsing: .unconditional, help: "How many rows to generate (0 to 10^12; 0 writes only the header).")
         var n: Int
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))

@@ -91,7 +91,7 @@ public final class Sampler: @unchecked Sendable {
                 total += architecture.cardinalities[t] * paddedWidths[s]
                 // A model file's sizes are bounded (ModelFile.Limits), but their products may still ask for
                 // more memory than is sensible: refuse rather than be killed allocating it.
-                guard total <= Self.maximumLookupFloats else { throw ConditionError(message: Self.tooLarge(total)) }
+                guard total <= Self.maximumLookupFloats else { throw ConditionError(message: Self.tooLarge) }
             }
         }
         var tables = [Float](repeating: 0, count: total)
@@ -123,9 +123,8 @@ public final class Sampler: @unchecked Sendable {
     /// The most `Float`s of lookup tables a sampler allocates (4 GiB).
     static let maximumLookupFloats = 1 << 30
 
-    static func tooLarge(_ floats: Int) -> String {
-        "the model is too large to generate from: its lookup tables need more than \(maximumLookupFloats / (1 << 28)) GiB"
-    }
+    static let tooLarge =
+        "the model is too large to generate from: its lookup tables would need more than \(maximumLookupFloats >> 28) GiB"
 
     /// A fixed value written as the column writes its own values: numbers with the column's decimals
     /// (`40.0` in an integer column becomes `40`), dates in the column's format.

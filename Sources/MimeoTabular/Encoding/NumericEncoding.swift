@@ -244,13 +244,13 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         let bucket = buckets[Int(token)]
         if bucket.isExact || bucket.lower == bucket.upper { return bucket.lower }
         var lower = bucket.lower, upper = bucket.upper
-        if subRangeCount > 1, let subRanges = bucket.subRanges {
-            let part = subRanges[min(Int(tokens[1]), subRanges.count - 1)]
+        if subRangeCount > 1, let subRanges = bucket.subRanges, !subRanges.isEmpty {
+            let part = subRanges[min(max(0, Int(tokens[1])), subRanges.count - 1)]
             lower = part.lower
             upper = part.upper
         }
-        if lower == upper { return lower }
         let span = upper - lower
+        guard span > 0 else { return lower }  // a single value (or, unvalidated, an inverted or NaN range)
         if isInteger {
             // Whole steps while they are exact in a Double (and fit an Int); beyond 2^53 draw a real and
             // round it, since neighbouring Doubles are whole numbers there anyway.

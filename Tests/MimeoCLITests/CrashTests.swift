@@ -38,6 +38,21 @@ import Testing
         #expect(try directory.contents() == ["extreme.csv", "extreme.mimeo", "out.csv"], "no temporary file is left")
     }
 
+    /// A `--rare-threshold` near `Int.max` on a column with more distinct values than bins (whose
+    /// sub-range test doubled the threshold, and overflowed).
+    @Test func hugeRareThresholdsTrain() throws {
+        let directory = try TemporaryDirectory()
+        let rows = (0..<300).map { "\($0 * 7),\(["x", "y"][$0 % 2])" }
+        let csv = try directory.write((["amount,label"] + rows).joined(separator: "\n") + "\n", to: "wide.csv")
+        let model = directory.file("wide.mimeo")
+        let train = try Mimeo.run(["train", csv, "-o", model, "--max-epochs", "1", "--quiet",
+                                   "--rare-threshold", "9223372036854775807"])
+        #expect(train.succeeded, "\(train)")
+        let run = try Mimeo.run(["generate", model, "-n", "20"])
+        #expect(run.succeeded, "\(run)")
+        #expect(run.standardOutput.split(separator: "\n").count == 21)
+    }
+
     @Test(arguments: ["9223372036854775807", "1000000000001"])
     func hugeRowCountsAreUsageErrors(n: String) throws {
         let adult = try AdultModel.shared()

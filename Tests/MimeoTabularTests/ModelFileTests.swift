@@ -81,7 +81,7 @@ import Testing
             var wide = trained
             wide.metadata.architecture.contextWidth = width
             // encode writes what it is given; the weights are those of width 4.
-            rejected(try ModelFile.encode(wide), "bad context width \(width)")
+            rejected(try ModelFile.encode(wide), "contextWidth of \(width) is out of range")
         }
     }
 

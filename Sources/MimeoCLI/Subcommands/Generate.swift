@@ -23,7 +23,7 @@ extension MimeoCommand {
 
         // Numeric options parse `.unconditional` so that a negative value (`-n -5`) reaches validate()
         // instead of failing as "missing value".
-        @Option(name: .short, parsing: .unconditional, help: "How many rows to generate.")
+        @Option(name: .short, parsing: .unconditional, help: "How many rows to generate (0 to 10^12; 0 writes only the header).")
         var n: Int
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))
@@ -46,6 +46,9 @@ extension MimeoCommand {
 
         func validate() throws {
             guard n >= 0 else { throw ValidationError("-n must not be negative") }
+            guard n <= GenerationRun.maximumRowCount else {
+                throw ValidationError("-n must be at most \(Terminal.count(GenerationRun.maximumRowCount)), got \(Terminal.count(n))")
+            }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             do {
                 _ = try Condition.parse(arguments: conditions)

@@ -41,7 +41,9 @@ public struct CategoricalEncoding: Codable, Sendable, Equatable {
             values.append(nil)
         }
         let sorted = statistics.counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        let frequent = sorted.prefix { $0.value >= options.rareThreshold }.prefix(options.maxCategories)
+        // At most `ModelFile.Limits.maximumVocabulary` groups of 64 tokens, whatever `maxCategories` says.
+        let limit = ModelFile.Limits.maximumVocabulary * Self.groupWidth - 2
+        let frequent = sorted.prefix { $0.value >= options.rareThreshold }.prefix(min(max(0, options.maxCategories), limit))
         if frequent.count < sorted.count {
             rareToken = Int32(values.count)
             values.append(ReservedTokens.rare)

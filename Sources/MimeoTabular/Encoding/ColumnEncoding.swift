@@ -74,7 +74,7 @@ public enum ColumnEncoding: Codable, Sendable, Equatable {
         case .categorical(let s): self = .categorical(CategoricalEncoding(statistics: s, options: options))
         case .numeric(let s):
             self = .numeric(NumericEncoding(statistics: s, isInteger: schema.kind == .integer, options: options))
-        case .datetime(let s): self = .datetime(DatetimeEncoding(statistics: s))
+        case .datetime(let s): self = .datetime(DatetimeEncoding(statistics: s, options: options))
         case .identifier(let s): self = .identifier(IdentifierEncoding(statistics: s, options: options))
         }
     }

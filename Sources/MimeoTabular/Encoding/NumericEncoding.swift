@@ -72,7 +72,8 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         let total = distinct.reduce(0) { $0 + $1.value }
         minimum = distinct.first?.key ?? 0
         maximum = distinct.last?.key ?? 0
-        let maxBins = max(2, options.maxNumericBins)
+        // At most `ModelFile.Limits.maximumVocabulary` tokens (the bins and the null token), whatever the options.
+        let maxBins = min(max(2, options.maxNumericBins), ModelFile.Limits.maximumVocabulary - 2)
         let exactThreshold = distinct.count <= maxBins
             ? options.rareThreshold
             : max(options.rareThreshold, (total + maxBins - 1) / maxBins)
@@ -135,8 +136,9 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
                     members.append(residual[scan]); scan += 1
                 }
                 let mass = members.reduce(0) { $0 + $1.count }
-                guard mass >= 2 * options.rareThreshold, members.count > 1 else { continue }
-                let parts = min(options.numericSubRanges, mass / options.rareThreshold, members.count)
+                guard mass / 2 >= options.rareThreshold, members.count > 1 else { continue }
+                let parts = min(options.numericSubRanges, ModelFile.Limits.maximumVocabulary,
+                                mass / max(1, options.rareThreshold), members.count)
                 let target = Double(mass) / Double(parts)
                 var subRanges: [SubRange] = [], partCounts: [Int] = []
                 var start = members[0].value, accumulated = 0, closed = 0
@@ -243,18 +245,37 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         let bucket = buckets[Int(token)]
         if bucket.isExact || bucket.lower == bucket.upper { return bucket.lower }
         var lower = bucket.lower, upper = bucket.upper
-        if subRangeCount > 1, let subRanges = bucket.subRanges {
-            let part = subRanges[min(Int(tokens[1]), subRanges.count - 1)]
+        if subRangeCount > 1, let subRanges = bucket.subRanges, !subRanges.isEmpty {
+            let part = subRanges[min(max(0, Int(tokens[1])), subRanges.count - 1)]
             lower = part.lower
             upper = part.upper
         }
-        if lower == upper { return lower }
+        let span = upper - lower
+        guard span > 0 else { return lower }  // a single value (or, unvalidated, an inverted or NaN range)
         if isInteger {
-            let span = Int(upper - lower)
-            return lower + Double(random.nextInt(below: span + 1))
+            // Whole steps while they are exact in a Double (and fit an Int); beyond 2^53 draw a real and
+            // round it, since neighbouring Doubles are whole numbers there anyway.
+            if span < 0x1p53 { return lower + Double(random.nextInt(below: Int(span) + 1)) }
+            return min(max(Self.interpolate(lower, upper, span: span, random.nextDouble()).rounded(), lower), upper)
         }
-        let value = lower + random.nextDouble() * (upper - lower)
-        return NumberParsing.rounded(value, decimals: decimals)
+        let value = NumberParsing.rounded(Self.interpolate(lower, upper, span: span, random.nextDouble()),
+                                          decimals: decimals)
+        return min(max(value, lower), upper)
+    }
+
+    /// The point at fraction `u` of `[lower, upper]`, also when `upper - lower` overflows to infinity.
+    private static func interpolate(_ lower: Double, _ upper: Double, span: Double, _ u: Double) -> Double {
+        span.isFinite ? lower + u * span : lower * (1 - u) + upper * u
+    }
+
+    /// Appends `value` as this column writes numbers: `decimals` digits after the point, and for an
+    /// integer column a whole number within `Int64` (a draw at the top of a range reaching 2^63, which a
+    /// `Double` cannot tell from `Int64.max`, is written as `Int64.max`).
+    public func append(_ value: Double, to bytes: inout [UInt8]) {
+        guard isInteger else { return NumberParsing.append(value, decimals: decimals, to: &bytes) }
+        if abs(value) < 9.0e18 { return NumberParsing.append(value, decimals: 0, to: &bytes) }
+        let whole: Int64 = value.isNaN ? 0 : value >= 0x1p63 ? .max : value <= -0x1p63 ? .min : Int64(value.rounded())
+        bytes.append(contentsOf: String(whole).utf8)
     }
 
     /// Draws a value for `token` alone (columns without sub-ranges).
@@ -269,17 +290,26 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
 /// Number formatting shared by encodings and output. (Parsing is `NumberSyntax`, in MimeoData.)
 public enum NumberParsing {
     /// `value` rounded to `decimals` digits after the point.
+    /// Values too large to scale (beyond about 10^(308 - decimals)) are whole already and come back as they are.
     public static func rounded(_ value: Double, decimals: Int) -> Double {
         let scale = pow(10.0, Double(decimals))
-        return (value * scale).rounded() / scale
+        let scaled = value * scale
+        guard scaled.isFinite, scale.isFinite, scale > 0 else { return value }
+        return scaled.rounded() / scale
     }
+
+    /// The most digits after the point that `append` writes through its fast path (and that training
+    /// records, see `decimals(of:)`); larger requests go through `String(format:)`.
+    public static let maximumDecimals = 15
 
     /// Appends `value` written with exactly `decimals` digits after the point (no point for 0).
     public static func append(_ value: Double, decimals: Int, to bytes: inout [UInt8]) {
         let scale = pow(10.0, Double(decimals))
         let scaled = (value * scale).rounded()
-        guard abs(scaled) < 9.0e18 else {
-            bytes.append(contentsOf: Array(String(format: "%.\(decimals)f", value).utf8))
+        // The digit buffer below holds 20 digits: at most 19 of a scaled value below 9e18, and
+        // `decimals + 1` when the value is small, so `decimals` must stay at most 15 here.
+        guard abs(scaled) < 9.0e18, decimals >= 0, decimals <= maximumDecimals else {
+            bytes.append(contentsOf: Array(String(format: "%.\(min(max(decimals, 0), 40))f", value).utf8))
             return
         }
         var integer = Int64(scaled)

@@ -51,8 +51,10 @@ public struct TableEncoder: Codable, Sendable {
                     let lookup = e.makeLookup()
                     for r in 0..<N { e.encode(values[r].flatMap { NumberSyntax.parse($0) }, lookup: lookup, into: base + r * S + s) }
                 case .datetime(let e):
-                    let format = DateTimeFormat(pattern: e.format)
-                    for r in 0..<N { e.encode(values[r].flatMap { format?.parse($0) }, into: base + r * S + s) }
+                    let format = DateTimeFormat(pattern: e.format), yearLookup = e.years?.makeLookup()
+                    for r in 0..<N {
+                        e.encode(values[r].flatMap { format?.parse($0) }, yearLookup: yearLookup, into: base + r * S + s)
+                    }
                 case .identifier:
                     break
                 }
@@ -104,7 +106,7 @@ public struct TableEncoder: Codable, Sendable {
             tokens.withUnsafeMutableBufferPointer { e.encode(number, lookup: e.makeLookup(), into: $0.baseAddress!) }
             return tokens
         case .datetime(let e):
-            var tokens = [Int32](repeating: 0, count: e.parts.count)
+            var tokens = [Int32](repeating: 0, count: e.cardinalities.count)
             let parts: DateTimeParts?
             if let value {
                 guard let parsed = DateTimeFormat(pattern: e.format)?.parse(value) else {

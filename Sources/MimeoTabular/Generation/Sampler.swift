@@ -104,6 +104,9 @@ public final class Sampler: @unchecked Sendable {
             for t in order[..<position] {
                 lookups[s].append((t, total))
                 total += architecture.cardinalities[t] * paddedWidths[s]
+                // A model file's sizes are bounded (ModelFile.Limits), but their products may still ask for
+                // more memory than is sensible: refuse rather than be killed allocating it.
+                guard total <= Self.maximumLookupFloats else { throw ConditionError(message: Self.tooLarge) }
             }
         }
         var tables = [Float](repeating: 0, count: total)
@@ -142,6 +145,12 @@ public final class Sampler: @unchecked Sendable {
         }
     }
 
+    /// The most `Float`s of lookup tables a sampler allocates (4 GiB).
+    static let maximumLookupFloats = 1 << 30
+
+    static let tooLarge =
+        "the model is too large to generate from: its lookup tables would need more than \(maximumLookupFloats >> 28) GiB"
+
     /// A fixed value written as the column writes its own values: numbers with the column's decimals
     /// (`40.0` in an integer column becomes `40`), dates in the column's format.
     static func normalizedField(_ value: String, encoding: ColumnEncoding, delimiter: UInt8) -> [UInt8] {
@@ -149,7 +158,7 @@ public final class Sampler: @unchecked Sendable {
         case .numeric(let e):
             if let number = NumberSyntax.parse(value) {
                 var bytes: [UInt8] = []
-                NumberParsing.append(number, decimals: e.decimals, to: &bytes)
+                e.append(number, to: &bytes)
                 return bytes
             }
         case .datetime(let e):
@@ -372,7 +381,7 @@ final class ColumnDecoder: @unchecked Sendable {
             numeric = e
             fields = e.buckets.map { bucket in
                 var bytes: [UInt8] = []
-                NumberParsing.append(bucket.lower, decimals: e.decimals, to: &bytes)
+                e.append(bucket.lower, to: &bytes)
                 return bytes
             }
         case .datetime(let e):
@@ -407,10 +416,10 @@ final class ColumnDecoder: @unchecked Sendable {
             if bucket.isExact || bucket.lower == bucket.upper {
                 bytes.append(contentsOf: fields[Int(token)])
             } else if let value = e.decode(tokens, random: &random) {
-                NumberParsing.append(value, decimals: e.decimals, to: &bytes)
+                e.append(value, to: &bytes)
             }
         case .datetime:
-            if let parts = datetime.unsafelyUnwrapped.decode(tokens), let format = datetimeFormat {
+            if let parts = datetime.unsafelyUnwrapped.decode(tokens, random: &random), let format = datetimeFormat {
                 CSVField.append(format.format(parts), delimiter: delimiter, to: &bytes)
             }
         case .identifier:

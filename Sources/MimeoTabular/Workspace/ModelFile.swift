@@ -85,9 +85,9 @@ public enum ModelFile {
         try output.commit()
     }
 
-    /// Reads and checks a model file.
+    /// Reads and checks a model file (see `decode`).
     ///
-    /// - Throws: `ModelFileError` for a missing, truncated, corrupted or newer-version file.
+    /// - Throws: `ModelFileError` for a missing, truncated, corrupted, inconsistent or newer-version file.
     public static func read(from path: String) throws -> TrainedModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(path: path, message: "cannot read the model file (missing or unreadable)")
@@ -95,8 +95,16 @@ public enum ModelFile {
         return try decode([UInt8](data), path: path)
     }
 
-    /// Parses and checks the bytes of a model file.
-    public static func decode(_ bytes: [UInt8], path: String) throws -> TrainedModel {
+    /// Parses and checks the bytes of a model file, without touching the disk (also the entry point
+    /// for fuzzing).
+    ///
+    /// The checks run in one order: every length in the header against the bytes there are, the
+    /// checksum, the metadata's JSON, then `validate` on everything the metadata says (counts, lengths,
+    /// tokens, ranges, the architecture against the weights), and only then are the weights laid out.
+    /// So any byte string either gives a model that is safe to generate from, or throws.
+    ///
+    /// - Throws: `ModelFileError` (and nothing else) for anything that is not such a model.
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> TrainedModel {
         func fail(_ message: String) -> ModelFileError { ModelFileError(path: path, message: message) }
         guard bytes.count >= 8, Array(bytes[0..<8]) == magic else {
             throw fail("not a Mimeo model file (it does not start with \"MIMEOMDL\")")
@@ -109,15 +117,21 @@ public enum ModelFile {
         }
         guard version >= 1 else { throw fail("invalid model file format version \(version)") }
         guard bytes.count >= 24 else { throw fail("truncated model file (\(bytes.count) bytes)") }
+        // After the metadata come the parameter count (8 bytes), the parameters and the checksum (4).
         let metadataLength: UInt64 = readInteger(bytes, at: 12)
-        guard metadataLength <= UInt64(bytes.count), 20 + Int(metadataLength) + 8 <= bytes.count else {
+        guard metadataLength <= UInt64(bytes.count - 20), bytes.count - 20 - Int(metadataLength) >= 12 else {
             throw fail("truncated model file: metadata of \(metadataLength) bytes does not fit in \(bytes.count) bytes")
         }
         let metadataEnd = 20 + Int(metadataLength)
         let parameterCount: UInt64 = readInteger(bytes, at: metadataEnd)
-        let expected = UInt64(metadataEnd) + 8 + parameterCount &* 4 + 4
-        guard parameterCount < UInt64(Int32.max), expected == UInt64(bytes.count) else {
-            throw fail("truncated or padded model file: expected \(expected) bytes from its header, found \(bytes.count)")
+        let (parameterBytes, overflow1) = parameterCount.multipliedReportingOverflow(by: 4)
+        let (expected, overflow2) = parameterBytes.addingReportingOverflow(UInt64(metadataEnd) + 12)
+        guard !overflow1, !overflow2, expected == UInt64(bytes.count) else {
+            let claimed = overflow1 || overflow2 ? "more than 2^64" : "\(expected)"
+            throw fail("truncated or padded model file: expected \(claimed) bytes from its header, found \(bytes.count)")
+        }
+        guard parameterCount <= UInt64(Limits.maximumParameters) else {
+            throw fail("too many parameters (\(parameterCount)); at most \(Limits.maximumParameters) are supported")
         }
         let stored: UInt32 = readInteger(bytes, at: bytes.count - 4)
         guard stored == crc32(bytes[0..<(bytes.count - 4)]) else {
@@ -129,62 +143,209 @@ public enum ModelFile {
         } catch {
             throw fail("unreadable metadata: \(error)")
         }
-        var parameters = [Float](repeating: 0, count: Int(parameterCount))
         let start = metadataEnd + 8
-        for i in 0..<parameters.count {
-            let bits: UInt32 = readInteger(bytes, at: start + 4 * i)
-            parameters[i] = Float(bitPattern: bits)
-        }
-        if let width = metadata.architecture.contextWidth, width < 1 || width > 65_536 {
-            throw fail("inconsistent metadata: bad context width \(width)")
+        let parameters = (0..<Int(parameterCount)).map { i -> Float in
+            Float(bitPattern: readInteger(bytes, at: start + 4 * i))
         }
         guard version >= formatVersion(for: metadata.architecture) else {
             throw fail("inconsistent metadata: a projected architecture (contextWidth) in a version \(version) file")
         }
-        guard ParameterLayout(metadata.architecture).count == parameters.count else {
-            throw fail("the weights (\(parameters.count)) do not match the architecture in the metadata")
-        }
-        if let problem = inconsistency(in: metadata) { throw fail("inconsistent metadata: \(problem)") }
+        if let problem = validate(metadata, parameters: parameters) { throw fail(problem) }
         return TrainedModel(metadata: metadata, model: TabularModel(architecture: metadata.architecture,
                                                                     parameters: parameters))
     }
 
+    /// Bounds that a model file must keep, so that nothing a file says can make reading or generating
+    /// allocate without bound, overflow or index out of range.
+    public enum Limits {
+        /// The most parameters: 2^31 − 2 (an 8 GiB file).
+        public static let maximumParameters = Int(Int32.max) - 1
+        /// The most tokens of one sub-column. Training makes at most a few hundred (and at most 10,001
+        /// with the year encoding of older versions); generation holds `4096 × V` logits per thread.
+        public static let maximumVocabulary = 16_384
+        /// The widest embedding, head or other layer (training makes at most 256).
+        public static let maximumWidth = 4096
+        /// The most digits after the point of a number column (what training records, at most 15).
+        public static let maximumDecimals = NumberParsing.maximumDecimals
+        /// The shapes of an identifier column: at most this many, of at most this many characters.
+        public static let maximumShapes = 1000, maximumShapeLength = 64
+        /// The years a date column can hold (`%Y` reads 0000-9999).
+        public static let years = 0...9999
+    }
+
+    /// What makes the model unusable, as the error message, or `nil` when it is safe to generate from.
+    ///
+    /// This is the single check between a decoded file and everything that uses it (`ParameterLayout`,
+    /// `TabularModel`, `Sampler`, `TableEncoder`, `mimeo info`): each column's encoding on its own
+    /// (tokens in range, finite sorted ranges, year and decimal bounds, shape sizes), the schema against
+    /// the encodings, the encodings' vocabularies against the architecture, the architecture's sizes and
+    /// its parameter count (computed without overflow) against the weights, and the weights' values.
+    static func validate(_ metadata: ModelMetadata, parameters: [Float]) -> String? {
+        if let problem = inconsistency(in: metadata) { return "inconsistent metadata: \(problem)" }
+        let architecture = metadata.architecture
+        guard let implied = checkedParameterCount(architecture), implied == parameters.count,
+              ParameterLayout(architecture).count == parameters.count else {
+            return "the weights (\(parameters.count)) do not match the architecture in the metadata"
+        }
+        if let index = parameters.firstIndex(where: { !$0.isFinite }) {
+            return "the weights are corrupted: parameter \(index) is \(parameters[index])"
+        }
+        return nil
+    }
+
+    /// The parameter count that `ParameterLayout` gives `architecture`, or `nil` if it overflows `Int`.
+    /// It follows `ParameterLayout.init` term by term (a test checks that they agree).
+    static func checkedParameterCount(_ architecture: ModelArchitecture) -> Int? {
+        var total = 0, overflow = false
+        func add(_ a: Int, _ b: Int) {
+            let (product, o1) = a.multipliedReportingOverflow(by: b)
+            let (sum, o2) = total.addingReportingOverflow(product)
+            total = sum
+            overflow = overflow || o1 || o2
+        }
+        var D = 0
+        for width in architecture.embeddingWidths {
+            let (sum, o) = D.addingReportingOverflow(width)
+            D = sum
+            overflow = overflow || o
+        }
+        let K = architecture.contextWidth ?? 0, inputs = architecture.contextWidth ?? D
+        for s in 0..<architecture.subColumnCount {
+            let V = architecture.cardinalities[s], d = architecture.embeddingWidths[s]
+            let H = architecture.hiddenWidths[s]
+            add(V, d); add(d, K); add(inputs, H); add(H, 1); add(H, V); add(V, 1)
+        }
+        return overflow ? nil : total
+    }
+
     /// What makes the metadata unusable, if anything (so that a hand-edited file with a valid checksum
-    /// is an error, not a crash).
+    /// is an error, not a crash). Each encoding is checked on its own before anything derived from it
+    /// (its vocabulary sizes) is computed.
     static func inconsistency(in metadata: ModelMetadata) -> String? {
         let encoder = metadata.encoder, architecture = metadata.architecture
         guard encoder.encodings.count == encoder.schema.columns.count else {
             return "\(encoder.encodings.count) encodings for \(encoder.schema.columns.count) columns"
         }
-        let counts = [architecture.cardinalities.count, architecture.columns.count,
-                      architecture.embeddingWidths.count, architecture.hiddenWidths.count]
-        guard counts.allSatisfy({ $0 == counts[0] }) else { return "architecture lists of different lengths" }
+        for (index, encoding) in encoder.encodings.enumerated() {
+            let column = encoder.schema.columns[index]
+            if let problem = problem(in: encoding, kind: column.kind) { return "column '\(column.name)': \(problem)" }
+            if let decimals = column.decimals, !(0...20).contains(decimals) {
+                return "column '\(column.name)': bad decimals"
+            }
+        }
+        if let problem = architectureProblem(architecture) { return problem }
         guard encoder.subColumnCardinalities == architecture.cardinalities,
               encoder.subColumnColumns == architecture.columns else {
             return "the column encodings do not match the network's vocabularies"
         }
-        guard architecture.cardinalities.allSatisfy({ $0 >= 1 }),
-              architecture.embeddingWidths.allSatisfy({ $0 >= 1 }),
-              architecture.hiddenWidths.allSatisfy({ $0 >= 1 }) else { return "empty vocabulary or layer" }
-        for (index, encoding) in encoder.encodings.enumerated() {
-            let name = encoder.schema.columns[index].name
-            switch encoding {
-            case .categorical(let e):
-                if let t = e.nullToken, t < 0 || Int(t) >= e.values.count { return "column '\(name)': bad null token" }
-                if let t = e.rareToken, t < 0 || Int(t) >= e.values.count { return "column '\(name)': bad rare token" }
-            case .numeric(let e):
-                if e.buckets.isEmpty { return "column '\(name)': no numeric buckets" }
-                if let t = e.nullToken, Int(t) != e.buckets.count { return "column '\(name)': bad null token" }
-                if e.decimals < 0 || e.decimals > 20 { return "column '\(name)': bad decimals" }
-                if e.buckets.contains(where: { !($0.lower <= $0.upper) || !$0.lower.isFinite || !$0.upper.isFinite }) {
-                    return "column '\(name)': bad numeric bucket"
+        return nil
+    }
+
+    /// Checks the architecture's own fields, whatever they are: every per-sub-column list has one entry
+    /// per sub-column; every vocabulary is in 1...`maximumVocabulary`, every other size (a list entry,
+    /// or a single width) in 1...`maximumWidth`, and column indices are at least 0. The parameter count
+    /// is then checked against the weights without overflow (`checkedParameterCount`).
+    static func architectureProblem(_ architecture: ModelArchitecture) -> String? {
+        let S = architecture.subColumnCount
+        for child in Mirror(reflecting: architecture).children {
+            let range = child.label == "columns" ? 0...Int.max
+                : child.label == "cardinalities" ? 1...Limits.maximumVocabulary : 1...Limits.maximumWidth
+            switch child.value {
+            case let list as [Int]:
+                guard list.count == S else { return "architecture lists of different lengths" }
+                guard list.allSatisfy({ $0 >= range.lowerBound }) else { return "empty vocabulary or layer" }
+                if let value = list.first(where: { $0 > range.upperBound }) {
+                    return "\(child.label ?? "a size") of \(value) (at most \(range.upperBound) are supported)"
                 }
-            case .datetime(let e):
-                if e.parts.isEmpty || e.minimumYear > e.maximumYear || DateTimeFormat(pattern: e.format) == nil {
-                    return "column '\(name)': bad datetime encoding"
+            case let value as Int:
+                guard range.contains(value) else { return "\(child.label ?? "a size") of \(value) is out of range" }
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// What is wrong with one column's encoding on its own (or with it for a column of `kind`).
+    static func problem(in encoding: ColumnEncoding, kind: ColumnKind) -> String? {
+        switch encoding {
+        case .categorical(let e):
+            guard kind == .categorical || kind == .boolean else { return "a categorical encoding for a \(kind) column" }
+            let count = e.values.count
+            guard count >= 1 else { return "no categories" }
+            guard count <= Limits.maximumVocabulary * CategoricalEncoding.groupWidth else {
+                return "\(count) categories (at most \(Limits.maximumVocabulary * CategoricalEncoding.groupWidth))"
+            }
+            if let t = e.nullToken, t < 0 || Int(t) >= count || e.values[Int(t)] != nil { return "bad null token" }
+            if let t = e.rareToken, t < 0 || Int(t) >= count || t == e.nullToken { return "bad rare token" }
+        case .numeric(let e):
+            guard kind == (e.isInteger ? .integer : .decimal) else { return "a number encoding for a \(kind) column" }
+            return problem(in: e)
+        case .datetime(let e):
+            guard kind == .datetime else { return "a datetime encoding for a \(kind) column" }
+            guard !e.parts.isEmpty, Set(e.parts).count == e.parts.count, let format = DateTimeFormat(pattern: e.format),
+                  Limits.years.contains(e.minimumYear), Limits.years.contains(e.maximumYear),
+                  e.minimumYear <= e.maximumYear else {
+                return "bad datetime encoding"
+            }
+            let earliest = DateTimeParts(year: e.minimumYear, month: 1, day: 1).secondsSinceEpoch
+            let latest = DateTimeParts(year: e.maximumYear, month: 12, day: 31, hour: 23, minute: 59, second: 59)
+                .secondsSinceEpoch
+            guard earliest <= e.minimumSeconds, e.minimumSeconds <= e.maximumSeconds, e.maximumSeconds <= latest else {
+                return "bad datetime encoding (instants outside its years)"
+            }
+            _ = format
+            if let years = e.years {
+                guard years.isInteger, years.nullToken == nil, Double(e.minimumYear) <= years.minimum,
+                      years.maximum <= Double(e.maximumYear) else {
+                    return "bad datetime encoding (years)"
                 }
-            case .identifier(let e):
-                if e.shapes.count != e.cumulativeWeights.count { return "column '\(name)': bad identifier shapes" }
+                if let problem = problem(in: years) { return "years: \(problem)" }
+            }
+        case .identifier(let e):
+            guard kind == .identifier || kind == .text else { return "an identifier encoding for a \(kind) column" }
+            guard e.shapes.count == e.cumulativeWeights.count, e.shapes.count <= Limits.maximumShapes,
+                  e.shapes.allSatisfy({ $0.unicodeScalars.count <= Limits.maximumShapeLength }),
+                  e.cumulativeWeights.allSatisfy(\.isFinite),
+                  zip(e.cumulativeWeights, e.cumulativeWeights.dropFirst()).allSatisfy({ $0 <= $1 }),
+                  e.nullRate >= 0, e.nullRate <= 1 else {
+                return "bad identifier shapes"
+            }
+        }
+        return nil
+    }
+
+    /// What is wrong with a number encoding on its own: every bound finite, ranges ordered and inside
+    /// `[minimum, maximum]`, sub-ranges inside their range, tokens and counts in range, decimals at most 15.
+    static func problem(in e: NumericEncoding) -> String? {
+        if e.buckets.isEmpty { return "no numeric buckets" }
+        guard e.buckets.count < Limits.maximumVocabulary else { return "\(e.buckets.count) numeric buckets" }
+        if let t = e.nullToken, Int(t) != e.buckets.count { return "bad null token" }
+        if e.decimals < 0 || e.decimals > Limits.maximumDecimals || (e.isInteger && e.decimals != 0) {
+            return "bad decimals (\(e.decimals); at most \(Limits.maximumDecimals), and 0 for integers)"
+        }
+        guard e.subRangeCount >= 0, e.subRangeCount <= Limits.maximumVocabulary else { return "bad sub-range count" }
+        guard e.minimum.isFinite, e.maximum.isFinite, e.minimum <= e.maximum else { return "bad numeric range" }
+        func inside(_ lower: Double, _ upper: Double, _ low: Double, _ high: Double) -> Bool {
+            lower.isFinite && upper.isFinite && low <= lower && lower <= upper && upper <= high
+        }
+        var previous = -Double.infinity
+        for bucket in e.buckets {
+            guard inside(bucket.lower, bucket.upper, e.minimum, e.maximum), previous <= bucket.lower,
+                  !bucket.isExact || bucket.lower == bucket.upper else {
+                return "bad numeric bucket"
+            }
+            previous = bucket.lower
+            guard let subRanges = bucket.subRanges else { continue }
+            guard !subRanges.isEmpty, e.subRangeCount <= 1 || subRanges.count <= e.subRangeCount else {
+                return "bad numeric sub-ranges"
+            }
+            var previousPart = bucket.lower
+            for part in subRanges {
+                guard inside(part.lower, part.upper, bucket.lower, bucket.upper), previousPart <= part.lower else {
+                    return "bad numeric sub-ranges"
+                }
+                previousPart = part.lower
             }
         }
         return nil

@@ -77,6 +77,8 @@ extension MimeoCommand {
         }
 
         func run() throws {
+            try OutputSafety.check(inputs: [("--real", real), ("--synthetic", synthetic), ("--holdout", holdout), ("--model", model),
+                                            ("--schema", inputOptions.schema)], outputs: [("--json", json), ("--html", html)])
             let started = Date()
             let (realTable, inferred) = try TableInput.load(path: real, options: inputOptions)
             var schema = inferred

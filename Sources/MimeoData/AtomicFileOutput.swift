@@ -193,12 +193,13 @@ public enum OutputTarget: Equatable, Sendable {
 
     /// Follows `path`'s symbolic links (each relative link from the link's directory) to what they name.
     ///
-    /// - Throws: `DataError` if the path is a directory, a link loop, or cannot be inspected.
+    /// - Throws: `DataError` if the path is empty, a directory, a link loop, or cannot be inspected.
     public init(path: String) throws {
         if path == "-" {
             self = .standardOutput
             return
         }
+        guard !path.isEmpty else { throw DataError(file: path, message: "empty output path; expected a file path") }
         var current = path
         for _ in 0 ..< 40 {
             if let number = Self.descriptorNumber(current) {

@@ -22,6 +22,17 @@ public enum CSVField {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Ends the row that starts at `rowStart` in `bytes` with `\n`. A row made of one empty field is written as
+    /// `""`, so that it is not a blank line (which most CSV readers skip).
+    @inlinable
+    public static func endRow(startingAt rowStart: Int, in bytes: inout [UInt8]) {
+        if bytes.count == rowStart {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(0x0A)
+    }
+
     /// The bytes of `text` as one field.
     public static func encoded(_ text: String, delimiter: UInt8) -> [UInt8] {
         var bytes: [UInt8] = []

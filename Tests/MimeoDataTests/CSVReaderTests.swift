@@ -285,7 +285,7 @@ import Testing
         #expect(dataError { _ = try readAll(CSVReader(path: corruptPath)) } != nil)
     }
 
-    @Test func readsTheFlightsGzipFile() throws {
+    @Test(Datasets.required(Datasets.flightsTrain)) func readsTheFlightsGzipFile() throws {
         let reader = try CSVReader(path: Datasets.flightsTrain)
         #expect(reader.isCompressed)
         #expect(reader.header.count == 19)

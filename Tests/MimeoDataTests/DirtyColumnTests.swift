@@ -1,4 +1,5 @@
 import Foundation
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoData
@@ -119,7 +120,7 @@ import Testing
     }
 
     /// adult's age with four values spoiled: still an integer column, the four reported.
-    @Test func adultAgeWithInjectedDirt() throws {
+    @Test(Datasets.required(Datasets.adultTrain)) func adultAgeWithInjectedDirt() throws {
         var table = try Table.load(path: Datasets.adultTrain, rowLimit: 5000)
         let age = try #require(table.columnIndex(named: "age"))
         for (row, bad) in [(10, "forty"), (500, "0x28"), (2500, "39.5.1"), (4999, "inf")] { table.columns[age][row] = bad }
@@ -133,7 +134,7 @@ import Testing
     }
 
     /// The shared datasets have no dirty columns, so their schemas are what they were.
-    @Test func cleanDatasetsStayClean() throws {
+    @Test(Datasets.required(Datasets.adultTrain, Datasets.bankTrain, Datasets.flightsTrain)) func cleanDatasetsStayClean() throws {
         for path in [Datasets.adultTrain, Datasets.bankTrain, Datasets.flightsTrain] {
             let schema = inference.inferSchema(from: try Table.load(path: path, rowLimit: 20_000))
             #expect(schema.columns.allSatisfy { $0.invalidValues == nil }, "\(path)")

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoData
@@ -96,7 +97,7 @@ import Testing
 
     // MARK: - Real files
 
-    @Test func adult() throws {
+    @Test(Datasets.required(Datasets.adultTrain)) func adult() throws {
         let table = try Table.load(path: Datasets.adultTrain, rowLimit: 5000)
         let schema = inference.inferSchema(from: table)
         let kinds = Dictionary(uniqueKeysWithValues: schema.columns.map { ($0.name, $0.kind) })
@@ -113,7 +114,7 @@ import Testing
         #expect(!table.columns[workclass].contains("?"))
     }
 
-    @Test func flights() throws {
+    @Test(Datasets.required(Datasets.flightsTrain)) func flights() throws {
         let table = try Table.load(path: Datasets.flightsTrain, rowLimit: 20000)
         let schema = inference.inferSchema(from: table)
         let timeHour = try #require(schema.column(named: "time_hour"))
@@ -129,7 +130,8 @@ import Testing
     }
 
     /// The whole flights file: about 1 s in a release build, too slow for the debug test run.
-    @Test(.enabled(if: !isDebugBuild, "needs a release build")) func flightsFullFile() throws {
+    @Test(.enabled(if: !isDebugBuild, "needs a release build"), Datasets.required(Datasets.flightsTrain))
+    func flightsFullFile() throws {
         let table = try Table.load(path: Datasets.flightsTrain)
         #expect(table.rowCount == 269_420)
         let schema = inference.inferSchema(from: table)
@@ -142,7 +144,7 @@ import Testing
         #expect(table.columns[depTime].filter { $0 == nil }.count == 6579)
     }
 
-    @Test func bankMarketing() throws {
+    @Test(Datasets.required(Datasets.bankTrain)) func bankMarketing() throws {
         let table = try Table.load(path: Datasets.bankTrain, rowLimit: 5000)
         let schema = inference.inferSchema(from: table)
         #expect(schema.column(named: "age")?.kind == .integer)

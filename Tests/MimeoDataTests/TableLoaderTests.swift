@@ -135,6 +135,9 @@ import Testing
         #expect(try TableLoader(rowLimit: 2).load(path: path).columns == [["1", "3"], ["2", "4"]])
         #expect(try TableLoader(rowLimit: 0).load(path: path).rowCount == 0)
         #expect(try TableLoader.readHeader(path: path) == ["a", "b"])
+    }
+
+    @Test(Datasets.required(Datasets.flightsTrain)) func readsTheHeaderOfAGzipFile() throws {
         #expect(try TableLoader.readHeader(path: Datasets.flightsTrain).count == 19)
     }
 
@@ -152,7 +155,7 @@ import Testing
         #expect(table.columns == [["1,5"], ["x"]])
     }
 
-    @Test func loadsTheAdultFileWithItsInferredSchema() throws {
+    @Test(Datasets.required(Datasets.adultTrain)) func loadsTheAdultFileWithItsInferredSchema() throws {
         let table = try Table.load(path: Datasets.adultTrain)
         #expect(table.rowCount == 39_073)
         #expect(table.columnNames.count == 15)

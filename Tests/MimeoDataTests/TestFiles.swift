@@ -3,14 +3,7 @@ import Testing
 
 @testable import MimeoData
 
-
-/// The shared datasets used by the real-file tests.
-enum Datasets {
-    static let root = "/work/shared/datasets"
-    static let adultTrain = "\(root)/adult/adult-train.csv"
-    static let flightsTrain = "\(root)/flights/flights-train.csv.gz"
-    static let bankTrain = "\(root)/bank_marketing/bank_marketing-train.csv"
-}
+// The shared datasets used by the real-file tests are found through `Datasets` (MimeoTestSupport).
 
 /// Reads everything from a reader: header then records.
 func readAll(_ reader: CSVReader) throws -> [[String]] {

@@ -8,7 +8,7 @@ import Testing
 /// `EvaluationPipeline.run`, the library call behind `mimeo evaluate`, on files of real adult rows
 /// (`../shared/datasets/adult`): 2,000 train rows, 1,000 holdout rows, and 1,000 other holdout
 /// rows as "synthetic" (no leak).
-@Suite struct EvaluationPipelineTests {
+@Suite(Datasets.required("adult/adult-train.csv", "adult/adult-holdout.csv")) struct EvaluationPipelineTests {
     struct Files {
         let directory: TemporaryDirectory
         let header: String

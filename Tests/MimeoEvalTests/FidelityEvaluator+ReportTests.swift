@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -15,7 +16,8 @@ import Testing
     static let exactTolerance = 1e-9
 
     static let fullTierEnabled = ProcessInfo.processInfo.environment["MIMEO_EVAL_FULL"] == "1"
-        && FileManager.default.fileExists(atPath: ReferenceFixture.datasetsDirectory.path)
+        && Datasets.isAvailable("adult/adult-holdout.csv", "bank_marketing/bank_marketing-holdout.csv",
+                               "flights/flights-holdout.csv.gz")
 
     @Test(arguments: ["adult-sample.json", "bank_marketing-sample.json", "flights-sample.json"])
     func agreesWithSDMetricsOnCommittedSamples(_ fixture: String) throws {
@@ -24,7 +26,7 @@ import Testing
 
     /// Full-size tables (adult and bank: all train vs all holdout rows; flights: every 6th train
     /// row vs every 2nd holdout row). Needs `../shared/datasets` and `MIMEO_EVAL_FULL=1`.
-    @Test(.enabled(if: fullTierEnabled),
+    @Test(.enabled(if: fullTierEnabled, "needs MIMEO_EVAL_FULL=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)"),
           arguments: ["adult-full.json", "bank_marketing-full.json", "flights-full.json"])
     func agreesWithSDMetricsOnFullTables(_ fixture: String) throws {
         try compare(fixture)

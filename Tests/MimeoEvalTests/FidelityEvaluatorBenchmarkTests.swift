@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -12,9 +13,9 @@ import Testing
 /// The synthetic table is adult train repeated to 1M rows with every column shuffled.
 @Suite(.serialized) struct FidelityEvaluatorBenchmarkTests {
     static let enabled = ProcessInfo.processInfo.environment["MIMEO_EVAL_BENCH"] == "1"
-        && FileManager.default.fileExists(atPath: ReferenceFixture.datasetsDirectory.path)
+        && Datasets.isAvailable("adult", "flights")
 
-    @Test(.enabled(if: enabled), arguments: ["adult-full.json", "flights-full.json"])
+    @Test(.enabled(if: enabled, "a benchmark: needs MIMEO_EVAL_BENCH=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)"), arguments: ["adult-full.json", "flights-full.json"])
     func millionRows(_ name: String) throws {
         let fixture = try ReferenceFixture.load(name)
         let clock = ContinuousClock()
@@ -50,7 +51,7 @@ import Testing
 
     /// How much bounding the number-by-category tables (coarsening) moves the scores at 1M rows:
     /// the default bound against one so large that nothing coarsens.
-    @Test(.enabled(if: enabled), arguments: ["adult-full.json", "flights-full.json"])
+    @Test(.enabled(if: enabled, "a benchmark: needs MIMEO_EVAL_BENCH=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)"), arguments: ["adult-full.json", "flights-full.json"])
     func boundedTablesAtAMillionRows(_ name: String) throws {
         let fixture = try ReferenceFixture.load(name)
         let real = try fixture.realTable()
@@ -74,7 +75,7 @@ import Testing
     }
 
     /// The whole fidelity path of `mimeo evaluate` on a 1M-row CSV: stream, summarise, report.
-    @Test(.enabled(if: enabled)) func millionRowCSV() throws {
+    @Test(.enabled(if: enabled, "a benchmark: needs MIMEO_EVAL_BENCH=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)")) func millionRowCSV() throws {
         let fixture = try ReferenceFixture.load("adult-full.json")
         let real = try fixture.realTable()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mimeo-eval-1m.csv").path

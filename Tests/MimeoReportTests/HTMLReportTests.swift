@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import MimeoEval
 import Testing
 @testable import MimeoReport
@@ -112,9 +113,7 @@ import Testing
     /// The bundled adult sample: 4,000 train rows, 1,000 holdout rows, and a perturbed copy of
     /// train as the synthetic table, with every section computed.
     @Test func rendersAdultSampleWithEverySection() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../samples/adult-sample.csv").standardized.path
-        let all = try TableLoader().load(path: path)
+        let all = try TableLoader().load(path: Datasets.adultSample)
         let schema = SchemaInference().inferSchema(from: all)
         let train = all.rows(0 ..< 4000), holdout = all.rows(4000 ..< all.rowCount)
         let synthetic = perturbed(train, schema: schema)

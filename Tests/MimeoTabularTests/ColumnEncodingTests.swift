@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import MimeoData
 @testable import MimeoTabular
 import MimeoTensor
@@ -149,8 +150,8 @@ import Testing
                 == TableEncoder(statistics: whole, options: EncodingOptions()).encodings)
     }
 
-    @Test func reduceOverChunksEqualsWholeOnFlights() throws {
-        guard let (table, schema) = TestData.shared("flights/flights-train.csv.gz", rows: 20_000) else { return }
+    @Test(Datasets.required("flights/flights-train.csv.gz")) func reduceOverChunksEqualsWholeOnFlights() throws {
+        let (table, schema) = try TestData.shared("flights/flights-train.csv.gz", rows: 20_000)
         let whole = TableStatistics.analyze(table, schema: schema)
         var merged = TableStatistics.analyze(table.rows(0..<7000), schema: schema)
         merged.reduce(TableStatistics.analyze(table.rows(7000..<table.rowCount), schema: schema))

@@ -65,7 +65,7 @@ extension MimeoCommand {
             let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder)
             for threads in Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted() {
                 let start = Date()
-                let out = try AtomicFileOutput(path: outputPath)
+                let out = try TemporaryFiles.output(path: outputPath)
                 try GenerationRun(sampler: sampler, rowCount: sampleRows, seed: 1, threads: threads)
                     .run(write: { try out.write($0) })
                 try out.commit()

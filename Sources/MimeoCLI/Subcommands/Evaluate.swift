@@ -85,6 +85,8 @@ extension MimeoCommand {
         }
 
         func run() throws {
+            try OutputSafety.check(inputs: [("--real", real), ("--synthetic", synthetic), ("--holdout", holdout), ("--model", model),
+                                            ("--schema", inputOptions.schema)], outputs: [("--json", json), ("--html", html)])
             let started = Date()
             var request = EvaluationRequest(real: real, synthetic: synthetic, holdout: holdout)
             request.realDelimiter = try inputOptions.delimiterByte(for: real)

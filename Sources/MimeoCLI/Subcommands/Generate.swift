@@ -59,6 +59,7 @@ extension MimeoCommand {
         }
 
         func run() throws {
+            try OutputSafety.check(inputs: [("<model>", model)], outputs: [("--output", output)])
             let started = Date()
             let trained = try ModelFile.read(from: model)
             let sampler: Sampler

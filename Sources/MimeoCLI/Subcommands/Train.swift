@@ -108,6 +108,8 @@ extension MimeoCommand {
         }
 
         func run() throws {
+            try OutputSafety.check(inputs: [("<input>", input), ("--schema", inputOptions.schema)],
+                                   outputs: [("--output", output)])
             let started = Date()
             let (table, schema) = try TableInput.load(path: input, options: inputOptions, quiet: quiet)
             if !quiet {

@@ -7,10 +7,11 @@ enum TemporaryFiles {
     nonisolated(unsafe) private static var paths: [UnsafeMutablePointer<CChar>] = []
     nonisolated(unsafe) private static var isInstalled = false
 
-    /// Opens an atomic output and arranges for its temporary file to be removed on interruption.
+    /// Opens an atomic output and arranges for its temporary file to be removed on interruption (an output
+    /// written through, such as a FIFO or a device, has none: it is never removed).
     static func output(path: String) throws -> AtomicFileOutput {
         let output = try AtomicFileOutput(path: path)
-        if !output.isStandardOutput { register(output.temporaryPath) }
+        if !output.writesThrough { register(output.temporaryPath) }
         return output
     }
 

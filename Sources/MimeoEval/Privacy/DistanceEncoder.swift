@@ -68,23 +68,9 @@ struct DistanceEncoder: Sendable {
                 spans.append(hasValues && high > low ? high - low : 1)
                 empty.append(!hasValues)
             } else {
-                var counts: [String: Int] = [:]
-                var order: [String] = []
-                for cell in cells {
-                    let text = column.category(cell) ?? Self.missingToken
-                    if let n = counts[text] {
-                        counts[text] = n + 1
-                    } else {
-                        counts[text] = 1
-                        order.append(text)
-                    }
-                }
-                // Count descending, then first appearance (a stable sort of the appearance order).
-                let ranked = order.enumerated().sorted { a, b in
-                    let ca = counts[a.element]!, cb = counts[b.element]!
-                    return ca != cb ? ca > cb : a.offset < b.offset
-                }.map(\.element)
-                let kept = Array(ranked.prefix(max(0, maxLevels)))
+                let ranking = LevelRanking(cells.lazy.map { column.category($0) ?? Self.missingToken })
+                let ranked = ranking.ranked, counts = ranking.counts
+                let kept = ranking.top(maxLevels)
                 tiedCutoff.append(kept.count < ranked.count && !kept.isEmpty
                                   && counts[kept.last!] == counts[ranked[kept.count]])
                 categoricalColumns.append(c)

@@ -69,16 +69,7 @@ struct LearnerEncoding: Sendable {
                                              hasIndicator: hasMissing))
                 feature += hasMissing ? 2 : 1
             case .categorical, .boolean, .identifier, .text:
-                var counts: [String: Int] = [:], order: [String] = []
-                for cell in cells {
-                    let level = cell.map(PrivacyColumn.trimmed) ?? Self.missingLevel
-                    if counts[level] == nil { order.append(level) }
-                    counts[level, default: 0] += 1
-                }
-                let kept = order.enumerated().sorted { a, b in
-                    let ca = counts[a.element]!, cb = counts[b.element]!
-                    return ca != cb ? ca > cb : a.offset < b.offset
-                }.prefix(max(0, maxLevels)).map(\.element)
+                let kept = LevelRanking(cells.lazy.map { $0.map(PrivacyColumn.trimmed) ?? Self.missingLevel }).top(maxLevels)
                 categories.append(CategoryFeature(
                     column: column.name,
                     levels: Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, Int32($0)) }),

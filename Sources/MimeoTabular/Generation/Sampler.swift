@@ -178,7 +178,7 @@ public final class Sampler: @unchecked Sendable {
             if index > 0 { bytes.append(delimiter) }
             CSVField.append(column.name, delimiter: delimiter, to: &bytes)
         }
-        bytes.append(0x0A)
+        CSVField.endRow(startingAt: 0, in: &bytes)
         return bytes
     }
 
@@ -338,11 +338,12 @@ public final class Sampler: @unchecked Sendable {
 
     /// Appends one decoded row (all columns in schema order) and a newline.
     func appendRow(tokens: UnsafePointer<Int32>, random: inout RandomStream, to bytes: inout [UInt8]) {
+        let rowStart = bytes.count
         for (c, decoder) in decoders.enumerated() {
             if c > 0 { bytes.append(delimiter) }
             decoder.append(tokens: tokens + firstSubColumns[c], random: &random, to: &bytes)
         }
-        bytes.append(0x0A)
+        CSVField.endRow(startingAt: rowStart, in: &bytes)
     }
 
 }

@@ -124,14 +124,10 @@ struct MimeoTestError: Error, CustomStringConvertible, Sendable {
 
 /// Files of the package, found from this source file's path.
 enum PackageFiles {
-    /// The package root (this file is <root>/Tests/MimeoCLITests/Support/MimeoProcess.swift).
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0 ..< 4 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    /// The package root.
+    static let root = Datasets.packageRoot
 
-    static let adultSample = "\(root)/samples/adult-sample.csv"
+    static let adultSample = Datasets.adultSample
 }
 
 /// The first `rows` data rows of samples/adult-sample.csv (with its header), as text.

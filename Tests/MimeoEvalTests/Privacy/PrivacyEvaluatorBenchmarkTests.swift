@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import MimeoTensor
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
 /// leak of `PrivacyRefereeTests.catchesALeak`, at scale).
 @Suite(.serialized) struct PrivacyEvaluatorBenchmarkTests {
     static let enabled = ProcessInfo.processInfo.environment["MIMEO_EVAL_BENCH"] == "1"
-        && FileManager.default.fileExists(atPath: PrivacyFixture.datasetsDirectory.path)
+        && Datasets.isAvailable("adult/adult-train.csv", "adult/adult-holdout.csv")
 
     static func millionRows() throws -> (PrivacyFixture, Table, Table, Table) {
         let fixture = try PrivacyFixture.load("adult-full.json")
@@ -27,7 +28,7 @@ import Testing
         return (fixture, train, holdout, PrivacyFixture.perturbed(repeated, seed: 7, every: 10))
     }
 
-    @Test(.enabled(if: enabled)) func privacyOnAMillionRows() throws {
+    @Test(.enabled(if: enabled, "a benchmark: needs MIMEO_EVAL_BENCH=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)")) func privacyOnAMillionRows() throws {
         let (fixture, train, holdout, synthetic) = try Self.millionRows()
         let clock = ContinuousClock()
         var start = clock.now
@@ -48,7 +49,7 @@ import Testing
         #expect(summaryTime + reportTime < .seconds(60))
     }
 
-    @Test(.enabled(if: enabled), arguments: UtilityLearner.allCases)
+    @Test(.enabled(if: enabled, "a benchmark: needs MIMEO_EVAL_BENCH=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)"), arguments: UtilityLearner.allCases)
     func utilityOnAMillionRows(_ learner: UtilityLearner) throws {
         let (fixture, train, holdout, synthetic) = try Self.millionRows()
         var options = UtilityOptions(target: fixture.target)

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -15,14 +16,15 @@ import Testing
     static let tolerance = 0.01
 
     static let fullTierEnabled = ProcessInfo.processInfo.environment["MIMEO_EVAL_FULL"] == "1"
-        && FileManager.default.fileExists(atPath: PrivacyFixture.datasetsDirectory.path)
+        && Datasets.isAvailable("adult/adult-train.csv", "adult/adult-holdout.csv")
+    static let fullTierReason: Comment = "needs MIMEO_EVAL_FULL=1 and the shared datasets (../shared/datasets or $MIMEO_DATASETS)"
 
     @Test(arguments: ["adult-sample.json", "bank_marketing-sample.json", "flights-sample.json"])
     func agreesWithRefereeOnCommittedSamples(_ name: String) throws {
         try compare(name)
     }
 
-    @Test(.enabled(if: fullTierEnabled), arguments: ["adult-full.json"])
+    @Test(.enabled(if: fullTierEnabled, fullTierReason), arguments: ["adult-full.json"])
     func agreesWithRefereeOnFullTables(_ name: String) throws {
         try compare(name)
     }
@@ -156,12 +158,8 @@ struct PrivacyFixture: Decodable {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 
-    /// `../shared/datasets` next to the repository, or `$MIMEO_DATASETS`.
-    static let datasetsDirectory: URL = {
-        if let path = ProcessInfo.processInfo.environment["MIMEO_DATASETS"] { return URL(fileURLWithPath: path) }
-        return directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/datasets")
-    }()
+    /// `../shared/datasets` next to the repository, or `$MIMEO_DATASETS` (`Datasets.root`).
+    static let datasetsDirectory = URL(fileURLWithPath: Datasets.root)
 
     static func load(_ name: String) throws -> PrivacyFixture {
         let data = try Data(contentsOf: directory.appendingPathComponent("privacy").appendingPathComponent(name))

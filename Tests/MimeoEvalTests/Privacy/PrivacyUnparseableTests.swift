@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -19,7 +20,7 @@ import Testing
         return (train, holdout.rows(0 ..< 4000), holdout.rows(4000 ..< 8000), SchemaInference().inferSchema(from: train))
     }()
 
-    @Test(arguments: [50, 3])
+    @Test(Datasets.required("adult/adult-train.csv", "adult/adult-holdout.csv"), arguments: [50, 3])
     func holdoutRowsWithBadCellsDoNotRaiseAFalseLeak(every n: Int) throws {
         let adult = try #require(Self.adult, "../shared/datasets/adult is needed")
         let clean = try PrivacyEvaluator(train: adult.train, holdout: adult.holdout, schema: adult.schema)
@@ -34,7 +35,7 @@ import Testing
         #expect(try #require(report.membershipInference.auc) < 0.55)
     }
 
-    @Test func aHoldoutColumnThatDoesNotParseIsAnError() throws {
+    @Test(Datasets.required("adult/adult-train.csv", "adult/adult-holdout.csv")) func aHoldoutColumnThatDoesNotParseIsAnError() throws {
         let adult = try #require(Self.adult, "../shared/datasets/adult is needed")
         let bad = UnparseableValuesTests.replacing(adult.holdout, column: "hours-per-week", every: 1, with: "40h")
         #expect(throws: EvaluationError.noParseableRows(table: "holdout", column: "hours-per-week", unparseable: 4000,

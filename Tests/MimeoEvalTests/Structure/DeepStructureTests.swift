@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 @testable import MimeoEval
 import MimeoTensor
 import Testing
@@ -28,9 +29,7 @@ import Testing
     /// A table against itself scores 1; the same rows with every column shuffled independently keep each
     /// column's distribution but lose the joint structure, and score clearly lower.
     @Test func shuffledColumnsLoseStructure() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/adult-sample.csv").path
-        let real = try TableLoader(rowLimit: 3000).load(path: path)
+        let real = try TableLoader(rowLimit: 3000).load(path: Datasets.adultSample)
         let schema = SchemaInference().inferSchema(from: real)
         let same = try DeepStructure.compute(real: real, synthetic: real, schema: schema)
         #expect(abs(try #require(same.score) - 1) < 1e-9)
@@ -39,7 +38,7 @@ import Testing
         for c in shuffled.columns.indices { shuffled.columns[c].shuffle(using: &random) }
         let broken = try #require(try DeepStructure.compute(real: real, synthetic: shuffled, schema: schema).score)
         #expect(broken < 0.85, "shuffled score \(broken)")
-        let holdout = try TableLoader().load(path: path).rows(3000..<5000)
+        let holdout = try TableLoader().load(path: Datasets.adultSample).rows(3000..<5000)
         let fair = try DeepStructure.compute(real: real, synthetic: holdout, schema: schema)
         let fairScore = try #require(fair.score)
         #expect(fairScore > broken + 0.05 && fairScore > 0.85, "holdout \(fairScore) vs shuffled \(broken)")

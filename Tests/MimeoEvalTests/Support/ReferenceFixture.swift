@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 
 /// A fixture written by `scripts/sdmetrics_reference.py`: SDMetrics 0.32 QualityReport results for
 /// one dataset, several synthetic tables ("cases"), and the column types the referee gave.
@@ -56,12 +57,8 @@ struct ReferenceFixture: Decodable {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// `../shared/datasets` next to the repository, or `$MIMEO_DATASETS`.
-    static let datasetsDirectory: URL = {
-        if let path = ProcessInfo.processInfo.environment["MIMEO_DATASETS"] { return URL(fileURLWithPath: path) }
-        return directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/datasets")
-    }()
+    /// `../shared/datasets` next to the repository, or `$MIMEO_DATASETS` (`Datasets.root`).
+    static let datasetsDirectory = URL(fileURLWithPath: Datasets.root)
 
     static func load(_ name: String) throws -> ReferenceFixture {
         let data = try Data(contentsOf: directory.appendingPathComponent(name))

@@ -16,7 +16,7 @@ import Testing
     }
 
     /// Gradient-boosted trees on full adult: within 0.005 AUC of LightGBM (needs `MIMEO_EVAL_FULL=1`).
-    @Test(.enabled(if: PrivacyRefereeTests.fullTierEnabled), arguments: ["adult-full.json"])
+    @Test(.enabled(if: PrivacyRefereeTests.fullTierEnabled, PrivacyRefereeTests.fullTierReason), arguments: ["adult-full.json"])
     func treesMatchLightGBM(_ name: String) throws {
         try compare(name, learner: .gradientBoostedTrees, aucTolerance: 0.005, r2Tolerance: 0.01)
     }

@@ -168,6 +168,9 @@ public final class ZAPHandler: Sendable {
                     break
                 }
             }
+            // Unbinding an inproc endpoint is immediate, closing is not: unbind first so a new
+            // handler can bind as soon as stop() returns.
+            try? socket.unbind(ZAPAuthenticator.endpoint)
             socket.close()
         }
         thread.name = "mimeo-zap"

@@ -13,6 +13,7 @@ public enum Z85 {
         guard bytes.count % 4 == 0 else {
             throw ZMQUsageError("Z85 encodes a multiple of 4 bytes, got \(bytes.count)")
         }
+        if bytes.isEmpty { return "" }
         var text = [CChar](repeating: 0, count: bytes.count / 4 * 5 + 1)
         guard zmq_z85_encode(&text, bytes, bytes.count) != nil else { throw ZMQError.last("zmq_z85_encode") }
         return string(fromNulTerminated: text)
@@ -27,6 +28,7 @@ public enum Z85 {
         if let bad = characters.firstIndex(where: { !alphabet.contains($0) }) {
             throw ZMQUsageError("Z85 text has a character outside the alphabet at position \(bad + 1)")
         }
+        if characters.isEmpty { return [] }  // libzmq refuses empty text
         var bytes = [UInt8](repeating: 0, count: characters.count / 5 * 4)
         guard zmq_z85_decode(&bytes, text) != nil else {
             throw ZMQUsageError("Z85 text does not decode (a group exceeds 2^32)")

@@ -18,6 +18,7 @@ let package = Package(
         // ZeroMQ for the cluster: libzmq and its wrapper (not used by the CLI yet).
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
+        .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
         // L1: the native compute engine.
         .target(name: "MimeoTensor", dependencies: ["CBLAS"]),
         // L2: layers and optimisers.

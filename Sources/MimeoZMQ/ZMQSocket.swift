@@ -233,8 +233,18 @@ public final class ZMQSocket {
     /// - Returns: `false` when there was no room in time (high-water mark reached, no peer).
     @discardableResult
     public func send(_ message: ZMQMessage, timeout: Duration) throws -> Bool {
-        if timeout > .zero, try !wait(for: .writable, timeout: timeout) { return false }
-        return try send(message, firstFrameDontWait: true)
+        // Try first, so errors such as EHOSTUNREACH surface at once, then wait for room.
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            if try send(message, firstFrameDontWait: true) { return true }
+            let remaining = deadline - clock.now
+            guard remaining > .zero, try wait(for: .writable, timeout: remaining) else { return false }
+            // A ROUTER is writable when any peer has room, perhaps not the addressed one:
+            // do not spin while that peer stays full.
+            if try send(message, firstFrameDontWait: true) { return true }
+            usleep(1000)
+        }
     }
 
     private func send(_ message: ZMQMessage, firstFrameDontWait: Bool) throws -> Bool {

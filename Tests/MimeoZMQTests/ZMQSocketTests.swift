@@ -115,6 +115,12 @@ import Darwin
         #expect {
             try router.send(to: Array("nobody".utf8), ZMQMessage(strings: ["x"]))
         } throws: { ($0 as? ZMQError)?.isHostUnreachable == true }
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect {
+            try router.send(to: Array("nobody".utf8), ZMQMessage(strings: ["x"]), timeout: .seconds(3))
+        } throws: { ($0 as? ZMQError)?.isHostUnreachable == true }
+        #expect(clock.now - start < .seconds(1), "an unroutable send should fail at once, not wait out its timeout")
 
         var dealer: ZMQSocket? = try context.makeSocket(.dealer)
         try dealer?.setRoutingID(Array("w1".utf8))
@@ -125,7 +131,6 @@ import Darwin
         #expect(try dealer?.receive(timeout: .seconds(5)) == ZMQMessage(strings: ["lease"]))
 
         dealer = nil  // closes it
-        let clock = ContinuousClock()
         let deadline = clock.now + .seconds(5)
         var gone = false
         while !gone && clock.now < deadline {

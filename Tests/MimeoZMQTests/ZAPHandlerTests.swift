@@ -91,6 +91,56 @@ import Testing
         #expect(!events.contains(.handshakeSucceeded))
     }
 
+    /// The coordinator's way: one thread polls the ROUTER, the ZAP socket and the monitor.
+    @Test func anAuthenticatorServedFromAPollLoopAdmitsOnlyListedKeys() throws {
+        let context = try ZMQContext()
+        let serverKeys = try ZMQCurveKeyPair.generate()
+        let listed = try ZMQCurveKeyPair.generate()
+        let stranger = try ZMQCurveKeyPair.generate()
+        let refused = Locked<[ZMQCurveKey?]>([])
+        let authenticator = ZAPAuthenticator(allowList: [listed.publicKey]) { refusal in
+            refused.withLock { $0.append(refusal.request?.clientKey) }
+        }
+        let zapSocket = try authenticator.makeSocket(context: context)
+        let router = try context.makeSocket(.router)
+        try router.makeCurveServer(secretKey: serverKeys.secretKey)
+        let monitor = try router.makeMonitor()
+        let endpoint = try router.bindToRandomPort()
+        let dealers = try [stranger, listed].map { keys in
+            let dealer = try context.makeSocket(.dealer)
+            try dealer.makeCurveClient(keyPair: keys, serverKey: serverKeys.publicKey)
+            try dealer.connect(endpoint)
+            try dealer.send(ZMQMessage([keys.publicKey.bytes]))
+            return dealer
+        }
+        defer { dealers.forEach { $0.close() } }
+
+        let poller = ZMQPoller()
+        let routerIndex = poller.register(router)
+        let zapIndex = poller.register(zapSocket)
+        let monitorIndex = poller.register(monitor.socket)
+        var delivered: [[UInt8]] = []
+        var failures: [ZMQMonitorEvent] = []
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while (delivered.isEmpty || failures.isEmpty) && clock.now < deadline {
+            let ready = try poller.poll(timeout: .milliseconds(100))
+            if ready[zapIndex].contains(.readable) { try authenticator.serve(zapSocket) }
+            if ready[monitorIndex].contains(.readable) {
+                while let event = try monitor.receiveEvent(timeout: .zero) {
+                    if event.kind == .handshakeFailedAuth { failures.append(event) }
+                }
+            }
+            if ready[routerIndex].contains(.readable) {
+                while let (_, message) = try router.receiveRouted(timeout: .zero) { delivered.append(message[0]) }
+            }
+        }
+        #expect(delivered == [listed.publicKey.bytes])
+        // The refused client retries every 100 ms, so there may be more than one refusal.
+        #expect(!failures.isEmpty && failures.allSatisfy { $0.value == 400 })
+        #expect(Set(refused.withLock { $0 }) == [stranger.publicKey])
+    }
+
     @Test func repliesFollowRFC27() throws {
         let listed = try ZMQCurveKeyPair.generate()
         let refusals = Locked<[ZAPRefusal]>([])

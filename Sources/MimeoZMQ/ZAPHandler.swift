@@ -83,7 +83,8 @@ public final class ZAPAuthenticator: Sendable {
         guard message.count >= 6, message.string(at: 0) == "1.0" else {
             onRefusal(ZAPRefusal(request: nil, reason: "malformed ZAP request (\(message.count) frames)"))
             let requestID = message.count >= 2 ? message[1] : []
-            return ZMQMessage([Array("1.0".utf8), requestID, Array("500".utf8), Array("malformed request".utf8), [], []])
+            return ZMQMessage(
+                [Array("1.0".utf8), requestID, Array("500".utf8), Array("malformed request".utf8), [], []])
         }
         let mechanism = message.string(at: 5)
         let clientKey = (mechanism == "CURVE" && message.count == 7) ? try? ZMQCurveKey(bytes: message[6]) : nil
@@ -92,9 +93,11 @@ public final class ZAPAuthenticator: Sendable {
             routingID: message[4], mechanism: mechanism, clientKey: clientKey)
         let refusal: String?
         if let clientKey {
-            refusal = allowed.withLock { $0.contains(clientKey) } ? nil : "CURVE key \(clientKey.z85) is not on the allow-list"
+            let isListed = allowed.withLock { $0.contains(clientKey) }
+            refusal = isListed ? nil : "CURVE key \(clientKey.z85) is not on the allow-list"
         } else {
-            refusal = mechanism == "CURVE" ? "CURVE request without a 32-byte key" : "mechanism \(mechanism) is not allowed"
+            refusal = mechanism == "CURVE"
+                ? "CURVE request without a 32-byte key" : "mechanism \(mechanism) is not allowed"
         }
         if let refusal {
             onRefusal(ZAPRefusal(request: request, reason: refusal))

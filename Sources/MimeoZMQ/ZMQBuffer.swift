@@ -45,7 +45,9 @@ public struct ZMQBuffer: ~Copyable {
     }
 
     /// Lends the bytes for writing.
-    public mutating func withUnsafeMutableBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+    public mutating func withUnsafeMutableBytes<Result>(
+        _ body: (UnsafeMutableRawBufferPointer) throws -> Result
+    ) rethrows -> Result {
         try body(UnsafeMutableRawBufferPointer(start: base, count: count))
     }
 

@@ -155,8 +155,9 @@ public struct ZMQCurveKeyPair: Sendable, Hashable {
             }
             let mode = info.st_mode & 0o777
             guard mode & 0o077 == 0 else {
+                let octal = String(mode, radix: 8)
                 throw ZMQUsageError(
-                    "\(path): secret key file is accessible by others (mode \(String(mode, radix: 8))); run chmod 600 on it")
+                    "\(path): secret key file is accessible by others (mode \(octal)); run chmod 600 on it")
             }
         }
         return try ZMQCurveKeyPair(secretKey: ZMQCurveKey(z85: readKeyText(path)))

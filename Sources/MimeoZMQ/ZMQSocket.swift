@@ -123,8 +123,8 @@ public final class ZMQSocket {
 
     /// The endpoint last bound or connected (`ZMQ_LAST_ENDPOINT`), with `*` ports resolved.
     public func lastEndpoint() throws -> String {
-        String(decoding: try bytesOption(ZMQ_LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT", capacity: 512).prefix { $0 != 0 },
-               as: UTF8.self)
+        let bytes = try bytesOption(ZMQ_LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT", capacity: 512)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     // MARK: Frames
@@ -142,7 +142,9 @@ public final class ZMQSocket {
 
     /// Sends one frame, copying the bytes behind `buffer`.
     @discardableResult
-    public func sendFrame(copying buffer: UnsafeRawBufferPointer, more: Bool = false, dontWait: Bool = false) throws -> Bool {
+    public func sendFrame(
+        copying buffer: UnsafeRawBufferPointer, more: Bool = false, dontWait: Bool = false
+    ) throws -> Bool {
         let handle = try openHandle("zmq_send")
         let flags = (more ? ZMQ_SNDMORE : 0) | (dontWait ? ZMQ_DONTWAIT : 0)
         while true {
@@ -304,7 +306,8 @@ public final class ZMQSocket {
         if let timeout { received = try receive(timeout: timeout) } else { received = try receive() }
         guard var message = received else { return nil }
         guard message.frames.count >= 2 else {
-            throw ZMQUsageError("a ROUTER message needs a routing id and at least one frame, got \(message.frames.count) frame(s)")
+            throw ZMQUsageError(
+                "a ROUTER message needs a routing id and at least one frame, got \(message.frames.count) frame(s)")
         }
         let routingID = message.frames.removeFirst()
         return (routingID, message)

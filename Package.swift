@@ -15,6 +15,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MimeoData", dependencies: ["CZlib"]),
+        // ZeroMQ for the cluster: libzmq and its wrapper (not used by the CLI yet).
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
+        .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
         // L1: the native compute engine.
         .target(name: "MimeoTensor", dependencies: ["CBLAS"]),
         // L2: layers and optimisers.
@@ -39,6 +43,7 @@ let package = Package(
         .testTarget(name: "MimeoTabularTests", dependencies: ["MimeoTabular", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

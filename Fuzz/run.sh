@@ -21,6 +21,11 @@ max_len() {
     esac
 }
 
+# Swift symbol names made readable, when the toolchain is on PATH.
+demangle() {
+    if command -v swift >/dev/null; then swift demangle --simplified; else cat; fi
+}
+
 summary=()
 for harness in "$@"; do
     binary=$build/release/fuzz-$harness
@@ -46,8 +51,9 @@ for harness in "$@"; do
     for file in $new; do
         echo "   -- $crashes/$file"
         "$binary" -rss_limit_mb=2048 -timeout=10 "$crashes/$file" 2>&1 |
-            grep -E 'Fatal error|runtime failure|ERROR: (AddressSanitizer|libFuzzer)|/Sources/Mimeo' | grep -v '<compiler-generated>' |
-            head -4 | sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in /      /; s/^/      /; s/^ +/      /'
+            grep -E 'Fatal error|runtime failure|ERROR: AddressSanitizer|/Sources/Mimeo' |
+            grep -vE '^ *#[0-9]+ 0x[0-9a-f]+ in \$s[^ ]* /<compiler-generated>' | head -4 | demangle |
+            sed -E 's/^ *#[0-9]+ 0x[0-9a-f]+ in //; s/^/      /'
     done
     summary+=("fuzz-$harness: ${runs:-?} executions, ${rate:-?} exec/s, cov ${cov:-?}, oom/timeout/crash ${found:-?}, ${count} new crash file(s)")
 done

@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 import MimeoData
 
 /// Fuzzes `CSVReader`: bytes → records, or a `DataError`.
@@ -6,7 +7,8 @@ import MimeoData
 /// The first input byte chooses how the rest is read:
 /// - bits 0–2: the delimiter, one of `CSVHarness.delimiters` (`"` and `\n` must be refused cleanly);
 /// - bit 3: gzip framing: the rest is gzip-compressed before it is read (the raw bytes may also be gzip);
-/// - bits 4–5: a small chunk size (4, 5, 7 or 64 bytes), so that every parser state meets a chunk end.
+/// - bits 4–5: a small chunk size (4, 5, 7 or 64 bytes), so that every parser state meets a chunk end;
+/// - bit 6: that second reading goes through a temporary file (`CSVReader(path:)`), not memory.
 ///
 /// Checks on every input:
 /// - the records, and the first error, are the same whatever the chunk size and whether the bytes came
@@ -29,11 +31,13 @@ public enum CSVHarness {
         var delimiter: UInt8
         var gzip: Bool
         var chunkSize: Int
+        var viaFile: Bool
 
         init(_ byte: UInt8) {
             delimiter = CSVHarness.delimiters[Int(byte & 7)]
             gzip = byte & 8 != 0
             chunkSize = CSVHarness.smallChunkSizes[Int((byte >> 4) & 3)]
+            viaFile = byte & 64 != 0
         }
     }
 
@@ -45,11 +49,13 @@ public enum CSVHarness {
         // Raw gzip bytes are read as gzip already; wrapping them again would change their meaning.
         let wrap = control.gzip && !body.starts(with: [0x1f, 0x8b])
         let variantBytes = wrap ? gzip(body) : body
-        let variant = read(variantBytes, delimiter: control.delimiter, chunkSize: control.chunkSize)
+        let variant = control.viaFile
+            ? readFile(variantBytes, delimiter: control.delimiter, chunkSize: control.chunkSize)
+            : read(variantBytes, delimiter: control.delimiter, chunkSize: control.chunkSize)
         guard reference.compared == variant.compared || reference.hitGzipError || variant.hitGzipError else {
             fatalError("""
                 csv harness: reading depends on the chunk size or gzip framing \
-                (delimiter \(control.delimiter), gzip \(wrap), chunk \(control.chunkSize)):
+                (delimiter \(control.delimiter), gzip \(wrap), chunk \(control.chunkSize), file \(control.viaFile)):
                 whole input: \(reference.compared)
                 variant: \(variant.compared)
                 """)
@@ -75,11 +81,39 @@ public enum CSVHarness {
         }
     }
 
+    /// A temporary file of this process, for readings through a file.
+    static let temporaryPath = FileManager.default.temporaryDirectory
+        .appendingPathComponent("mimeo-fuzz-csv-\(ProcessInfo.processInfo.processIdentifier)").path
+
+    /// Reads `bytes` from memory.
     static func read(_ bytes: [UInt8], delimiter: UInt8, chunkSize: Int) -> Reading {
+        read(delimiter: delimiter) {
+            try CSVReader(bytes: bytes, name: "fuzz.csv", delimiter: delimiter, chunkSize: chunkSize)
+        }
+    }
+
+    /// Reads `bytes` through a file (named `fuzz.csv` in errors, as a memory reading is).
+    static func readFile(_ bytes: [UInt8], delimiter: UInt8, chunkSize: Int) -> Reading {
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: Data(bytes)) else {
+            fatalError("csv harness: cannot write \(temporaryPath)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: temporaryPath) }
+        var reading = read(delimiter: delimiter) {
+            try CSVReader(path: temporaryPath, delimiter: delimiter, chunkSize: chunkSize)
+        }
+        reading.errors = reading.errors.map { error in
+            guard var error = error as? DataError, error.file == temporaryPath else { return error }
+            error.file = "fuzz.csv"
+            return error
+        }
+        return reading
+    }
+
+    static func read(delimiter: UInt8, open: () throws -> CSVReader) -> Reading {
         var reading = Reading()
         let reader: CSVReader
         do {
-            reader = try CSVReader(bytes: bytes, name: "fuzz.csv", delimiter: delimiter, chunkSize: chunkSize)
+            reader = try open()
         } catch {
             _ = FuzzHarness.requireClean(error, .csv)
             reading.errors.append(error)

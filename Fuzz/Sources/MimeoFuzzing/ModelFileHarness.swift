@@ -1,12 +1,16 @@
+import Foundation
 import MimeoData
 import MimeoTabular
 
 /// Fuzzes the model-file reader (`ModelFile.decode`, what `ModelFile.read(from:)` runs on a file's
 /// bytes), and what `generate` does next with a model that reads: a `Sampler` and a few rows.
 ///
-/// Each input is read twice: as it is (which exercises the header, length and checksum checks), and
+/// Each input is read three times: as it is (which exercises the header, length and checksum checks);
 /// *repaired*: the parameter count and CRC-32 rewritten to fit the bytes, so that mutations of the
-/// metadata JSON and the weights get past the checksum to the metadata checks and the sampler.
+/// metadata JSON and the weights get past the checksum; and, when its metadata JSON decodes, *rebuilt*:
+/// written again by `ModelFile.encode` with as many weights as the metadata's architecture needs, so
+/// that mutated metadata reaches the consistency checks and the sampler (a hand-edited file with a
+/// valid checksum).
 ///
 /// Checks on every model that reads: the sampler's header and rows are CSV with one field per column.
 public enum ModelFileHarness {
@@ -17,6 +21,9 @@ public enum ModelFileHarness {
         let outcome = decodeAndSample(data)
         if let repaired = repair(data), repaired != data {
             _ = decodeAndSample(repaired)
+        }
+        if let rebuilt = rebuild(data), rebuilt != data {
+            _ = decodeAndSample(rebuilt)
         }
         return outcome
     }
@@ -52,6 +59,36 @@ public enum ModelFileHarness {
         let checksum = ModelFile.crc32(repaired)
         for i in 0..<4 { repaired.append(UInt8(truncatingIfNeeded: checksum >> (8 * i))) }
         return repaired
+    }
+
+    /// The most weights a rebuilt file gets (16 MiB of floats).
+    static let rebuildLimit = 1 << 22
+
+    /// The file `ModelFile.encode` writes for the metadata in `bytes` (when its JSON decodes), with the
+    /// weights its architecture needs: the input's own weight bytes, repeated, or zeros.
+    static func rebuild(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count >= 20 else { return nil }
+        var length: UInt64 = 0
+        for i in 0..<8 { length |= UInt64(bytes[12 + i]) << (8 * i) }
+        guard length <= UInt64(bytes.count), 20 + Int(length) <= bytes.count,
+              let metadata = try? JSONDecoder().decode(ModelMetadata.self, from: Data(bytes[20..<(20 + Int(length))]))
+        else { return nil }
+        // ModelFile.decode computes the same layout before it checks the metadata.
+        let count = ParameterLayout(metadata.architecture).count
+        guard count >= 0, count <= rebuildLimit else { return nil }
+        let weights = Array(bytes[min(bytes.count, 20 + Int(length) + 8)...])
+        var parameters = [Float](repeating: 0, count: count)
+        if weights.count >= 4 {
+            let available = weights.count / 4
+            for i in 0..<count {
+                let at = 4 * (i % available)
+                let bits = UInt32(weights[at]) | UInt32(weights[at + 1]) << 8 | UInt32(weights[at + 2]) << 16
+                    | UInt32(weights[at + 3]) << 24
+                parameters[i] = Float(bitPattern: bits)
+            }
+        }
+        let model = TabularModel(architecture: metadata.architecture, parameters: parameters)
+        return try? ModelFile.encode(TrainedModel(metadata: metadata, model: model))
     }
 
     /// Generates `rowCount` rows and checks they are CSV with one field per column, and that each

@@ -4,7 +4,8 @@
 # Each harness runs for SECONDS in libFuzzer's fork mode, so that a crash is saved and fuzzing goes on.
 # Its working corpus grows in $FUZZ_BUILD/corpus/<harness>/ (kept between runs, not committed); the
 # committed seeds in Fuzz/corpus/<harness>/ are read, never written. New crashing inputs are saved in
-# Fuzz/crashes/<harness>/ and each is replayed once to print the error and the top Mimeo frames.
+# Fuzz/crashes/<harness>/ and each is replayed once to print the error and the top Mimeo frames; one
+# with the same bytes as a file in Fuzz/pending/<harness>/ is a known crash, and is removed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=$1; shift
@@ -49,6 +50,13 @@ for harness in "$@"; do
     count=$(grep -c . <<<"$new" || true)
     echo "   executions ${runs:-?}, ${rate:-?} exec/s, coverage ${cov:-?} edges, corpus $(ls "$corpus" | wc -l) files, oom/timeout/crash ${found:-?}, ${count} new file(s) in $crashes/"
     for file in $new; do
+        known=$(for p in Fuzz/pending/"$harness"/*; do [ -f "$p" ] && cmp -s "$p" "$crashes/$file" && echo "$p"; done | head -1)
+        if [ -n "$known" ]; then
+            echo "   -- $crashes/$file: the same bytes as $known (known, pending); removed"
+            rm "$crashes/$file"
+            count=$((count - 1))
+            continue
+        fi
         echo "   -- $crashes/$file"
         "$binary" -rss_limit_mb=2048 -timeout=10 "$crashes/$file" 2>&1 |
             grep -E 'Fatal error|runtime failure|ERROR: AddressSanitizer|/Sources/Mimeo' |

@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out
 
-.PHONY: deps build demo test bench bench-wide clean
+.PHONY: deps build demo test bench bench-wide fuzz clean
 
 ## deps: install the Debian packages Mimeo builds against, if any is missing
 deps:
@@ -48,5 +48,17 @@ bench-wide: build
 	  status=$$?; tr '\r' '\n' < $(OUT)/wide-500-train.log | grep -v -e '^epoch' -e '^	' -e '^$$'; \
 	  grep -e 'Elapsed (wall clock)' -e 'Maximum resident' $(OUT)/wide-500-train.log; exit $$status
 
+## fuzz: build the libFuzzer harnesses and run each for FUZZ_SECONDS (docs/fuzzing.md)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= csv schema model-file where
+FUZZ_BUILD := .build-fuzz
+# Coverage and AddressSanitizer on every module built for a harness; lld, as gold fails on these objects.
+FUZZ_SWIFTFLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do \
+	  MIMEO_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_BUILD) --product fuzz-$$t $(FUZZ_SWIFTFLAGS) \
+	    || exit 1; done
+	FUZZ_BUILD=$(FUZZ_BUILD) Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build $(FUZZ_BUILD) $(OUT)

@@ -45,6 +45,19 @@ let package = Package(
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
+        // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
+        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
+        .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` only (MIMEO_FUZZ=1): one libFuzzer executable per harness, so that `swift build` and
+// `swift test` never build them.
+if Context.environment["MIMEO_FUZZ"] == "1" {
+    package.targets.append(.target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"))
+    for harness in ["csv", "schema", "model-file", "where"] {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(harness)", dependencies: ["MimeoFuzzing", "CLibFuzzer"], path: "Fuzz/Sources/fuzz-\(harness)"))
+    }
+}

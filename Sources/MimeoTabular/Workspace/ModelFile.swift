@@ -63,15 +63,21 @@ public enum ModelFile {
 
     /// The file's bytes.
     public static func encode(_ trained: TrainedModel) throws -> [UInt8] {
+        try encode(metadata: trained.metadata, parameters: trained.model.parameters)
+    }
+
+    /// The bytes of a model file holding `metadata` and `parameters` as given, consistent or not (for
+    /// tests and fuzzing: `decode` is what checks them).
+    public static func encode(metadata: ModelMetadata, parameters: [Float]) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let json = try encoder.encode(trained.metadata)
+        let json = try encoder.encode(metadata)
         var bytes = magic
-        append(formatVersion(for: trained.metadata.architecture), to: &bytes)
+        append(formatVersion(for: metadata.architecture), to: &bytes)
         append(UInt64(json.count), to: &bytes)
         bytes.append(contentsOf: json)
-        append(UInt64(trained.model.parameters.count), to: &bytes)
-        for value in trained.model.parameters { append(value.bitPattern.littleEndian, to: &bytes) }
+        append(UInt64(parameters.count), to: &bytes)
+        for value in parameters { append(value.bitPattern.littleEndian, to: &bytes) }
         let checksum = crc32(bytes)
         append(checksum, to: &bytes)
         return bytes
@@ -191,6 +197,13 @@ public enum ModelFile {
             return "the weights are corrupted: parameter \(index) is \(parameters[index])"
         }
         return nil
+    }
+
+    /// The number of weights `architecture` needs, or `nil` when its fields are inconsistent or out of
+    /// range (`architectureProblem`) or the count overflows. Safe for any decoded architecture, unlike
+    /// `ParameterLayout`, which assumes a valid one.
+    public static func parameterCount(of architecture: ModelArchitecture) -> Int? {
+        architectureProblem(architecture) == nil ? checkedParameterCount(architecture) : nil
     }
 
     /// The parameter count that `ParameterLayout` gives `architecture`, or `nil` if it overflows `Int`.

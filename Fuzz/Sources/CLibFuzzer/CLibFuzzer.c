@@ -1,0 +1,3 @@
+// Declarations only (include/CLibFuzzer.h): the functions are in the toolchain's libFuzzer, linked by
+// -sanitize=fuzzer. SwiftPM needs one source file per C target.
+#include "CLibFuzzer.h"

@@ -1,0 +1,9 @@
+import MimeoFuzzing
+import Testing
+
+@Suite struct CSVCorpusTests {
+    @Test func replaysSeedsAndCrashesWithoutTrapping() throws {
+        let counts = try CorpusReplay.replay(.csv)
+        #expect(counts.accepted > 0, "no seed input is accepted: the seeds no longer reach past the first check")
+    }
+}

@@ -45,7 +45,7 @@ import Testing
         let output = run.standardOutput
         #expect(output.contains("model:       \(adult.model) (format 1"))
         #expect(output.contains("trained on:  adult600.csv, 600 rows"))
-        #expect(output.contains("parameters:  "))
+        #expect(output.contains("parameters:  ") && output.contains(", full (all embeddings per head)"), "\(output)")
         let columnLines = output.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
         #expect(columnLines.compactMap { $0.split(separator: " ").first.map(String.init) } == adult.columnNames,
                 "\(output)")

@@ -240,5 +240,7 @@ import Testing
         #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[9] == "Female" })
         let info = try Mimeo.run(["info", model])
         #expect(info.succeeded, "\(info)")
+        #expect(info.standardOutput.contains("(format 2"), "\(info)")
+        #expect(info.standardOutput.contains("projected context, width 16"), "\(info)")
     }
 }

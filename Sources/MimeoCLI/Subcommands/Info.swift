@@ -52,7 +52,8 @@ extension MimeoCommand {
             let architecture = metadata.architecture
             print("model:       \(model) (format \(metadata.formatVersion), written by mimeo \(metadata.mimeoVersion))")
             print("trained on:  \(metadata.sourceName), \(Terminal.count(metadata.sourceRows)) rows")
-            print("parameters:  \(Terminal.count(trained.model.parameters.count))")
+            let network = architecture.contextWidth.map { "projected context, width \($0)" } ?? "full (all embeddings per head)"
+            print("parameters:  \(Terminal.count(trained.model.parameters.count)), \(network)")
             print("columns:")
             let first = metadata.encoder.firstSubColumns
             for (index, column) in metadata.encoder.schema.columns.enumerated() {

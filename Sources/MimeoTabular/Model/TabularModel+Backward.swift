@@ -102,28 +102,14 @@ extension TabularModel {
                             for t in 0..<S { keep[b * S + t] = ranks[b * S + t] < own }
                         }
                         BlockMask.forward(out: X, input: E, keep: keep, offsets: offsets, batchSize: B)     // [B, D]
-                        Linear.forward(out: Hd, input: X, weight: P + hiddenWeight[s],
-                                       bias: P + hiddenBias[s], batchSize: B, inFeatures: D, outFeatures: H)
-                        ReLU.forward(Hd, count: B * H)                                                     // [B, H]
-                        Linear.forward(out: L, input: Hd, weight: P + outputWeight[s],
-                                       bias: P + outputBias[s], batchSize: B, inFeatures: H, outFeatures: V)
-                        if !accumulateGradients {
-                            total += SoftmaxCrossEntropy.loss(logits: L, targets: tokens + s, targetStride: S,
-                                                              batchSize: B, classes: V)
-                            continue
-                        }
-                        total += SoftmaxCrossEntropy.forwardBackward(
-                            logits: L, targets: tokens + s, targetStride: S, logitGradient: L, scale: lossScale,
-                            batchSize: B, classes: V)                                                      // dL [B, V]
-                        Linear.backward(inputGradient: dH, weightGradient: G + outputWeight[s],
-                                        biasGradient: G + outputBias[s], outputGradient: L, input: Hd,
-                                        weight: P + outputWeight[s], batchSize: B, inFeatures: H,
-                                        outFeatures: V)                                                    // dH [B, H]
-                        ReLU.backward(gradient: dH, output: Hd, count: B * H)
-                        Linear.backward(inputGradient: dX, weightGradient: G + hiddenWeight[s],
-                                        biasGradient: G + hiddenBias[s], outputGradient: dH, input: X,
-                                        weight: P + hiddenWeight[s], batchSize: B, inFeatures: D,
-                                        outFeatures: H)                                                    // dX [B, D]
+                        let head = HeadOffsets(hiddenWeight: hiddenWeight[s], hiddenBias: hiddenBias[s],
+                                               outputWeight: outputWeight[s], outputBias: outputBias[s])
+                        total += headLossAndGradient(
+                            input: X, inputWidth: D, hiddenWidth: H, classes: V, head: head, targets: tokens + s,
+                            targetStride: S, rowCount: B, parameters: P, gradients: G, hidden: Hd,
+                            hiddenGradient: dH, logits: L, inputGradient: dX,
+                            accumulateGradients: accumulateGradients, lossScale: lossScale)   // dX [B, D]
+                        guard accumulateGradients else { continue }
                         BlockMask.backward(inputGradient: dE, outputGradient: dX, keep: keep, offsets: offsets,
                                            batchSize: B)                                                   // dE [B, D]
                     }
@@ -165,4 +151,44 @@ extension TabularModel {
             }
         }
     }
+}
+
+/// Where one head's four parameter tensors start in the flat parameter (and gradient) buffer.
+struct HeadOffsets {
+    var hiddenWeight: Int, hiddenBias: Int, outputWeight: Int, outputBias: Int
+}
+
+/// One head's summed loss over `B` rows from its inputs `x` `[B, I]`:
+/// `h = relu(x · W1 + b1)`, `z = h · W2 + b2`, cross-entropy against `targets`. With
+/// `accumulateGradients`, also the backward pass: adds `lossScale ·` the head's weight gradients to
+/// `gradients` and writes `dx` `[B, I]` to `inputGradient`. Shared by the full and the projected
+/// architecture, which differ only in how `x` is built.
+@inline(__always)
+func headLossAndGradient(
+    input x: UnsafePointer<Float>, inputWidth I: Int, hiddenWidth H: Int, classes V: Int, head: HeadOffsets,
+    targets: UnsafePointer<Int32>, targetStride S: Int, rowCount B: Int,
+    parameters P: UnsafePointer<Float>, gradients G: UnsafeMutablePointer<Float>,
+    hidden Hd: UnsafeMutablePointer<Float>, hiddenGradient dH: UnsafeMutablePointer<Float>,
+    logits L: UnsafeMutablePointer<Float>, inputGradient dX: UnsafeMutablePointer<Float>,
+    accumulateGradients: Bool, lossScale: Float
+) -> Double {
+    Linear.forward(out: Hd, input: x, weight: P + head.hiddenWeight, bias: P + head.hiddenBias,
+                   batchSize: B, inFeatures: I, outFeatures: H)
+    ReLU.forward(Hd, count: B * H)                                                                  // [B, H]
+    Linear.forward(out: L, input: Hd, weight: P + head.outputWeight, bias: P + head.outputBias,
+                   batchSize: B, inFeatures: H, outFeatures: V)
+    guard accumulateGradients else {
+        return SoftmaxCrossEntropy.loss(logits: L, targets: targets, targetStride: S, batchSize: B, classes: V)
+    }
+    let loss = SoftmaxCrossEntropy.forwardBackward(
+        logits: L, targets: targets, targetStride: S, logitGradient: L, scale: lossScale,
+        batchSize: B, classes: V)                                                                   // dL [B, V]
+    Linear.backward(inputGradient: dH, weightGradient: G + head.outputWeight, biasGradient: G + head.outputBias,
+                    outputGradient: L, input: Hd, weight: P + head.outputWeight, batchSize: B,
+                    inFeatures: H, outFeatures: V)                                                  // dH [B, H]
+    ReLU.backward(gradient: dH, output: Hd, count: B * H)
+    Linear.backward(inputGradient: dX, weightGradient: G + head.hiddenWeight, biasGradient: G + head.hiddenBias,
+                    outputGradient: dH, input: x, weight: P + head.hiddenWeight, batchSize: B,
+                    inFeatures: I, outFeatures: H)                                                  // dx [B, I]
+    return loss
 }

@@ -65,28 +65,14 @@ extension TabularModel {
                     for s in 0..<S {
                         let H = hiddenWidths[s], V = cardinalities[s]
                         let x = X + s * slab                                                                // [B, K]
-                        Linear.forward(out: Hd, input: x, weight: P + hiddenWeight[s], bias: P + hiddenBias[s],
-                                       batchSize: B, inFeatures: K, outFeatures: H)
-                        ReLU.forward(Hd, count: B * H)                                                     // [B, H]
-                        Linear.forward(out: L, input: Hd, weight: P + outputWeight[s],
-                                       bias: P + outputBias[s], batchSize: B, inFeatures: H, outFeatures: V)
-                        if !accumulateGradients {
-                            total += SoftmaxCrossEntropy.loss(logits: L, targets: tokens + s, targetStride: S,
-                                                              batchSize: B, classes: V)
-                            continue
-                        }
-                        total += SoftmaxCrossEntropy.forwardBackward(
-                            logits: L, targets: tokens + s, targetStride: S, logitGradient: L, scale: lossScale,
-                            batchSize: B, classes: V)                                                      // dL [B, V]
-                        Linear.backward(inputGradient: dH, weightGradient: G + outputWeight[s],
-                                        biasGradient: G + outputBias[s], outputGradient: L, input: Hd,
-                                        weight: P + outputWeight[s], batchSize: B, inFeatures: H,
-                                        outFeatures: V)                                                    // dH [B, H]
-                        ReLU.backward(gradient: dH, output: Hd, count: B * H)
-                        Linear.backward(inputGradient: dX, weightGradient: G + hiddenWeight[s],
-                                        biasGradient: G + hiddenBias[s], outputGradient: dH, input: x,
-                                        weight: P + hiddenWeight[s], batchSize: B, inFeatures: K,
-                                        outFeatures: H)                                                    // dx_s [B, K]
+                        let head = HeadOffsets(hiddenWeight: hiddenWeight[s], hiddenBias: hiddenBias[s],
+                                               outputWeight: outputWeight[s], outputBias: outputBias[s])
+                        total += headLossAndGradient(
+                            input: x, inputWidth: K, hiddenWidth: H, classes: V, head: head, targets: tokens + s,
+                            targetStride: S, rowCount: B, parameters: P, gradients: G, hidden: Hd,
+                            hiddenGradient: dH, logits: L, inputGradient: dX,
+                            accumulateGradients: accumulateGradients, lossScale: lossScale)   // dx_s [B, K]
+                        guard accumulateGradients else { continue }
                         x.update(from: dX, count: slab)  // x_s is no longer needed: keep dx_s in its place
                     }
                     guard accumulateGradients else { return }

@@ -269,7 +269,7 @@ public struct ModelChunk: Sendable, Equatable {
 
 /// SUBMIT (spec: SUBMIT): a client submits a job; the job kind's submit payload is in frame 4.
 public struct Submit: Sendable, Equatable {
-    /// Chosen by the client; ACCEPTED and ERROR replies carry it back.
+    /// Chosen by the client; ACCEPTED carries it back.
     public var request: UInt64
     public var kind: JobKind
     public var version: UInt16

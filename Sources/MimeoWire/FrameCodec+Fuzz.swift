@@ -23,3 +23,10 @@ extension FrameCodec {
         return message
     }
 }
+
+/// The fuzzing entry point as a free function, `MimeoWire.fuzzDecode(bytes)`, for a libFuzzer harness's
+/// `LLVMFuzzerTestOneInput`; see `FrameCodec.fuzzDecode(_:)`.
+@discardableResult
+public func fuzzDecode(_ bytes: [UInt8]) -> WireMessage? {
+    FrameCodec.fuzzDecode(bytes)
+}

@@ -351,6 +351,7 @@ let header = ProtocolVersion.header
             else { continue }
             #expect(FrameCodec.fuzzDecode(bytes) == message)
         }
+        #expect(MimeoWire.fuzzDecode(Array("MWP01".utf8) + [0xFF, 0x00, 0x12]) == .disconnect)
         #expect(FrameCodec.fuzzDecode([]) == nil)
         #expect(FrameCodec.fuzzDecode(Array("MWP01".utf8) + [0xFF, 0x00, 0x03]) == .heartbeat)
         #expect(FrameCodec.fuzzDecode([UInt8](repeating: 0xFF, count: 64)) == nil)

@@ -15,6 +15,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MimeoData", dependencies: ["CZlib"]),
+        // The cluster's wire protocol (docs/protocol/mwp-1.md): pure codec, no I/O.
+        .target(name: "MimeoWire"),
         // ZeroMQ for the cluster: libzmq and its wrapper (not used by the CLI yet).
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
@@ -46,8 +48,9 @@ let package = Package(
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
-        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
+        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
+        .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire"]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -56,7 +59,7 @@ let package = Package(
 // `swift test` never build them.
 if Context.environment["MIMEO_FUZZ"] == "1" {
     package.targets.append(.target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"))
-    for harness in ["csv", "schema", "model-file", "where"] {
+    for harness in ["csv", "schema", "model-file", "where", "wire"] {
         package.targets.append(.executableTarget(
             name: "fuzz-\(harness)", dependencies: ["MimeoFuzzing", "CLibFuzzer"], path: "Fuzz/Sources/fuzz-\(harness)"))
     }

@@ -24,6 +24,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case schema
     case modelFile = "model-file"
     case whereConditions = "where"
+    case wire
 
     /// Runs the harness on one input.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -32,6 +33,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .schema: return SchemaHarness.run(data)
         case .modelFile: return ModelFileHarness.run(data)
         case .whereConditions: return WhereHarness.run(data)
+        case .wire: return WireHarness.run(data)
         }
     }
 
@@ -41,6 +43,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case let error as DataError: return !error.message.isEmpty && !error.file.isEmpty
         case let error as ModelFileError: return !error.message.isEmpty
         case let error as ConditionError: return !error.message.isEmpty
+        case is WireRefusal: return true
         default: return false
         }
     }

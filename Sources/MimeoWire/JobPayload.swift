@@ -1,0 +1,255 @@
+/// A typed, versioned payload of one job kind: what SUBMIT, LEASE or RESULT carry in frame 4 (spec: Job kinds).
+///
+/// New work (issue 8's training rounds) adds new payload types with new kinds; the envelope does not change.
+public protocol JobPayload: Sendable, Equatable {
+    /// The job kind this payload belongs to.
+    static var kind: JobKind { get }
+    /// The payload version this type reads and writes.
+    static var version: UInt16 { get }
+    /// Writes the payload's fields.
+    func write(to writer: inout WireWriter)
+    /// Reads the payload's fields; the caller checks that nothing is left.
+    init(reading reader: inout WireReader) throws(WireError)
+}
+
+extension JobPayload {
+    /// The payload's bytes.
+    public func encoded() -> [UInt8] {
+        var writer = WireWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes a payload of this type, checking kind and version and that no bytes are left over.
+    public static func decode(kind: JobKind, version: UInt16, payload: [UInt8]) throws(WireError) -> Self {
+        guard kind == Self.kind, version == Self.version else {
+            throw .unsupportedPayload(kind: kind.rawValue, version: version)
+        }
+        var reader = WireReader(payload, frame: 4)
+        let value = try Self(reading: &reader)
+        try reader.finish()
+        return value
+    }
+}
+
+/// One `--where column=value` condition; `value` nil fixes the column to missing.
+public struct WireCondition: Hashable, Sendable {
+    public var column: String
+    public var value: String?
+    public init(column: String, value: String?) {
+        self.column = column
+        self.value = value
+    }
+}
+
+extension WireWriter {
+    mutating func conditions(_ conditions: [WireCondition]) {
+        list(conditions) { writer, condition in
+            writer.string(condition.column)
+            writer.optional(condition.value) { writer, value in writer.string(value) }
+        }
+    }
+}
+
+extension WireReader {
+    mutating func conditions(_ field: String) throws(WireError) -> [WireCondition] {
+        try list(field, minimumElementBytes: 3) { reader throws(WireError) in
+            WireCondition(column: try reader.string(field + " column"),
+                          value: try reader.optional(field + " value") { reader throws(WireError) in
+                              try reader.string(field + " value")
+                          })
+        }
+    }
+}
+
+/// SUBMIT payload of kind 1 (generate), version 1: generate `rows` rows from a model (spec: Job kind 1).
+public struct GenerateJob: JobPayload {
+    public static let kind = JobKind.generate
+    public static let version: UInt16 = 1
+
+    /// The SHA-256 of the model file; the coordinator fetches it from the client with MODEL-GET if it lacks it.
+    public var modelHash: ContentHash
+    public var modelBytes: UInt64
+    /// `-n`: rows to generate, at least 1.
+    public var rows: UInt64
+    /// `--seed`.
+    public var seed: UInt64
+    /// Batches per shard; 0 lets the coordinator choose.
+    public var batchesPerShard: UInt32
+    /// `--where` conditions, in the order given.
+    public var conditions: [WireCondition]
+    /// The output field delimiter (one byte).
+    public var delimiter: UInt8
+    /// The output folder, as the workers and the coordinator see it.
+    public var output: String
+    /// Attempts per shard before the job fails; 0 lets the coordinator choose.
+    public var maxAttempts: UInt16
+
+    public init(modelHash: ContentHash, modelBytes: UInt64, rows: UInt64, seed: UInt64, batchesPerShard: UInt32,
+                conditions: [WireCondition], delimiter: UInt8, output: String, maxAttempts: UInt16) {
+        self.modelHash = modelHash
+        self.modelBytes = modelBytes
+        self.rows = rows
+        self.seed = seed
+        self.batchesPerShard = batchesPerShard
+        self.conditions = conditions
+        self.delimiter = delimiter
+        self.output = output
+        self.maxAttempts = maxAttempts
+    }
+
+    public func write(to writer: inout WireWriter) {
+        writer.hash(modelHash)
+        writer.u64(modelBytes)
+        writer.u64(rows)
+        writer.u64(seed)
+        writer.u32(batchesPerShard)
+        writer.conditions(conditions)
+        writer.u8(delimiter)
+        writer.string(output)
+        writer.u16(maxAttempts)
+    }
+
+    public init(reading reader: inout WireReader) throws(WireError) {
+        modelHash = try reader.hash("generate model hash")
+        modelBytes = try reader.u64("generate model bytes")
+        rows = try reader.u64("generate rows")
+        guard rows >= 1 else { throw .invalidValue(field: "generate rows", reason: "must be at least 1") }
+        seed = try reader.u64("generate seed")
+        batchesPerShard = try reader.u32("generate batches per shard")
+        conditions = try reader.conditions("generate where")
+        delimiter = try reader.u8("generate delimiter")
+        output = try reader.string("generate output")
+        maxAttempts = try reader.u16("generate max attempts")
+    }
+}
+
+/// LEASE payload of kind 1 (generate), version 1: one shard, batches `firstBatch ..< firstBatch + batchCount`
+/// of the sampler, which are rows `firstRow ..< firstRow + rowCount` of the job (spec: Job kind 1).
+public struct GenerateShard: JobPayload {
+    public static let kind = JobKind.generate
+    public static let version: UInt16 = 1
+
+    public var modelHash: ContentHash
+    public var modelBytes: UInt64
+    public var seed: UInt64
+    /// `-n` of the whole job.
+    public var totalRows: UInt64
+    /// Rows per batch (the sampler's `batchSize`, 4,096); a worker whose sampler differs fails the lease.
+    public var batchRows: UInt32
+    public var firstBatch: UInt64
+    public var batchCount: UInt32
+    public var firstRow: UInt64
+    public var rowCount: UInt64
+    public var conditions: [WireCondition]
+    public var delimiter: UInt8
+    /// The part file to write (through a temporary name), for example `out/part-00003.csv`.
+    public var output: String
+
+    /// A shard of batches `firstBatch ..< firstBatch + batchCount` of a job of `totalRows` rows; the row range
+    /// follows from them.
+    public init(modelHash: ContentHash, modelBytes: UInt64, seed: UInt64, totalRows: UInt64, batchRows: UInt32,
+                firstBatch: UInt64, batchCount: UInt32, conditions: [WireCondition], delimiter: UInt8, output: String) {
+        self.modelHash = modelHash
+        self.modelBytes = modelBytes
+        self.seed = seed
+        self.totalRows = totalRows
+        self.batchRows = batchRows
+        self.firstBatch = firstBatch
+        self.batchCount = batchCount
+        let first = firstBatch.multipliedReportingOverflow(by: UInt64(batchRows))
+        firstRow = first.overflow ? UInt64.max : first.partialValue
+        let end = UInt64(batchCount).multipliedReportingOverflow(by: UInt64(batchRows))
+        let span = end.overflow ? UInt64.max : end.partialValue
+        rowCount = firstRow >= totalRows ? 0 : min(span, totalRows - firstRow)
+        self.conditions = conditions
+        self.delimiter = delimiter
+        self.output = output
+    }
+
+    public func write(to writer: inout WireWriter) {
+        writer.hash(modelHash)
+        writer.u64(modelBytes)
+        writer.u64(seed)
+        writer.u64(totalRows)
+        writer.u32(batchRows)
+        writer.u64(firstBatch)
+        writer.u32(batchCount)
+        writer.u64(firstRow)
+        writer.u64(rowCount)
+        writer.conditions(conditions)
+        writer.u8(delimiter)
+        writer.string(output)
+    }
+
+    public init(reading reader: inout WireReader) throws(WireError) {
+        modelHash = try reader.hash("shard model hash")
+        modelBytes = try reader.u64("shard model bytes")
+        seed = try reader.u64("shard seed")
+        totalRows = try reader.u64("shard total rows")
+        batchRows = try reader.positiveU32("shard batch rows")
+        firstBatch = try reader.u64("shard first batch")
+        batchCount = try reader.positiveU32("shard batch count")
+        firstRow = try reader.u64("shard first row")
+        rowCount = try reader.u64("shard row count")
+        conditions = try reader.conditions("shard where")
+        delimiter = try reader.u8("shard delimiter")
+        output = try reader.string("shard output")
+        // The row range must be exactly the rows of the batch range (spec: Job kind 1).
+        let expected = GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: totalRows,
+                                     batchRows: batchRows, firstBatch: firstBatch, batchCount: batchCount,
+                                     conditions: [], delimiter: delimiter, output: "")
+        let (lastBatchStart, overflow) = UInt64(batchCount - 1).multipliedReportingOverflow(by: UInt64(batchRows))
+        guard firstRow == expected.firstRow, rowCount == expected.rowCount, expected.firstRow < totalRows,
+              !overflow, rowCount > lastBatchStart else {
+            throw .invalidValue(field: "shard rows",
+                                reason: "rows \(firstRow) + \(rowCount) are not the rows of batches \(firstBatch) + \(batchCount) of \(totalRows)")
+        }
+    }
+}
+
+/// RESULT payload of kind 1 (generate), version 1: what a worker wrote for one shard (spec: Job kind 1).
+public struct GenerateResult: JobPayload {
+    public static let kind = JobKind.generate
+    public static let version: UInt16 = 1
+
+    /// Data rows written (the header line not counted).
+    public var rows: UInt64
+    /// Bytes of the part file, header line included.
+    public var bytes: UInt64
+    /// SHA-256 of the part file's bytes.
+    public var checksum: ContentHash
+    public var elapsedMilliseconds: UInt64
+    /// The version of the summaries blob's own format (`SyntheticSummary`, `TableStatistics`).
+    public var summaryVersion: UInt16
+    /// Mergeable summaries of the part, opaque to the protocol.
+    public var summaries: [UInt8]
+
+    public init(rows: UInt64, bytes: UInt64, checksum: ContentHash, elapsedMilliseconds: UInt64,
+                summaryVersion: UInt16, summaries: [UInt8]) {
+        self.rows = rows
+        self.bytes = bytes
+        self.checksum = checksum
+        self.elapsedMilliseconds = elapsedMilliseconds
+        self.summaryVersion = summaryVersion
+        self.summaries = summaries
+    }
+
+    public func write(to writer: inout WireWriter) {
+        writer.u64(rows)
+        writer.u64(bytes)
+        writer.hash(checksum)
+        writer.u64(elapsedMilliseconds)
+        writer.u16(summaryVersion)
+        writer.bytes(summaries)
+    }
+
+    public init(reading reader: inout WireReader) throws(WireError) {
+        rows = try reader.u64("result rows")
+        bytes = try reader.u64("result bytes")
+        checksum = try reader.hash("result checksum")
+        elapsedMilliseconds = try reader.u64("result elapsed")
+        summaryVersion = try reader.u16("result summary version")
+        summaries = try reader.bytes("result summaries", limit: ProtocolVersion.maxBulkBytes)
+    }
+}

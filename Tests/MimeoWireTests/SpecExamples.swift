@@ -1,0 +1,62 @@
+@testable import MimeoWire
+
+/// The values of the example messages in `docs/protocol/mwp-1.md`, by the name on their hex block.
+///
+/// `SpecExamplesTests` decodes each hex block of the spec and compares it with these values, then encodes these
+/// values and compares them with the hex, so the spec, this file and the codec cannot drift apart.
+enum SpecExamples {
+    /// SHA-256 of the three bytes "abc": the model of the examples.
+    static let modelHash = ContentHash(hex: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")!
+    /// SHA-256 of no bytes: the part checksum of the RESULT example.
+    static let partChecksum = ContentHash(hex: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")!
+    static let conditions = [WireCondition(column: "sex", value: "Female")]
+
+    static let generateJob = GenerateJob(modelHash: modelHash, modelBytes: 3, rows: 50_000, seed: 7, batchesPerShard: 3,
+                                         conditions: conditions, delimiter: UInt8(ascii: ","), output: "out",
+                                         maxAttempts: 5)
+    static let generateShard = GenerateShard(modelHash: modelHash, modelBytes: 3, seed: 7, totalRows: 50_000,
+                                             batchRows: 4_096, firstBatch: 12, batchCount: 1, conditions: conditions,
+                                             delimiter: UInt8(ascii: ","), output: "out/part-00004.csv")
+    static let generateResult = GenerateResult(rows: 848, bytes: 97_011, checksum: partChecksum, elapsedMilliseconds: 95,
+                                               summaryVersion: 1, summaries: [0xDE, 0xAD, 0xBE, 0xEF])
+    static let attempt = AttemptID(job: 42, shard: 4, attempt: 2)
+
+    /// Job payload examples (blocks tagged `mwp-payload NAME`).
+    static let payloads: [String: (kind: JobKind, version: UInt16, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Bool)] = [
+        "GenerateJob": (.generate, 1, generateJob.encoded(), { try GenerateJob.decode(kind: .generate, version: 1, payload: $0) == generateJob }),
+        "GenerateShard": (.generate, 1, generateShard.encoded(), { try GenerateShard.decode(kind: .generate, version: 1, payload: $0) == generateShard }),
+        "GenerateResult": (.generate, 1, generateResult.encoded(), { try GenerateResult.decode(kind: .generate, version: 1, payload: $0) == generateResult }),
+    ]
+
+    /// Message examples (blocks tagged `mwp NAME`).
+    static let messages: [String: WireMessage] = [
+        "READY": .ready(Ready(name: "w1", software: "mimeo 0.7", threads: 2, slots: 1,
+                              kinds: [JobKindSupport(kind: .generate, version: 1)], labels: ["site": "a"])),
+        "WELCOME": .welcome(Welcome(workerID: 7)),
+        "HEARTBEAT": .heartbeat,
+        "ASK": .ask(Ask(slots: 1)),
+        "LEASE": .lease(Lease(id: attempt, work: generateShard)),
+        "PROGRESS": .progress(Progress(id: attempt, done: 512, total: 848)),
+        "RESULT": .result(ShardResult(id: attempt, work: generateResult)),
+        "FAIL": .fail(Failure(id: AttemptID(job: 42, shard: 2, attempt: 1), code: .outputFailed, isRetryable: true,
+                              message: "No space left on device")),
+        "CANCEL": .cancel(Cancel(job: 42)),
+        "MODEL-GET": .modelGet(ModelGet(hash: modelHash, offset: 0, length: 1 << 20)),
+        "MODEL-CHUNK": .modelChunk(ModelChunk(hash: modelHash, offset: 0, total: 3, data: Array("abc".utf8))),
+        "SUBMIT": .submit(Submit(request: 1, label: "adult 50k", work: generateJob)),
+        "ACCEPTED": .accepted(Accepted(request: 1, job: 42)),
+        "STATUS": .status(StatusQuery(job: 0)),
+        "STATUS-REPLY": .statusReply(StatusSnapshot(
+            time: 1_796_097_600_000,
+            workers: [WorkerStatus(workerID: 7, name: "w1", address: "tcp://127.0.0.2:41234", state: .busy,
+                                   lastHeardMilliseconds: 250, threads: 2, slots: 1, leases: [attempt],
+                                   unitsPerSecond: 48_000, shardsDone: 4)],
+            jobs: [JobStatus(job: 42, kind: .generate, state: .running, label: "adult 50k", shards: 5, shardsDone: 4,
+                             shardsLeased: 1, unitsTotal: 50_000, unitsDone: 49_152, unitsPerSecond: 47_500,
+                             retries: 1, failedAttempts: 1, startedAt: 1_796_097_598_900, elapsedMilliseconds: 1_100)])),
+        "DONE": .done(JobDone(job: 42, state: .completed, code: .none, message: "")),
+        "ERROR": .error(ErrorReply(code: .unsupportedVersion, command: WireCommand.ready.rawValue,
+                                   message: "MWP02 is not supported; this coordinator speaks MWP01")),
+        "DISCONNECT": .disconnect,
+    ]
+}

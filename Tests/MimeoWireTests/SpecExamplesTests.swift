@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+@testable import MimeoWire
+
+/// The hex blocks of `docs/protocol/mwp-1.md`: "```mwp NAME" blocks are frame lists ("F1: …" lines, indented
+/// continuation lines), "```mwp-payload NAME" blocks are one payload.
+struct SpecDocument {
+    var messages: [String: [[UInt8]]] = [:]
+    var payloads: [String: [UInt8]] = [:]
+    var messageOrder: [String] = []
+
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/protocol/mwp-1.md").path
+
+    static func load() throws -> SpecDocument {
+        try SpecDocument(markdown: String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    init(markdown: String) throws {
+        var tag: (kind: String, name: String)?
+        var frames: [[UInt8]] = []
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let current = tag {
+                if line.hasPrefix("```") {
+                    if current.kind == "mwp" {
+                        #expect(messages[current.name] == nil, "two examples named \(current.name)")
+                        messages[current.name] = frames
+                        messageOrder.append(current.name)
+                    } else {
+                        payloads[current.name] = frames.flatMap { $0 }
+                    }
+                    tag = nil
+                    continue
+                }
+                var text = Substring(line)
+                if let colon = text.firstIndex(of: ":"), text.hasPrefix("F") {
+                    let number = Int(text[text.index(after: text.startIndex) ..< colon])
+                    #expect(number == frames.count + 1, "frames of \(current.name) out of order")
+                    frames.append([])
+                    text = text[text.index(after: colon)...]
+                } else if frames.isEmpty {
+                    frames.append([])
+                }
+                for token in text.split(separator: " ") {
+                    guard token != "(empty)" else { continue }
+                    guard token.count == 2, let byte = UInt8(token, radix: 16) else {
+                        throw SpecParseError(message: "bad hex '\(token)' in example \(current.name)")
+                    }
+                    frames[frames.count - 1].append(byte)
+                }
+            } else if line.hasPrefix("```mwp ") || line.hasPrefix("```mwp-payload ") {
+                let parts = line.dropFirst(3).split(separator: " ")
+                tag = (String(parts[0]), String(parts[1]))
+                frames = []
+            }
+        }
+        if let tag { throw SpecParseError(message: "example \(tag.name) is not closed") }
+    }
+}
+
+struct SpecParseError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+@Suite struct SpecExamplesTests {
+    @Test func everyCommandHasOneExampleInTheSpec() throws {
+        let spec = try SpecDocument.load()
+        #expect(Set(spec.messages.keys) == Set(WireCommand.allCases.map(\.name)))
+        #expect(Set(spec.messages.keys) == Set(SpecExamples.messages.keys))
+        #expect(Set(spec.payloads.keys) == Set(SpecExamples.payloads.keys))
+        // The examples appear in command-code order, as the command table lists them.
+        #expect(spec.messageOrder == WireCommand.allCases.map(\.name))
+    }
+
+    @Test(arguments: WireCommand.allCases.map(\.name))
+    func exampleDecodesToItsValuesAndEncodesByteForByte(name: String) throws {
+        let spec = try SpecDocument.load()
+        let frames = try #require(spec.messages[name])
+        let expected = try #require(SpecExamples.messages[name])
+        #expect(try FrameCodec.decode(frames: frames) == expected)
+        #expect(FrameCodec.encode(expected) == frames)
+        #expect(frames[0] == Array("MWP01".utf8))
+        #expect(frames[1] == [WireCommand.allCases.first { $0.name == name }!.rawValue])
+    }
+
+    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult"])
+    func payloadExampleDecodesAndEncodesByteForByte(name: String) throws {
+        let spec = try SpecDocument.load()
+        let bytes = try #require(spec.payloads[name])
+        let example = try #require(SpecExamples.payloads[name])
+        #expect(example.bytes == bytes)
+        #expect(try example.decode(bytes))
+    }
+
+    @Test func messageExamplesCarryThePayloadExamples() throws {
+        let spec = try SpecDocument.load()
+        #expect(spec.messages["LEASE"]?[3] == spec.payloads["GenerateShard"])
+        #expect(spec.messages["RESULT"]?[3] == spec.payloads["GenerateResult"])
+        #expect(spec.messages["SUBMIT"]?[3] == spec.payloads["GenerateJob"])
+        guard case let .lease(lease) = try FrameCodec.decode(frames: try #require(spec.messages["LEASE"])) else {
+            Issue.record("LEASE example is not a lease")
+            return
+        }
+        let shard = try lease.work(as: GenerateShard.self)
+        #expect(shard.firstRow == 49_152 && shard.rowCount == 848)
+        #expect(throws: WireError.unsupportedPayload(kind: 1, version: 1)) { try lease.work(as: OtherPayload.self) }
+    }
+
+    @Test func limitsTableMatchesTheConstants() throws {
+        let text = try String(contentsOfFile: SpecDocument.path, encoding: .utf8)
+        #expect(text.contains("| Frame 3 (body) | 1,048,576 bytes"))
+        #expect(ProtocolVersion.maxBodyBytes == 1_048_576)
+        #expect(text.contains("| Frame 4 (bulk) | 16,777,216 bytes"))
+        #expect(ProtocolVersion.maxBulkBytes == 16_777_216)
+        #expect(text.contains("| Message | 17,825,798 bytes"))
+        #expect(5 + 1 + ProtocolVersion.maxBodyBytes + ProtocolVersion.maxBulkBytes == 17_825_798)
+        #expect(text.contains("| `string` | 4,096 bytes") && ProtocolVersion.maxStringBytes == 4_096)
+        #expect(text.contains("| `list` | 65,536 elements") && ProtocolVersion.maxListCount == 65_536)
+        #expect(text.contains("| `map` | 1,024 entries") && ProtocolVersion.maxMapCount == 1_024)
+        #expect(text.contains("4,194,304 bytes (4 MiB); 1,048,576 bytes (1 MiB) by default"))
+        #expect(ProtocolVersion.maxChunkBytes == 4_194_304 && ProtocolVersion.defaultChunkBytes == 1_048_576)
+        #expect(text.contains("The heartbeat interval is 1,000 ms and the liveness is 3"))
+        #expect(ProtocolVersion.heartbeatIntervalMilliseconds == 1_000 && ProtocolVersion.heartbeatLiveness == 3)
+        #expect(text.contains("starts at 1,000 ms and doubles after every failed attempt, up to 32,000 ms"))
+        #expect(ProtocolVersion.reconnectInitialMilliseconds == 1_000 && ProtocolVersion.reconnectMaximumMilliseconds == 32_000)
+        #expect(text.contains("timeout (30,000 ms by default)") && ProtocolVersion.leaseTimeoutMilliseconds == 30_000)
+        #expect(text.contains("(5 by default)") && ProtocolVersion.maxAttempts == 5)
+    }
+
+    @Test func errorCodeTableMatchesTheConstants() throws {
+        let text = try String(contentsOfFile: SpecDocument.path, encoding: .utf8)
+        let codes: [(ErrorCode, String)] = [
+            (.none, "none"), (.malformed, "malformed"), (.unsupportedVersion, "unsupported-version"),
+            (.unknownCommand, "unknown-command"), (.unexpectedCommand, "unexpected-command"),
+            (.unknownJob, "unknown-job"), (.notJoined, "not-joined"), (.staleAttempt, "stale-attempt"),
+            (.tooLarge, "too-large"), (.unsupportedKind, "unsupported-kind"), (.invalidJob, "invalid-job"),
+            (.modelUnavailable, "model-unavailable"), (.busy, "busy"), (.cancelled, "cancelled"),
+            (.internalError, "internal"), (.shuttingDown, "shutting-down"), (.outputFailed, "output-failed"),
+        ]
+        for (code, name) in codes {
+            #expect(text.contains("| \(code.rawValue) | \(name) |"), "error code \(code.rawValue) \(name)")
+        }
+    }
+
+    @Test func commandTableMatchesTheCodes() throws {
+        let text = try String(contentsOfFile: SpecDocument.path, encoding: .utf8)
+        for command in WireCommand.allCases {
+            let hex = String(command.rawValue, radix: 16, uppercase: true).leftPadded(to: 2)
+            let row = text.split(separator: "\n").first { $0.hasPrefix("| 0x\(hex) | \(command.name) |") }
+            #expect(row?.hasSuffix("| \(command.frameCount) |") == true, "\(command.name) row: \(row ?? "missing")")
+            #expect(text.contains("* Frame 2: 0x\(hex) (\(command.name))"), "\(command.name) frame list")
+        }
+    }
+}
+
+/// A payload of a kind the examples do not use.
+struct OtherPayload: JobPayload {
+    static let kind = JobKind(rawValue: 900)
+    static let version: UInt16 = 1
+    func write(to writer: inout WireWriter) {}
+    init(reading reader: inout WireReader) throws(WireError) {}
+}

@@ -26,7 +26,7 @@ public final class StoreTransaction {
     /// attempts 0 takes `Options.defaultMaxAttempts`.
     /// - Throws: `StoreError.invalidJob` when the job cannot be planned.
     public func submit(_ job: GenerateJob, label: String = "", now: UInt64) throws -> JobID {
-        let workersUp = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workers WHERE state = 'up'") ?? 0
+        let workersUp = try Int.fetchOne(statement("SELECT COUNT(*) FROM workers WHERE state = 'up'")) ?? 0
         let batchesPerShard = job.batchesPerShard != 0 ? job.batchesPerShard
             : ShardPlan.automaticBatchesPerShard(totalRows: job.rows, batchRows: options.batchRows, workers: workersUp)
         let plan: ShardPlan
@@ -36,11 +36,11 @@ public final class StoreTransaction {
             throw StoreError.invalidJob(error.description)
         }
         let maxAttempts = job.maxAttempts == 0 ? options.defaultMaxAttempts : UInt32(job.maxAttempts)
-        try db.execute(sql: """
+        try execute("""
             INSERT INTO jobs (kind, payload_version, payload, label, rows, seed, model_hash, output, batch_rows,
                               batches_per_shard, shard_count, max_attempts, lease_timeout_ms, state, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
-            """, arguments: [GenerateJob.kind.rawValue, GenerateJob.version, Data(job.encoded()), label,
+            """, [GenerateJob.kind.rawValue, GenerateJob.version, Data(job.encoded()), label,
                              stored(job.rows), Int64(bitPattern: job.seed), Data(job.modelHash.bytes), job.output,
                              plan.batchRows, plan.batchesPerShard, plan.shardCount, maxAttempts,
                              options.leaseTimeoutMilliseconds, stored(now)])
@@ -64,8 +64,8 @@ public final class StoreTransaction {
         guard let state = try jobState(job) else { throw StoreError.unknownJob(job) }
         guard !state.isFinished else { return [] }
         let holders = try endLeases(ofJob: job, outcome: "cancelled", reason: "job cancelled", now: now)
-        try db.execute(sql: "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ?",
-                       arguments: [stored(now), stored(job)])
+        try execute("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ?",
+                       [stored(now), stored(job)])
         endedJobs.append(JobEnd(job: job, state: .cancelled, reason: nil, holders: holders))
         return holders
     }
@@ -75,13 +75,13 @@ public final class StoreTransaction {
     /// Leases the lowest pending shard of the oldest unfinished job to `worker` (attempt + 1, expiring after the job's
     /// lease timeout), or nil when no shard is pending.
     public func lease(to worker: String, now: UInt64) throws -> Lease? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(statement("""
             SELECT s.job_id, s.idx, s.attempts, j.state, j.payload, j.batch_rows, j.batches_per_shard,
                    j.lease_timeout_ms
             FROM shards s JOIN jobs j ON j.id = s.job_id
             WHERE s.state = 'pending' AND j.state IN ('queued', 'running')
             ORDER BY s.job_id, s.idx LIMIT 1
-            """) else { return nil }
+            """)) else { return nil }
         let jobID: Int64 = row["job_id"]
         let index: Int = row["idx"]
         let attempts: Int64 = row["attempts"]
@@ -95,18 +95,18 @@ public final class StoreTransaction {
               let payload = plan.leasePayload(index, of: job)
         else { throw StoreError.corrupt("job \(jobID) shard \(index) does not fit its plan") }
 
-        try db.execute(sql: """
+        try execute("""
             UPDATE shards SET state = 'leased', attempts = ?, worker = ?, lease_expires_at = ?
             WHERE job_id = ? AND idx = ?
-            """, arguments: [attempt, worker, stored(expiresAt), jobID, index])
-        try db.execute(sql: """
+            """, [attempt, worker, stored(expiresAt), jobID, index])
+        try execute("""
             INSERT INTO attempts (job_id, shard_idx, attempt, worker, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [jobID, index, attempt, worker, stored(now), stored(expiresAt)])
-        try db.execute(sql: """
+            """, [jobID, index, attempt, worker, stored(now), stored(expiresAt)])
+        try execute("""
             UPDATE jobs SET retries = retries + ?,
                             state = 'running', started_at = COALESCE(started_at, ?)
             WHERE id = ?
-            """, arguments: [attempt > 1 ? 1 : 0, stored(now), jobID])
+            """, [attempt > 1 ? 1 : 0, stored(now), jobID])
         return Lease(shard: ShardID(job: JobID(jobID), index: index), attempt: attempt, worker: worker,
                      expiresAt: expiresAt, leaseTimeoutMilliseconds: UInt32(clamping: timeout),
                      kind: GenerateShard.kind, payloadVersion: GenerateShard.version, payload: payload.encoded())
@@ -117,10 +117,10 @@ public final class StoreTransaction {
     public func renew(shard: ShardID, attempt: UInt32, from worker: String, now: UInt64) throws -> Bool {
         guard let timeout = try holder(shard, attempt: attempt, worker: worker) else { return try stale(shard) }
         let expiresAt = stored(now).addingReportingOverflow(timeout).overflow ? Int64.max : stored(now) + timeout
-        try db.execute(sql: "UPDATE shards SET lease_expires_at = ? WHERE job_id = ? AND idx = ?",
-                       arguments: [expiresAt, stored(shard.job), shard.index])
-        try db.execute(sql: "UPDATE attempts SET deadline = ? WHERE job_id = ? AND shard_idx = ? AND attempt = ?",
-                       arguments: [expiresAt, stored(shard.job), shard.index, attempt])
+        try execute("UPDATE shards SET lease_expires_at = ? WHERE job_id = ? AND idx = ?",
+                       [expiresAt, stored(shard.job), shard.index])
+        try execute("UPDATE attempts SET deadline = ? WHERE job_id = ? AND shard_idx = ? AND attempt = ?",
+                       [expiresAt, stored(shard.job), shard.index, attempt])
         return true
     }
 
@@ -130,21 +130,21 @@ public final class StoreTransaction {
     public func complete(shard: ShardID, attempt: UInt32, from worker: String, result: GenerateResult,
                          now: UInt64) throws -> Bool {
         guard try holder(shard, attempt: attempt, worker: worker) != nil else { return try stale(shard) }
-        try db.execute(sql: """
+        try execute("""
             UPDATE shards SET state = 'done', worker = NULL, lease_expires_at = NULL, result_rows = ?,
                               result_bytes = ?, result_checksum = ?, result_elapsed_ms = ?, summary_version = ?,
                               summary = ?, done_at = ?
             WHERE job_id = ? AND idx = ?
-            """, arguments: [stored(result.rows), stored(result.bytes), Data(result.checksum.bytes),
+            """, [stored(result.rows), stored(result.bytes), Data(result.checksum.bytes),
                              stored(result.elapsedMilliseconds), result.summaryVersion, Data(result.summaries),
                              stored(now), stored(shard.job), shard.index])
         try endAttempt(shard, attempt: attempt, outcome: "completed", reason: nil, now: now)
-        try db.execute(sql: "UPDATE jobs SET done_shards = done_shards + 1 WHERE id = ?",
-                       arguments: [stored(shard.job)])
-        if try Bool.fetchOne(db, sql: "SELECT done_shards = shard_count FROM jobs WHERE id = ?",
+        try execute("UPDATE jobs SET done_shards = done_shards + 1 WHERE id = ?",
+                       [stored(shard.job)])
+        if try Bool.fetchOne(statement("SELECT done_shards = shard_count FROM jobs WHERE id = ?"),
                              arguments: [stored(shard.job)]) == true {
-            try db.execute(sql: "UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?",
-                           arguments: [stored(now), stored(shard.job)])
+            try execute("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?",
+                           [stored(now), stored(shard.job)])
             endedJobs.append(JobEnd(job: shard.job, state: .done, reason: nil, holders: []))
         }
         return true
@@ -171,7 +171,7 @@ public final class StoreTransaction {
     /// The worker died or left: every lease it holds ends now, as if expired, and it is marked gone. Returns those
     /// leases.
     public func release(worker: String, now: UInt64) throws -> [LeaseRef] {
-        try db.execute(sql: "UPDATE workers SET state = 'gone' WHERE name = ?", arguments: [worker])
+        try execute("UPDATE workers SET state = 'gone' WHERE name = ?", [worker])
         let held = try leases(sql: "WHERE state = 'leased' AND worker = ?", arguments: [worker])
         return try end(held, outcome: "lost", reason: "worker lost", now: now)
     }
@@ -179,10 +179,10 @@ public final class StoreTransaction {
     /// At start-up, before anything else: every lease of the previous run expires (counted like any expiry, since
     /// its worker must join again and gets new leases), and every worker is marked gone.
     public func recover(now: UInt64) throws -> Recovery {
-        try db.execute(sql: "UPDATE workers SET state = 'gone'")
+        try execute("UPDATE workers SET state = 'gone'")
         let outstanding = try leases(sql: "WHERE state = 'leased'", arguments: [])
         let ended = try end(outstanding, outcome: "restarted", reason: "coordinator restarted", now: now)
-        let resumed = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY id")
+        let resumed = try Int64.fetchAll(statement("SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"))
         return Recovery(endedLeases: ended, endedJobs: endedJobs, resumedJobs: resumed.map { JobID($0) })
     }
 
@@ -190,20 +190,20 @@ public final class StoreTransaction {
 
     /// READY: a worker joins (or joins again); it is up, heard from now.
     public func join(worker: String, address: String, threads: UInt16, slots: UInt16, now: UInt64) throws {
-        try db.execute(sql: """
+        try execute("""
             INSERT INTO workers (name, address, threads, slots, joined_at, last_heartbeat, state)
             VALUES (?, ?, ?, ?, ?, ?, 'up')
             ON CONFLICT (name) DO UPDATE SET address = excluded.address, threads = excluded.threads,
                 slots = excluded.slots, joined_at = excluded.joined_at, last_heartbeat = excluded.last_heartbeat,
                 state = 'up'
-            """, arguments: [worker, address, threads, slots, stored(now), stored(now)])
+            """, [worker, address, threads, slots, stored(now), stored(now)])
     }
 
     /// HEARTBEAT (or any message) from a worker that is up; returns false for an unknown or gone worker.
     @discardableResult
     public func heartbeat(worker: String, now: UInt64) throws -> Bool {
-        try db.execute(sql: "UPDATE workers SET last_heartbeat = ? WHERE name = ? AND state = 'up'",
-                       arguments: [stored(now), worker])
+        try execute("UPDATE workers SET last_heartbeat = ? WHERE name = ? AND state = 'up'",
+                       [stored(now), worker])
         return db.changesCount > 0
     }
 
@@ -213,10 +213,10 @@ public final class StoreTransaction {
     public func status() throws -> ClusterSnapshot {
         let leased = try leases(sql: "WHERE state = 'leased'", arguments: [])
         let byWorker = Dictionary(grouping: leased, by: \.worker)
-        let done = try Row.fetchAll(db, sql: """
+        let done = try Row.fetchAll(statement("""
             SELECT worker, COUNT(*) AS n FROM attempts WHERE outcome = 'completed' GROUP BY worker
-            """).reduce(into: [String: Int]()) { $0[$1["worker"]] = $1["n"] }
-        let workers = try Row.fetchAll(db, sql: "SELECT * FROM workers ORDER BY name").map { row -> WorkerStatus in
+            """)).reduce(into: [String: Int]()) { $0[$1["worker"]] = $1["n"] }
+        let workers = try Row.fetchAll(statement("SELECT * FROM workers ORDER BY name")).map { row -> WorkerStatus in
             let name: String = row["name"]
             let state: String = row["state"]
             return WorkerStatus(name: name, address: row["address"], threads: row["threads"], slots: row["slots"],
@@ -224,41 +224,41 @@ public final class StoreTransaction {
                                 state: WorkerStatus.State(rawValue: state) ?? .gone, leases: byWorker[name] ?? [],
                                 shardsDone: done[name] ?? 0)
         }
-        let jobs = try Row.fetchAll(db, sql: """
+        let jobs = try Row.fetchAll(statement("""
             SELECT j.*,
                    (SELECT COUNT(*) FROM shards s WHERE s.job_id = j.id AND s.state = 'leased') AS leased,
                    (SELECT COALESCE(SUM(row_count), 0) FROM shards s WHERE s.job_id = j.id AND s.state = 'done')
                        AS rows_done
             FROM jobs j ORDER BY j.id
-            """).map(jobStatus)
+            """)).map(jobStatus)
         return ClusterSnapshot(workers: workers, jobs: jobs)
     }
 
     /// One job's status, or nil for an unknown id.
     public func job(_ id: JobID) throws -> JobStatus? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(statement("""
             SELECT j.*,
                    (SELECT COUNT(*) FROM shards s WHERE s.job_id = j.id AND s.state = 'leased') AS leased,
                    (SELECT COALESCE(SUM(row_count), 0) FROM shards s WHERE s.job_id = j.id AND s.state = 'done')
                        AS rows_done
             FROM jobs j WHERE j.id = ?
-            """, arguments: [stored(id)]).map(jobStatus)
+            """), arguments: [stored(id)]).map(jobStatus)
     }
 
     /// A job's submitted payload (for the manifest and for MODEL-GET).
     public func generateJob(_ id: JobID) throws -> GenerateJob {
-        guard let payload = try Data.fetchOne(db, sql: "SELECT payload FROM jobs WHERE id = ?", arguments: [stored(id)])
+        guard let payload = try Data.fetchOne(statement("SELECT payload FROM jobs WHERE id = ?"), arguments: [stored(id)])
         else { throw StoreError.unknownJob(id) }
         return try decodeJob(payload, id: Int64(id))
     }
 
     /// The accepted results of a job's shards, in shard order (for the manifest and the merged summaries).
     public func results(of job: JobID) throws -> [ShardResult] {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(statement("""
             SELECT s.*, a.worker AS by_worker FROM shards s
             JOIN attempts a ON a.job_id = s.job_id AND a.shard_idx = s.idx AND a.attempt = s.attempts
             WHERE s.job_id = ? AND s.state = 'done' ORDER BY s.idx
-            """, arguments: [stored(job)])
+            """), arguments: [stored(job)])
         return try rows.map { row in
             let checksum: Data = row["result_checksum"]
             guard let hash = ContentHash(bytes: [UInt8](checksum)) else {
@@ -276,21 +276,31 @@ public final class StoreTransaction {
 
     // MARK: Rules
 
+    /// Runs one statement, compiled once per connection (GRDB's statement cache).
+    private func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// A statement compiled once per connection.
+    private func statement(_ sql: String) throws -> Statement {
+        try db.cachedStatement(sql: sql)
+    }
+
     /// The job's lease timeout if `worker` holds `attempt` of `shard` in a running job, else nil (the answer is
     /// stale: duplicate, late, foreign or for an unknown shard).
     private func holder(_ shard: ShardID, attempt: UInt32, worker: String) throws -> Int64? {
         guard shard.job <= UInt64(Int64.max) else { return nil }
-        return try Int64.fetchOne(db, sql: """
+        return try Int64.fetchOne(statement("""
             SELECT j.lease_timeout_ms FROM shards s JOIN jobs j ON j.id = s.job_id
             WHERE s.job_id = ? AND s.idx = ? AND j.state = 'running' AND s.state = 'leased' AND s.attempts = ?
                   AND s.worker = ?
-            """, arguments: [stored(shard.job), shard.index, attempt, worker])
+            """), arguments: [stored(shard.job), shard.index, attempt, worker])
     }
 
     /// Counts a stale answer against its job (if the job exists) and returns false.
     private func stale(_ shard: ShardID) throws -> Bool {
-        try db.execute(sql: "UPDATE jobs SET stale_answers = stale_answers + 1 WHERE id = ?",
-                       arguments: [stored(shard.job)])
+        try execute("UPDATE jobs SET stale_answers = stale_answers + 1 WHERE id = ?",
+                       [stored(shard.job)])
         return false
     }
 
@@ -310,12 +320,12 @@ public final class StoreTransaction {
     /// Puts a shard whose attempt ended without a result back to pending, counting the failed attempt; fails the
     /// job when `failing` or when the attempt was the last allowed.
     private func requeue(_ shard: ShardID, attempt: UInt32, failing: Bool, reason: String, now: UInt64) throws {
-        try db.execute(sql: """
+        try execute("""
             UPDATE shards SET state = 'pending', worker = NULL, lease_expires_at = NULL WHERE job_id = ? AND idx = ?
-            """, arguments: [stored(shard.job), shard.index])
-        try db.execute(sql: "UPDATE jobs SET failed_attempts = failed_attempts + 1 WHERE id = ?",
-                       arguments: [stored(shard.job)])
-        let maxAttempts = try Int64.fetchOne(db, sql: "SELECT max_attempts FROM jobs WHERE id = ?",
+            """, [stored(shard.job), shard.index])
+        try execute("UPDATE jobs SET failed_attempts = failed_attempts + 1 WHERE id = ?",
+                       [stored(shard.job)])
+        let maxAttempts = try Int64.fetchOne(statement("SELECT max_attempts FROM jobs WHERE id = ?"),
                                              arguments: [stored(shard.job)]) ?? 0
         if failing {
             try failJob(shard, reason: reason, now: now)
@@ -329,8 +339,8 @@ public final class StoreTransaction {
         guard try jobState(shard.job) == .running else { return }
         let failure = "shard \(shard.index): \(reason)"
         let holders = try endLeases(ofJob: shard.job, outcome: "abandoned", reason: "job failed", now: now)
-        try db.execute(sql: "UPDATE jobs SET state = 'failed', failure = ?, finished_at = ? WHERE id = ?",
-                       arguments: [failure, stored(now), stored(shard.job)])
+        try execute("UPDATE jobs SET state = 'failed', failure = ?, finished_at = ? WHERE id = ?",
+                       [failure, stored(now), stored(shard.job)])
         endedJobs.append(JobEnd(job: shard.job, state: .failed, reason: failure, holders: holders))
     }
 
@@ -340,23 +350,23 @@ public final class StoreTransaction {
         for lease in held {
             try endAttempt(lease.shard, attempt: lease.attempt, outcome: outcome, reason: reason, now: now)
         }
-        try db.execute(sql: """
+        try execute("""
             UPDATE shards SET state = 'pending', worker = NULL, lease_expires_at = NULL
             WHERE job_id = ? AND state = 'leased'
-            """, arguments: [stored(job)])
+            """, [stored(job)])
         return Set(held.map(\.worker))
     }
 
     private func endAttempt(_ shard: ShardID, attempt: UInt32, outcome: String, reason: String?,
                             now: UInt64) throws {
-        try db.execute(sql: """
+        try execute("""
             UPDATE attempts SET outcome = ?, reason = ?, ended_at = ?
             WHERE job_id = ? AND shard_idx = ? AND attempt = ?
-            """, arguments: [outcome, reason, stored(now), stored(shard.job), shard.index, attempt])
+            """, [outcome, reason, stored(now), stored(shard.job), shard.index, attempt])
     }
 
     private func leases(sql filter: String, arguments: StatementArguments) throws -> [LeaseRef] {
-        try Row.fetchAll(db, sql: "SELECT job_id, idx, attempts, worker FROM shards \(filter) ORDER BY job_id, idx",
+        try Row.fetchAll(statement("SELECT job_id, idx, attempts, worker FROM shards \(filter) ORDER BY job_id, idx"),
                          arguments: arguments).map { row in
             LeaseRef(shard: ShardID(job: unstored(row["job_id"]), index: row["idx"]), attempt: row["attempts"],
                      worker: row["worker"])
@@ -365,7 +375,7 @@ public final class StoreTransaction {
 
     private func jobState(_ job: JobID) throws -> JobState? {
         guard job <= UInt64(Int64.max),
-              let raw = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE id = ?", arguments: [stored(job)])
+              let raw = try String.fetchOne(statement("SELECT state FROM jobs WHERE id = ?"), arguments: [stored(job)])
         else { return nil }
         guard let state = JobState(rawValue: raw) else { throw StoreError.corrupt("job \(job) has state \(raw)") }
         return state

@@ -72,7 +72,6 @@ enum StoreSchema {
                     PRIMARY KEY (job_id, shard_idx, attempt),
                     FOREIGN KEY (job_id, shard_idx) REFERENCES shards(job_id, idx) ON DELETE CASCADE
                 ) WITHOUT ROWID;
-                CREATE INDEX attempts_worker ON attempts(worker) WHERE outcome IS NULL;
                 CREATE TABLE workers (
                     name TEXT PRIMARY KEY NOT NULL,
                     address TEXT NOT NULL,

@@ -1,6 +1,6 @@
 # Mimeo: `make demo` sets up and runs the main job on the bundled sample; `make test` runs the tests.
 SWIFT ?= swift
-APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config zlib1g-dev
+APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config zlib1g-dev libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out

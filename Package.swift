@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -21,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
+        // The coordinator's durable state (docs/cluster-state.md): jobs, shards, leases, attempts, results in SQLite.
+        .target(name: "MimeoCluster", dependencies: ["MimeoWire", .product(name: "GRDB", package: "GRDB.swift")]),
         // L1: the native compute engine.
         .target(name: "MimeoTensor", dependencies: ["CBLAS"]),
         // L2: layers and optimisers.
@@ -51,6 +54,9 @@ let package = Package(
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
         .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire"]),
+        // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
+        .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
+        .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe"]),
     ],
     swiftLanguageModes: [.v6]
 )

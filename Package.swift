@@ -53,10 +53,10 @@ let package = Package(
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
-        .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire"]),
+        .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire", "MimeoTestSupport"]),
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
-        .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe"]),
+        .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import MimeoCluster
 import MimeoWire
+import MimeoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -16,21 +17,10 @@ import Darwin
 @Suite(.serialized) struct CrashSafetyTests {
     /// The probe, next to the test bundle where SwiftPM puts every product (`<scratch>/debug/StoreCrashProbe`).
     static func probePath() throws -> String {
-        var directories: [URL] = []
-        #if os(Linux)
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            directories.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+        guard let path = BuiltProducts.executable(named: "StoreCrashProbe") else {
+            throw ProbeError("StoreCrashProbe was not found next to the tests")
         }
-        #endif
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            directories.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        directories.append(Bundle.main.bundleURL)
-        for directory in directories {
-            let candidate = directory.appendingPathComponent("StoreCrashProbe").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw ProbeError("StoreCrashProbe was not found next to the tests (looked in \(directories.map(\.path)))")
+        return path
     }
 
     struct ProbeError: Error, CustomStringConvertible {

@@ -1,19 +1,8 @@
 import Foundation
 @testable import MimeoCluster
 import MimeoWire
+import MimeoTestSupport
 import Testing
-
-/// A seeded generator (SplitMix64), so a failing schedule can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The store against `LeaseTable`, the protocol's reference state machine: the same random schedule of leases,
 /// renewals, results (current and stale), failures, expiries and lost workers is applied to both, with the database
@@ -25,7 +14,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: 1...16 as ClosedRange<UInt64>)
     func storeAgreesWithLeaseTableAndCompletesEachShardOnce(seed: UInt64) throws {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let path = try temporaryStatePath()
         func open() throws -> CoordinatorStore {
             try openStore(path, leaseTimeout: UInt32(Self.timeout), maxAttempts: Self.maxAttempts)

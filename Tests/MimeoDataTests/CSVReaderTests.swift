@@ -318,21 +318,6 @@ private func outcome(_ body: () throws -> [[String]]) -> Outcome {
     }
 }
 
-/// A small seeded generator, so that the random test is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Writes `bytes` as a gzip file with zlib's `gzopen`/`gzwrite`.
 func gzipWrite(_ bytes: [UInt8], to path: String) throws {
     guard let file = gzopen(path, "wb") else { throw DataError(file: path, message: "gzopen failed") }

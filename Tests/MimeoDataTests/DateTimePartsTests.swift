@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval

@@ -157,7 +157,7 @@ import Testing
     /// Train with its ages shuffled among rows, 20% of the hours redrawn uniformly, and 10% of the
     /// education values replaced by "Preschool": shapes and pairs drift, most rows stay copies.
     private func perturbed(_ table: Table, schema: Schema) -> Table {
-        var rng = ReportFixtures.SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var copy = table
         if let age = copy.columnIndex(named: "age") { copy.columns[age].shuffle(using: &rng) }
         if let hours = copy.columnIndex(named: "hours-per-week") {

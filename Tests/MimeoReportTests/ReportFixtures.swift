@@ -1,22 +1,10 @@
+import MimeoTestSupport
 import MimeoData
 import MimeoEval
 @testable import MimeoReport
 
-/// Small tables with every column kind, and a seeded generator, shared by the report tests.
+/// Small tables with every column kind, shared by the report tests.
 enum ReportFixtures {
-    /// A SplitMix64 generator: the same seed gives the same numbers on every platform.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A category name that would run a script if it reached the page unescaped.
     static let hostileCategory = "<script>alert('x')</script>"
     /// A column name with every character HTML treats specially.
@@ -34,7 +22,7 @@ enum ReportFixtures {
     /// A table of `rows` rows following `schema`; `shift` moves the numbers, so that a shifted
     /// table plays a (mediocre) synthetic one.
     static func table(rows: Int, seed: UInt64, shift: Double = 0) -> Table {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var age: [String?] = [], income: [String?] = [], joined: [String?] = [], city: [String?] = []
         var member: [String?] = [], id: [String?] = []
         let cities = ["Oslo", "Lima", "Pune", "Kyiv", hostileCategory] + (0 ..< 20).map { "town-\($0)" }

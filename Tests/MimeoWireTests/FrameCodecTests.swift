@@ -1,19 +1,7 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoWire
-
-/// A small seeded generator (SplitMix64), so random tests repeat.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Decodes `frames`; when the codec accepts them, they must be the canonical encoding of what it returns.
 func decodeChecked(_ frames: [[UInt8]]) -> Result<WireMessage, WireError> {
@@ -306,7 +294,7 @@ let header = ProtocolVersion.header
     }
 
     @Test func randomFrameListsNeverTrap() {
-        var random = SeededRandom(seed: 0x4D57_5031)
+        var random = SplitMix64(seed: 0x4D57_5031)
         let templates = Self.examples.map(FrameCodec.encode)
         var accepted = 0
         for round in 0 ..< 100_000 {

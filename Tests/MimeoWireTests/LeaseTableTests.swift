@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoWire
@@ -106,7 +107,7 @@ import Testing
     /// Random leases, progress, results, failures, expiries and worker losses: every shard is accepted exactly
     /// once, by the attempt that held its lease, and attempt numbers only grow.
     @Test func randomSchedulesKeepEveryShardExactlyOnce() {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var retries: UInt32 = 0
         var staleAnswers: UInt64 = 0
         for _ in 0 ..< 200 {

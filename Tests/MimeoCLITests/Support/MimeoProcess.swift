@@ -46,23 +46,8 @@ enum Mimeo {
     static let executable: String? = locateExecutable()
 
     static func locateExecutable() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["MIMEO_EXECUTABLE"] { return path }
-        var directories: [URL] = []
-        #if os(Linux)
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            directories.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        #endif
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            directories.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        directories.append(Bundle.main.bundleURL)
-        for directory in directories {
-            let candidate = directory.appendingPathComponent("mimeo").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        if let path = ProcessInfo.processInfo.environment["MIMEO_EXECUTABLE"] { return path }
+        return BuiltProducts.executable(named: "mimeo")
     }
 
     /// Runs `mimeo` with `arguments`, standard input from /dev/null, and waits for it to end.

@@ -1,4 +1,5 @@
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -8,7 +9,7 @@ import Testing
 
     /// Rows whose quasi-identifiers are nearly unique and whose secret is independent of them.
     static func table(_ count: Int, seed: UInt64) -> Table {
-        var generator = PerturbationGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         var q1: [String?] = [], q2: [String?] = [], secret: [String?] = [], amount: [String?] = []
         for _ in 0 ..< count {
             q1.append(String(generator.next() % 100_000))

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -6,7 +7,7 @@ import Testing
     /// Random rows: 3 numbers (some missing) and 2 categories (some outside the kept levels), with
     /// repeated rows so that ties occur.
     static func randomRows(_ count: Int, seed: UInt64, repeats: Int = 0) -> EncodedRows {
-        var generator = PerturbationGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         func uniform() -> Float { Float(generator.next() >> 40) * 0x1p-24 }
         var rows = EncodedRows(numericWidth: 3, categoricalWidth: 2)
         for _ in 0 ..< count {

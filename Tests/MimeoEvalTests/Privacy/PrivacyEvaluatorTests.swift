@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -149,7 +150,7 @@ import Testing
 
     /// Train, holdout and synthetic tables drawn from one distribution (independent rows).
     static func randomSplit(rows: Int, syntheticRows: Int, seed: UInt64) -> (Table, Table, Table) {
-        var generator = PerturbationGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         func table(_ count: Int) -> Table {
             var age: [String?] = [], score: [String?] = [], city: [String?] = [], flag: [String?] = []
             for _ in 0 ..< count {

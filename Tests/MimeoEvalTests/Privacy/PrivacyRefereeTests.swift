@@ -206,7 +206,7 @@ struct PrivacyFixture: Decodable {
     /// `draw % every == 0` the cell takes the same column's value in row `next draw % rows` of the
     /// original table.
     static func perturbed(_ table: Table, seed: UInt64, every: UInt64) -> Table {
-        var generator = PerturbationGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         var out = table
         let n = UInt64(table.rowCount)
         for r in 0 ..< table.rowCount {
@@ -215,19 +215,6 @@ struct PrivacyFixture: Decodable {
             }
         }
         return out
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood), the twin of the fixture script's.
-struct PerturbationGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -5,7 +6,7 @@ import Testing
 @Suite struct GradientBoostedTreesTests {
     /// XOR of two signs: no linear model separates it; trees do.
     @Test func learnsAnInteraction() throws {
-        var generator = PerturbationGenerator(state: 3)
+        var generator = SplitMix64(seed: 3)
         func u() -> Double { Double(generator.next() >> 11) * 0x1p-53 * 2 - 1 }
         let x = (0 ..< 400).map { _ in [u(), u()] }
         let labels = x.map { ($0[0] > 0) != ($0[1] > 0) }
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func regressionAndMulticlass() throws {
-        var generator = PerturbationGenerator(state: 4)
+        var generator = SplitMix64(seed: 4)
         func u() -> Double { Double(generator.next() >> 11) * 0x1p-53 }
         let x = (0 ..< 300).map { _ in [u() * 3, u()] }
         var parameters = GradientBoostedTrees.Parameters()

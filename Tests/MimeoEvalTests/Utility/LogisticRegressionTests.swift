@@ -1,4 +1,5 @@
 import Foundation
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -45,7 +46,7 @@ import Testing
 
     /// At the optimum the gradient vanishes: Σ (σ − y) x + λ w = 0 and Σ (σ − y) = 0.
     @Test func gradientVanishesOnSparseRows() {
-        var generator = PerturbationGenerator(state: 5)
+        var generator = SplitMix64(seed: 5)
         var design = SparseDesign(featureCount: 6, width: 3)
         var labels: [Bool] = []
         for _ in 0 ..< 200 {

@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -13,7 +14,7 @@ import Testing
 
     /// Against the pairwise definition on random scores with many ties.
     @Test func equalsThePairwiseDefinition() throws {
-        var generator = PerturbationGenerator(state: 11)
+        var generator = SplitMix64(seed: 11)
         let positives = (0 ..< 200).map { _ in Double(generator.next() % 50) }
         let negatives = (0 ..< 150).map { _ in Double(generator.next() % 40) }
         var wins = 0.0

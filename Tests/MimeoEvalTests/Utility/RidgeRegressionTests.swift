@@ -1,3 +1,4 @@
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -6,7 +7,7 @@ import Testing
     /// Against the centred closed form `w = (XcᵀXc + λI)⁻¹ Xcᵀ yc`, `b = ȳ − x̄·w`, solved by
     /// Gaussian elimination here.
     @Test func matchesTheCentredClosedForm() throws {
-        var generator = PerturbationGenerator(state: 9)
+        var generator = SplitMix64(seed: 9)
         func u() -> Double { Double(generator.next() >> 11) * 0x1p-53 }
         let n = 50, p = 3
         let x = (0 ..< n).map { _ in [u() * 2, u() * 10 - 5, u() < 0.5 ? 1.0 : 0.0] }

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTestSupport
 import Testing
 
 @testable import MimeoEval
@@ -9,7 +10,7 @@ import Testing
 
     /// `y` is "yes" when x + (c == "b") > 1, with some noise; x in [0, 2).
     static func table(_ count: Int, seed: UInt64, flip: Double = 0.05) -> Table {
-        var generator = PerturbationGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         func u() -> Double { Double(generator.next() >> 11) * 0x1p-53 }
         var x: [String?] = [], c: [String?] = [], y: [String?] = []
         for _ in 0 ..< count {
@@ -76,7 +77,7 @@ import Testing
 
     @Test func multiclassWithTrees() throws {
         let schema = makeSchema(["x": .decimal, "t": .categorical])
-        var generator = PerturbationGenerator(state: 8)
+        var generator = SplitMix64(seed: 8)
         func table(_ n: Int) -> Table {
             var x: [String?] = [], t: [String?] = []
             for _ in 0 ..< n {

@@ -25,7 +25,7 @@ extension MimeoCommand {
                 be recovered. Both files are written to a temporary name and then linked into place, so \
                 a reader never sees half a key. A secret key is never written to standard output.
                 Examples:
-                  mimeo keygen -o coordinator.key            # writes coordinator.key and coordinator.pub
+                  mimeo keygen -o coord.key                  # writes coord.key and coord.pub
                   mimeo keygen -o w1.key                     # writes w1.key and w1.pub
                   mimeo keygen --public-from w1.key >> workers.pub   # add w1 to the allow-list
                 """)

@@ -18,7 +18,7 @@ let package = Package(
         .target(name: "MimeoData", dependencies: ["CZlib"]),
         // The cluster's wire protocol (docs/protocol/mwp-1.md): pure codec, no I/O.
         .target(name: "MimeoWire"),
-        // ZeroMQ for the cluster: libzmq and its wrapper (not used by the CLI yet).
+        // ZeroMQ for the cluster: libzmq and its wrapper (the CLI uses it for `mimeo keygen`).
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport",
+                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
-        .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoZMQ", "MimeoTestSupport"]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),

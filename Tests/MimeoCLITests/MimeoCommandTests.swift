@@ -13,6 +13,7 @@ import Testing
         ("evaluate", MimeoCommand.Evaluate.self, ["--real", "r.csv", "--synthetic", "s.csv"]),
         ("info", MimeoCommand.Info.self, ["m.mimeo"]),
         ("benchmark", MimeoCommand.Benchmark.self, ["d.csv"]),
+        ("keygen", MimeoCommand.Keygen.self, ["-o", "w1.key"]),
     ]
 
     /// `text` with every run of whitespace made one space, so wrapped help can be searched.

@@ -100,6 +100,36 @@ public struct ShardGeneration {
         }
     }
 
+    /// The shard a LEASE payload describes, with `sampler` built from the model `payload.modelHash` names, with
+    /// `ShardGeneration.conditions(of: payload)` and `payload.delimiter`; write it to `payload.output`.
+    ///
+    /// - Throws: `ShardGenerationError` when the payload's batch size, delimiter or row range disagree with the
+    ///   sampler and the job, or its numbers do not fit this machine.
+    public init(sampler: Sampler, payload: GenerateShard, threads: Int, evaluator: FidelityEvaluator? = nil,
+                missingValues: [String] = Schema.defaultMissingValues, computesStatistics: Bool = false) throws {
+        guard payload.batchRows == UInt32(Sampler.batchSize) else {
+            throw ShardGenerationError("the lease's batches hold \(payload.batchRows) rows; the sampler's hold \(Sampler.batchSize)")
+        }
+        guard payload.delimiter == sampler.delimiter else {
+            throw ShardGenerationError("the lease asks for delimiter byte \(payload.delimiter); the sampler writes \(sampler.delimiter)")
+        }
+        guard payload.totalRows <= UInt64(GenerationRun.maximumRowCount), payload.firstBatch <= UInt64(Int.max) else {
+            throw ShardGenerationError("the lease's job of \(payload.totalRows) rows from batch \(payload.firstBatch) does not fit")
+        }
+        try self.init(sampler: sampler, seed: payload.seed, totalRows: Int(payload.totalRows),
+                      firstBatch: Int(payload.firstBatch), batchCount: Int(payload.batchCount), threads: threads,
+                      evaluator: evaluator, missingValues: missingValues, computesStatistics: computesStatistics)
+        guard UInt64(rows.lowerBound) == payload.firstRow || rowCount == 0, UInt64(rowCount) == payload.rowCount else {
+            throw ShardGenerationError("the lease claims rows \(payload.firstRow) + \(payload.rowCount); its batches hold "
+                + "\(rows.lowerBound) + \(rowCount)")
+        }
+    }
+
+    /// The `--where` conditions of a LEASE payload, for the `Sampler`.
+    public static func conditions(of payload: GenerateShard) -> [Condition] {
+        payload.conditions.map { Condition(column: $0.column, value: $0.value) }
+    }
+
     /// The job rows this shard covers.
     public var rows: Range<Int> {
         let lower = min(firstBatch * Sampler.batchSize, totalRows)

@@ -171,6 +171,33 @@ import Testing
         }
     }
 
+    /// A LEASE payload (as the coordinator sends it, through the wire codec) generates its shard; a payload that
+    /// disagrees with the sampler is refused.
+    @Test func leasePayloadGeneratesItsShard() throws {
+        let wireConditions = [WireCondition(column: "sex", value: "Male")]
+        let job = GenerateJob(modelHash: ContentHash(bytes: [UInt8](repeating: 7, count: 32))!, modelBytes: 1, rows: 9_000,
+                              seed: 12, batchesPerShard: 1, conditions: wireConditions, delimiter: UInt8(ascii: ","),
+                              output: "out", maxAttempts: 3)
+        let plan = try ShardPlan(totalRows: job.rows, batchesPerShard: job.batchesPerShard)
+        let payload = try GenerateShard.decode(kind: .generate, version: GenerateShard.version,
+                                               payload: plan.leasePayload(2, of: job)!.encoded())
+        let sampler = try Sampler(model: Self.trained.model, encoder: Self.trained.metadata.encoder,
+                                  conditions: ShardGeneration.conditions(of: payload))
+        var bytes: [UInt8] = []
+        let result = try ShardGeneration(sampler: sampler, payload: payload, threads: 2).run { bytes += $0 }
+        let expected = try Self.whole(9_000, seed: 12, conditions: ShardGeneration.conditions(of: payload))
+        let header = sampler.headerBytes()
+        #expect(result.rows == 808)
+        #expect(Self.firstDifference(Array(bytes.dropFirst(header.count)),
+                                     Array(expected.suffix(bytes.count - header.count))) == nil)
+        var wrong = payload
+        wrong.delimiter = UInt8(ascii: ";")
+        #expect(throws: ShardGenerationError.self) { try ShardGeneration(sampler: sampler, payload: wrong, threads: 1) }
+        wrong = payload
+        wrong.rowCount = 4_096
+        #expect(throws: ShardGenerationError.self) { try ShardGeneration(sampler: sampler, payload: wrong, threads: 1) }
+    }
+
     /// The merged summaries of the parts score as `mimeo evaluate` scores the concatenated parts.
     @Test func mergedSummariesAreTheWholeFilesSummary() throws {
         let rows = 13_000

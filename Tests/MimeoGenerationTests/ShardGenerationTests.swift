@@ -146,7 +146,7 @@ import Testing
         #expect(throws: DataError.self) { try generation.write(to: notADirectory + "/part-00000.csv") }
         #expect(try directory.contents() == ["out"])
 
-        // A writer that fails after the header: the part keeps its temporary name only until it is discarded.
+        // A writer that fails after the header: the error reaches the caller (write(to:) then discards the output).
         struct Interrupted: Error {}
         var calls = 0
         #expect(throws: Interrupted.self) {

@@ -31,6 +31,9 @@ let package = Package(
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
         .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
+        // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
+        // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
+        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTensor", "CZlib"]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // L5: the command line.
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire", "MimeoTestSupport"]),
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
+        .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
         // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
         // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
-        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTensor", "CZlib"]),
+        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "CZlib"]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // L5: the command line.

@@ -3,7 +3,6 @@ import Foundation
 import MimeoData
 import MimeoEval
 import MimeoTabular
-import MimeoTensor
 import MimeoWire
 
 /// Why a shard cannot be generated.
@@ -52,8 +51,7 @@ public struct ShardGeneration {
 
     /// Batches in a job of `totalRows` rows.
     public static func batchCount(totalRows: Int) -> Int {
-        let rows = max(0, totalRows)
-        return rows / Sampler.batchSize + (rows % Sampler.batchSize == 0 ? 0 : 1)
+        GenerationRun.batchCount(rowCount: totalRows)
     }
 
     /// A shard given as a batch range.
@@ -161,40 +159,29 @@ public struct ShardGeneration {
         }
         try emit(header)
 
-        BLAS.setThreadCount(1)  // each batch single-threaded; parallelism is across batches, as in GenerationRun
-        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
-        let window = threads == 1 ? 1 : threads * 2
-        let sampler = self.sampler, seed = self.seed, totalRows = self.totalRows, evaluator = self.evaluator
-        let missingValues = self.missingValues, computesStatistics = self.computesStatistics
+        let evaluator = self.evaluator, missingValues = self.missingValues, computesStatistics = self.computesStatistics
         let schema = sampler.encoder.schema, delimiter = sampler.delimiter
-        var next = 0
-        while next < batchCount {
-            let group = min(window, batchCount - next)
-            let first = firstBatch + next
-            let batches = concurrentMap(group) { k -> Result<Batch, Error> in
-                Result {
-                    let index = first + k
-                    let count = min(Sampler.batchSize, totalRows - index * Sampler.batchSize)
-                    let bytes = sampler.generateBatch(index: index, count: count, seed: seed)
-                    guard evaluator != nil || computesStatistics else { return Batch(bytes: bytes, rows: count) }
-                    let table = try TableLoader(delimiter: delimiter, missingValues: missingValues)
-                        .load(from: CSVReader(bytes: header + bytes, delimiter: delimiter))
-                    guard table.rowCount == count else {
-                        throw ShardGenerationError("batch \(index) parsed back as \(table.rowCount) rows, not \(count)")
-                    }
-                    return Batch(bytes: bytes, rows: count, summary: try evaluator?.summarize(table),
-                                 statistics: computesStatistics ? TableStatistics.analyze(table, schema: schema) : nil)
+        // The job's batches in this shard's range: the same bytes as on one process (GenerationRun).
+        try GenerationRun(sampler: sampler, rowCount: totalRows, seed: seed, threads: threads).run(
+            batches: firstBatch..<(firstBatch + batchCount),
+            process: { index, count, bytes -> Batch in
+                guard evaluator != nil || computesStatistics else { return Batch(bytes: bytes, rows: count) }
+                let table = try TableLoader(delimiter: delimiter, missingValues: missingValues)
+                    .load(from: CSVReader(bytes: header + bytes, delimiter: delimiter))
+                guard table.rowCount == count else {
+                    throw ShardGenerationError("batch \(index) parsed back as \(table.rowCount) rows, not \(count)")
                 }
-            }
-            for batch in batches {
-                let batch = try batch.get()
-                try emit(batch.bytes)
-                result.rows += batch.rows
-                if let summary = batch.summary { try result.summary?.merge(summary) }
-                if let statistics = batch.statistics { result.statistics?.reduce(statistics) }
-            }
-            next += group
-        }
+                return Batch(bytes: bytes, rows: count, summary: try evaluator?.summarize(table),
+                             statistics: computesStatistics ? TableStatistics.analyze(table, schema: schema) : nil)
+            },
+            consume: { batches in
+                for batch in batches {
+                    try emit(batch.bytes)
+                    result.rows += batch.rows
+                    if let summary = batch.summary { try result.summary?.merge(summary) }
+                    if let statistics = batch.statistics { result.statistics?.reduce(statistics) }
+                }
+            })
         result.crc32 = UInt32(truncatingIfNeeded: crc)
         return result
     }

@@ -139,8 +139,9 @@ public struct ZMQCurveKeyPair: Sendable, Hashable {
     /// Each file is written to a temporary name in the same folder and renamed, so a reader
     /// never sees half a key.
     public func write(secretKeyFile path: String) throws {
-        try writeKeyFile(path, text: secretKey.z85 + "\n", mode: 0o600)
-        try writeKeyFile(Self.publicKeyPath(forSecretKeyFile: path), text: publicKey.z85 + "\n", mode: 0o644)
+        try ZMQKeyFile.write(secretKey.z85 + "\n", to: path, mode: 0o600, replacing: true)
+        try ZMQKeyFile.write(publicKey.z85 + "\n", to: Self.publicKeyPath(forSecretKeyFile: path), mode: 0o644,
+                             replacing: true)
     }
 
     /// Reads a secret key file and derives its public key.
@@ -200,25 +201,58 @@ private func readKeyText(_ path: String) throws -> String {
     return text
 }
 
-/// Writes `text` to a temporary file beside `path` with `mode`, then renames it over `path`.
-private func writeKeyFile(_ path: String, text: String, mode: mode_t) throws {
-    let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-    guard fd >= 0 else {
-        throw ZMQUsageError("\(path): cannot create key file: \(String(cString: strerror(errno)))")
+/// Key files written so that a reader never sees half a key and, unless asked, an existing key is never
+/// replaced.
+public enum ZMQKeyFile {
+    /// Writes `text` to a temporary file beside `path` with `mode` (whatever the umask), syncs it, then
+    /// renames it over `path` (`replacing`) or hard-links it to `path`, which fails if `path` exists even
+    /// when another process created it a moment ago. The directory entry is synced too (best effort).
+    ///
+    /// - Throws: `ZMQUsageError` naming `path`; `ZMQKeyFile.exists` in the message when `path` exists and
+    ///   `replacing` is false.
+    public static func write(_ text: String, to path: String, mode: mode_t, replacing: Bool) throws {
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw ZMQUsageError("\(path): cannot create key file: \(String(cString: strerror(errno)))")
+        }
+        defer { unlink(temporary) }
+        var failure: String?
+        if fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+        let bytes = Array(text.utf8)
+        if failure == nil {
+            let written = writeBytes(bytes, to: fd)
+            if written != bytes.count { failure = written < 0 ? String(cString: strerror(errno)) : "short write" }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil {
+            if replacing {
+                if rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+            } else if link(temporary, path) != 0 {
+                if errno == EEXIST { throw ZMQUsageError("\(path): \(exists)") }
+                failure = String(cString: strerror(errno))
+            }
+        }
+        if let failure { throw ZMQUsageError("\(path): cannot write key file: \(failure)") }
+        syncDirectory(of: path)
     }
-    var failure: String?
-    if fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
-    let bytes = Array(text.utf8)
-    if failure == nil {
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != bytes.count { failure = written < 0 ? String(cString: strerror(errno)) : "short write" }
+
+    /// What the error of a refused replacement says.
+    public static let exists = "already exists; refusing to replace a key file"
+
+    /// Makes a new directory entry durable; some file systems refuse to sync a directory, which is harmless.
+    private static func syncDirectory(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { path[..<$0].isEmpty ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(folder, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
     }
-    if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-    if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
-    if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-    if let failure {
-        unlink(temporary)
-        throw ZMQUsageError("\(path): cannot write key file: \(failure)")
-    }
+}
+
+/// `write(2)` of all of `bytes` in one call (key files are 41 bytes); the count written, or -1.
+private func writeBytes(_ bytes: [UInt8], to fd: Int32) -> Int {
+    bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }

@@ -110,9 +110,8 @@ struct KeygenError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Writes small key files so that an existing file is never replaced by accident and a reader never sees
-/// half a file: each file is written to `<path>.tmp-<pid>-<random>` beside it with its mode, synced, then
-/// hard-linked to its name (`link` fails if the name exists, atomically) or, with `force`, renamed over it.
+/// Writes a set of key files (through `ZMQKeyFile.write`, which never replaces an existing file unless
+/// `force`), all or none.
 enum KeyFileWriter {
     /// Writes every file, or none that did not exist before: existing names are checked first, and a file this
     /// call created is removed again if a later one fails.
@@ -160,44 +159,19 @@ enum KeyFileWriter {
     }
 
     private static func place(_ path: String, text: String, mode: mode_t, force: Bool) throws {
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure(path, "cannot create a temporary file beside it") }
-        defer { unlink(temporary) }
-        var problem: KeygenError?
-        if fchmod(fd, mode) != 0 { problem = failure(path, "cannot set its mode") }
-        let bytes = Array(text.utf8)
-        if problem == nil {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written != bytes.count { problem = failure(path, "cannot write it") }
+        do {
+            try ZMQKeyFile.write(text, to: path, mode: mode, replacing: force)
+        } catch let error as ZMQUsageError where error.message.hasSuffix(ZMQKeyFile.exists) {
+            throw KeygenError("\(path): error: \(ZMQKeyFile.exists). Choose another name, or add --force")
+        } catch let error as ZMQUsageError {
+            throw KeygenError(error.message)
         }
-        if problem == nil, fsync(fd) != 0 { problem = failure(path, "cannot sync it") }
-        if close(fd) != 0, problem == nil { problem = failure(path, "cannot close it") }
-        if let problem { throw problem }
-        if force {
-            guard rename(temporary, path) == 0 else { throw failure(path, "cannot rename the temporary file onto it") }
-        } else if link(temporary, path) != 0 {
-            if errno == EEXIST {
-                throw KeygenError("\(path): error: already exists; refusing to replace a key file. "
-                                  + "Choose another name, or add --force")
-            }
-            throw failure(path, "cannot link the temporary file to it")
-        }
-        syncDirectory(of: path)
     }
 
     private static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let folder = String(path[..<slash])
         return folder.isEmpty ? "/" : folder
-    }
-
-    /// Makes the new directory entry durable; best effort (some file systems refuse to sync a directory).
-    private static func syncDirectory(of path: String) {
-        let fd = open(directory(of: path), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 
     private static func failure(_ path: String, _ what: String) -> KeygenError {

@@ -85,8 +85,10 @@ extension MimeoCommand {
             case "auto": return .automatic
             case "full": return .full
             default:
-                guard let width = Int(contextWidth), width >= 1, width <= 4096 else {
-                    throw ValidationError("--context-width must be 'auto', 'full' or a whole number from 1 to 4096 "
+                // The widest a model file may hold.
+                let limit = ModelFile.Limits.maximumWidth
+                guard let width = Int(contextWidth), width >= 1, width <= limit else {
+                    throw ValidationError("--context-width must be 'auto', 'full' or a whole number from 1 to \(limit) "
                                           + "(got '\(contextWidth)')")
                 }
                 return .projected(width)

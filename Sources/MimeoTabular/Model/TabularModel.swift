@@ -103,18 +103,40 @@ public struct ParameterLayout: Sendable {
     /// The total number of parameters.
     public var count = 0
 
+    /// The layout of a valid architecture (one whose parameter count fits in `Int`).
     public init(_ architecture: ModelArchitecture) {
+        guard let layout = Self.checked(architecture) else { preconditionFailure("parameter count overflows Int") }
+        self = layout
+    }
+
+    private init() {}
+
+    /// The layout of `architecture`, or `nil` when its parameter count overflows `Int` (a hostile model
+    /// file). Its per-sub-column lists must have one entry each (`ModelFile.validate` checks that first).
+    public static func checked(_ architecture: ModelArchitecture) -> ParameterLayout? {
+        var layout = ParameterLayout(), count = 0, overflow = false
+        /// Reserves `a · b` parameters and returns where they start.
+        func reserve(_ a: Int, _ b: Int) -> Int {
+            let start = count
+            let (size, o1) = a.multipliedReportingOverflow(by: b)
+            let (end, o2) = count.addingReportingOverflow(size)
+            count = end
+            overflow = overflow || o1 || o2
+            return start
+        }
         let inputs = architecture.headInputWidth, K = architecture.contextWidth ?? 0
         for s in 0..<architecture.subColumnCount {
             let V = architecture.cardinalities[s], d = architecture.embeddingWidths[s]
             let H = architecture.hiddenWidths[s]
-            embedding.append(count); count += V * d
-            projection.append(count); count += d * K
-            hiddenWeight.append(count); count += inputs * H
-            hiddenBias.append(count); count += H
-            outputWeight.append(count); count += H * V
-            outputBias.append(count); count += V
+            layout.embedding.append(reserve(V, d))
+            layout.projection.append(reserve(d, K))
+            layout.hiddenWeight.append(reserve(inputs, H))
+            layout.hiddenBias.append(reserve(H, 1))
+            layout.outputWeight.append(reserve(H, V))
+            layout.outputBias.append(reserve(V, 1))
         }
+        layout.count = count
+        return overflow ? nil : layout
     }
 }
 

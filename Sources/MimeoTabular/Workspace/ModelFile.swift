@@ -189,8 +189,7 @@ public enum ModelFile {
     static func validate(_ metadata: ModelMetadata, parameters: [Float]) -> String? {
         if let problem = inconsistency(in: metadata) { return "inconsistent metadata: \(problem)" }
         let architecture = metadata.architecture
-        guard let implied = checkedParameterCount(architecture), implied == parameters.count,
-              ParameterLayout(architecture).count == parameters.count else {
+        guard checkedParameterCount(architecture) == parameters.count else {
             return "the weights (\(parameters.count)) do not match the architecture in the metadata"
         }
         if let index = parameters.firstIndex(where: { !$0.isFinite }) {
@@ -207,28 +206,8 @@ public enum ModelFile {
     }
 
     /// The parameter count that `ParameterLayout` gives `architecture`, or `nil` if it overflows `Int`.
-    /// It follows `ParameterLayout.init` term by term (a test checks that they agree).
     static func checkedParameterCount(_ architecture: ModelArchitecture) -> Int? {
-        var total = 0, overflow = false
-        func add(_ a: Int, _ b: Int) {
-            let (product, o1) = a.multipliedReportingOverflow(by: b)
-            let (sum, o2) = total.addingReportingOverflow(product)
-            total = sum
-            overflow = overflow || o1 || o2
-        }
-        var D = 0
-        for width in architecture.embeddingWidths {
-            let (sum, o) = D.addingReportingOverflow(width)
-            D = sum
-            overflow = overflow || o
-        }
-        let K = architecture.contextWidth ?? 0, inputs = architecture.contextWidth ?? D
-        for s in 0..<architecture.subColumnCount {
-            let V = architecture.cardinalities[s], d = architecture.embeddingWidths[s]
-            let H = architecture.hiddenWidths[s]
-            add(V, d); add(d, K); add(inputs, H); add(H, 1); add(H, V); add(V, 1)
-        }
-        return overflow ? nil : total
+        ParameterLayout.checked(architecture)?.count
     }
 
     /// What makes the metadata unusable, if anything (so that a hand-edited file with a valid checksum

@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -22,8 +23,6 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
-        // The coordinator's durable state (docs/cluster-state.md): jobs, shards, leases, attempts, results in SQLite.
-        .target(name: "MimeoCluster", dependencies: ["MimeoWire", .product(name: "GRDB", package: "GRDB.swift")]),
         // L1: the native compute engine.
         .target(name: "MimeoTensor", dependencies: ["CBLAS"]),
         // L2: layers and optimisers.
@@ -34,14 +33,20 @@ let package = Package(
         // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
         // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
         .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "CZlib"]),
+        // L5: the cluster (docs/architecture.md): the coordinator's durable state (docs/cluster-state.md), the
+        // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
+        .target(name: "MimeoCluster", dependencies: [
+            "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
-        // L5: the command line.
+        // L6: the command line.
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
+                "MimeoWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),

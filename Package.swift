@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -38,6 +39,7 @@ let package = Package(
         .target(name: "MimeoCluster", dependencies: [
             "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),

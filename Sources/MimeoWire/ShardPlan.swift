@@ -80,8 +80,11 @@ public struct ShardPlan: Sendable, Equatable {
 
     /// The part file name of shard `index`: `part-NNNNN.csv`, with at least five digits and as many as the last
     /// shard needs, so names sort in shard order.
-    public func partName(_ index: Int) -> String {
-        let width = max(5, String(shardCount - 1).count)
+    public func partName(_ index: Int) -> String { Self.partName(index, shardCount: shardCount) }
+
+    /// The part file name of shard `index` of a job of `shardCount` shards.
+    public static func partName(_ index: Int, shardCount: Int) -> String {
+        let width = max(5, String(max(0, shardCount - 1)).count)
         return "part-" + String(index).leftPadded(to: width) + ".csv"
     }
 

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MimeoCluster
+import MimeoZMQ
+
+/// The CURVE keys of a worker or client (`mimeo worker`, `mimeo status`, `mimeo generate --cluster`): its own
+/// secret key and the coordinator's public key, from files or environment variables, never from arguments.
+struct ClusterClientKeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "This node's secret key file (from `mimeo keygen`, mode 600). Or set MIMEO_CURVE_SECRET_KEY to the key text.",
+        valueName: "file.key"))
+    var curveSecretFile: String?
+
+    @Option(help: ArgumentHelp(
+        "The coordinator's public key file (its .pub). Or set MIMEO_COORDINATOR_KEY_FILE to the file's path.",
+        valueName: "coord.pub"))
+    var coordinatorKey: String?
+
+    /// The keys, or nil for a plaintext connection.
+    func keys(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CurveClientKeys? {
+        let serverKeyFile = coordinatorKey ?? environment["MIMEO_COORDINATOR_KEY_FILE"]
+        let hasSecret = curveSecretFile != nil || environment["MIMEO_CURVE_SECRET_KEY"] != nil
+        guard hasSecret || serverKeyFile != nil else { return nil }
+        guard let serverKeyFile else {
+            throw ValidationError("a secret key is given but not the coordinator's public key: add --coordinator-key coord.pub")
+        }
+        let pair: ZMQCurveKeyPair
+        do {
+            if let curveSecretFile {
+                pair = try ZMQCurveKeyPair.read(secretKeyFile: curveSecretFile)
+            } else if environment["MIMEO_CURVE_SECRET_KEY"] != nil {
+                pair = try ZMQCurveKeyPair.fromEnvironment("MIMEO_CURVE_SECRET_KEY", environment: environment)
+            } else {
+                throw ValidationError("the coordinator's key is given but not this node's secret key: add --curve-secret-file (make one with `mimeo keygen -o node.key`)")
+            }
+            return CurveClientKeys(keyPair: pair, serverKey: try ZMQCurveKey.read(publicKeyFile: serverKeyFile))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// How a node logs (`--log-format`, `--log-level`): structured lines on standard error.
+struct LogOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "Log line format: text (key=value) or json.")
+    var logFormat: Format = .text
+
+    @Option(help: ArgumentHelp("Least severe level logged: trace, debug, info, notice, warning, error, critical.",
+                               valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// Sets up the process's logging and returns a logger labelled `label`.
+    func logger(label: String) -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}
+
+/// Stops a node's loop on SIGINT or SIGTERM (the signals are then handled on a dispatch queue, not by the
+/// default action).
+enum StopOnSignals {
+    /// Sources kept alive for the process's life.
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(_ stop: StopSignal, onSignal: @escaping @Sendable (Int32) -> Void = { _ in }) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                onSignal(number)
+                stop.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+/// Checks a ZeroMQ endpoint of the form tcp://host:port.
+func validateTCPEndpoint(_ endpoint: String, option: String, allowWildcardPort: Bool = false) throws {
+    guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":"),
+          endpoint.index(after: colon) < endpoint.endIndex else {
+        throw ValidationError("\(option) must look like tcp://host:port (for example tcp://127.0.0.1:5570), got '\(endpoint)'")
+    }
+    let host = endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon]
+    let port = endpoint[endpoint.index(after: colon)...]
+    guard !host.isEmpty else { throw ValidationError("\(option): '\(endpoint)' has no host") }
+    if allowWildcardPort && port == "*" { return }
+    guard let number = Int(port), (1...65_535).contains(number) else {
+        throw ValidationError("\(option): '\(port)' is not a port number (1 to 65535) in '\(endpoint)'")
+    }
+}

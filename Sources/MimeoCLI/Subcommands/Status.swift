@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import MimeoCluster
+import MimeoWire
+
+extension MimeoCommand {
+    /// `mimeo status`: what a cluster is doing.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a cluster's workers and jobs: state, current shard, rows/s, progress, ETA, retries.",
+            discussion: """
+                Asks the coordinator for a snapshot and prints it. --watch redraws it in place once a second, \
+                like top (Ctrl-C to leave). --json prints the snapshot as one JSON object (one per line with \
+                --watch) for scripts. Exit status: 0 when the coordinator answered, 69 when it did not within \
+                --timeout-ms (so `mimeo status` serves as a health check).
+                Examples:
+                  mimeo status --coordinator tcp://127.0.0.1:5570
+                  mimeo status --coordinator tcp://coord:5570 --watch
+                  mimeo status --coordinator tcp://coord:5570 --json --job 3
+                """)
+
+        @Option(help: ArgumentHelp("The coordinator, tcp://host:port.", valueName: "endpoint"))
+        var coordinator: String = "tcp://127.0.0.1:5570"
+
+        @Flag(help: "Redraw once a second until Ctrl-C.")
+        var watch = false
+
+        @Flag(help: "Print JSON instead of tables.")
+        var json = false
+
+        @Option(help: "Show only this job (default: every job).")
+        var job: UInt64 = 0
+
+        @Option(help: "How long to wait for an answer, in milliseconds.")
+        var timeoutMs: Int = 3_000
+
+        @Option(help: "Milliseconds between redraws with --watch.")
+        var intervalMs: Int = 1_000
+
+        @OptionGroup var keys: ClusterClientKeyOptions
+
+        func validate() throws {
+            try validateTCPEndpoint(coordinator, option: "--coordinator")
+            guard timeoutMs >= 1 else { throw ValidationError("--timeout-ms must be at least 1") }
+            guard intervalMs >= 50 else { throw ValidationError("--interval-ms must be at least 50") }
+        }
+
+        func run() throws {
+            let client = try ClusterClient(endpoint: coordinator, curve: try keys.keys(),
+                                           replyTimeout: .milliseconds(timeoutMs))
+            let stop = StopSignal()
+            if watch { StopOnSignals.install(stop) }
+            var first = true
+            repeat {
+                let snapshot: StatusSnapshot
+                do {
+                    snapshot = try client.status(job: job)
+                } catch let error as ClusterError {
+                    if watch && !first {
+                        // Keep watching through a coordinator restart.
+                        FileHandle.standardOutput.write(Data("\u{1B}[H\u{1B}[2J\(error.description); retrying...\n".utf8))
+                        Thread.sleep(forTimeInterval: Double(intervalMs) / 1_000)
+                        continue
+                    }
+                    Terminal.message("Error: \(error.description)")
+                    throw ExitCode(69)
+                }
+                first = false
+                let text = json ? try StatusView.json(snapshot, endpoint: coordinator) + "\n"
+                    : StatusView.render(snapshot, endpoint: coordinator)
+                FileHandle.standardOutput.write(Data(((watch && !json) ? "\u{1B}[H\u{1B}[2J" : "") .utf8) + Data(text.utf8))
+                guard watch else { break }
+                let end = Date().addingTimeInterval(Double(intervalMs) / 1_000)
+                while Date() < end && !stop.isStopped { Thread.sleep(forTimeInterval: 0.05) }
+            } while !stop.isStopped
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import MimeoWire
+import MimeoZMQ
+
+/// A client of a coordinator (`mimeo generate --cluster`, `mimeo status`): submits a job, uploads its model when
+/// the coordinator asks for it, polls status until the job ends, cancels (spec: Submitting a job and waiting).
+///
+/// The socket belongs to the thread that made the client; use it there only.
+///
+/// ```swift
+/// let client = try ClusterClient(endpoint: "tcp://127.0.0.1:5570")
+/// let job = try client.submit(job, label: "adult 1M", modelPath: "model.mimeo")
+/// let end = try client.wait(for: job, stop: stop) { status in print(status.unitsDone) }
+/// ```
+public final class ClusterClient {
+    public let endpoint: String
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+    private var nextRequest: UInt64 = 1
+    /// How long to wait for the coordinator's first answer before calling it unreachable.
+    public var replyTimeout: Duration
+
+    /// Connects to `endpoint` (the connection is made in the background; a coordinator that is not there shows
+    /// up as a reply timeout).
+    public init(endpoint: String, curve: CurveClientKeys? = nil, replyTimeout: Duration = .seconds(3)) throws {
+        self.endpoint = endpoint
+        self.replyTimeout = replyTimeout
+        context = try ZMQContext()
+        socket = try context.makeSocket(.dealer)
+        try socket.setMaxMessageSize(Int64(ProtocolVersion.maxBulkBytes))
+        if let curve { try socket.makeCurveClient(keyPair: curve.keyPair, serverKey: curve.serverKey) }
+        do {
+            try socket.connect(endpoint)
+        } catch {
+            socket.close()
+            context.shutdown()
+            throw ClusterError("cannot connect to \(endpoint): \(error)")
+        }
+    }
+
+    deinit {
+        socket.close()
+        context.shutdown()
+    }
+
+    /// Submits a generation job whose model is the file at `modelPath`, answering the coordinator's MODEL-GETs
+    /// from it, and returns the job id once the coordinator has stored the job.
+    ///
+    /// - Throws: `ClusterError` when the coordinator refuses the job (its ERROR's message) or does not answer
+    ///   within `replyTimeout`.
+    public func submit(_ job: GenerateJob, label: String, modelPath: String) throws -> UInt64 {
+        let request = nextRequest
+        nextRequest += 1
+        guard let model = FileHandle(forReadingAtPath: modelPath) else {
+            throw ClusterError("\(modelPath): cannot be opened for reading")
+        }
+        defer { try? model.close() }
+        try send(.submit(Submit(request: request, label: label, work: job)))
+        while true {
+            guard let message = try receive(timeout: replyTimeout) else {
+                throw ClusterError("the coordinator at \(endpoint) did not answer within \(replyTimeout) (is it running, and are the keys right?)")
+            }
+            switch message {
+            case let .modelGet(get):
+                guard get.hash == job.modelHash, get.offset < job.modelBytes else {
+                    try send(.error(ErrorReply(code: .modelUnavailable, command: WireCommand.modelGet.rawValue,
+                                               message: "this client offers only model \(job.modelHash)")))
+                    continue
+                }
+                try model.seek(toOffset: get.offset)
+                let data = [UInt8](try model.read(upToCount: Int(get.length)) ?? Data())
+                try send(.modelChunk(ModelChunk(hash: get.hash, offset: get.offset, total: job.modelBytes, data: data)))
+            case let .accepted(accepted) where accepted.request == request:
+                return accepted.job
+            case let .error(reply):
+                throw ClusterError("the coordinator refused the job: \(reply.message) (\(reply.code.rawValue))")
+            default:
+                continue
+            }
+        }
+    }
+
+    /// One status snapshot (`job` 0: every job).
+    ///
+    /// - Throws: `ClusterError` when the coordinator does not answer within `timeout` or refuses.
+    public func status(job: UInt64 = 0, timeout: Duration? = nil) throws -> StatusSnapshot {
+        try send(.status(StatusQuery(job: job)))
+        let clock = ContinuousClock()
+        let deadline = clock.now + (timeout ?? replyTimeout)
+        while clock.now < deadline {
+            guard let message = try receive(timeout: deadline - clock.now) else { break }
+            switch message {
+            case let .statusReply(snapshot): return snapshot
+            case let .error(reply): throw ClusterError("the coordinator refused: \(reply.message) (\(reply.code.rawValue))")
+            default: continue
+            }
+        }
+        throw ClusterError("the coordinator at \(endpoint) did not answer within \(timeout ?? replyTimeout)")
+    }
+
+    /// Asks the coordinator to cancel a job.
+    public func cancel(job: UInt64) throws {
+        try send(.cancel(Cancel(job: job)))
+    }
+
+    /// How a job ended.
+    public struct Outcome: Sendable, Equatable {
+        public var state: MimeoWire.JobState
+        public var message: String
+        /// The job's last status.
+        public var status: MimeoWire.JobStatus?
+    }
+
+    /// Polls the job's status every `interval` until it ends, calling `progress` with each status. The
+    /// coordinator may restart meanwhile: the client keeps asking for up to `patience`.
+    ///
+    /// When `stop` is set, the job is cancelled and the wait ends once the coordinator confirms (or after
+    /// `replyTimeout`).
+    /// - Throws: `ClusterError` when the coordinator has not answered for `patience`.
+    public func wait(for job: UInt64, interval: Duration = .milliseconds(500), patience: Duration = .seconds(60),
+                     stop: StopSignal? = nil, progress: (MimeoWire.JobStatus) -> Void = { _ in }) throws -> Outcome {
+        let clock = ContinuousClock()
+        var lastAnswer = clock.now
+        var last: MimeoWire.JobStatus?
+        var cancelledAt: ContinuousClock.Instant?
+        while true {
+            if let stop, stop.isStopped, cancelledAt == nil {
+                try cancel(job: job)
+                cancelledAt = clock.now
+            }
+            if let cancelledAt, clock.now - cancelledAt > replyTimeout {
+                return Outcome(state: .cancelled, message: "cancelled (the coordinator did not confirm)", status: last)
+            }
+            try send(.status(StatusQuery(job: job)))
+            let deadline = clock.now + interval
+            while clock.now < deadline {
+                guard let message = try receive(timeout: deadline - clock.now) else { break }
+                lastAnswer = clock.now
+                switch message {
+                case let .statusReply(snapshot):
+                    guard let status = snapshot.jobs.first(where: { $0.job == job }) else { continue }
+                    last = status
+                    progress(status)
+                    switch status.state {
+                    case .completed: return Outcome(state: .completed, message: "completed", status: status)
+                    case .failed, .cancelled:
+                        return Outcome(state: status.state, message: status.state == .failed ? "failed" : "cancelled",
+                                       status: status)
+                    default: break
+                    }
+                case let .done(done) where done.job == job:
+                    // The final numbers come with the next status reply.
+                    if done.state != .completed { return Outcome(state: done.state, message: done.message, status: last) }
+                case let .error(reply) where reply.code == .unknownJob:
+                    throw ClusterError("the coordinator does not know job \(job) (was its state file replaced?)")
+                default:
+                    continue
+                }
+            }
+            if clock.now - lastAnswer > patience {
+                throw ClusterError("the coordinator at \(endpoint) has not answered for \(patience)")
+            }
+        }
+    }
+
+    // MARK: Framing
+
+    private func send(_ message: WireMessage) throws {
+        guard try socket.send(ZMQMessage(FrameCodec.encode(message)), timeout: replyTimeout) else {
+            throw ClusterError("cannot send to the coordinator at \(endpoint) (not connected within \(replyTimeout))")
+        }
+    }
+
+    /// The next message that decodes, or nil on timeout; undecodable messages are skipped.
+    private func receive(timeout: Duration) throws -> WireMessage? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let remaining = deadline - clock.now
+            guard remaining > .zero, let message = try socket.receive(timeout: remaining) else { return nil }
+            if let reply = FrameCodec.decodeRefusal(frames: message.frames), reply.code == .unsupportedVersion {
+                throw ClusterError("the coordinator speaks another protocol version: \(reply.message)")
+            }
+            if let decoded = try? FrameCodec.decode(frames: message.frames) { return decoded }
+        }
+    }
+}

@@ -1,0 +1,756 @@
+import Foundation
+import Logging
+import MimeoWire
+import MimeoZMQ
+import Synchronization
+
+/// Settings of a coordinator (`mimeo coordinator`).
+public struct CoordinatorConfiguration: Sendable {
+    /// Where to bind, for example `tcp://127.0.0.1:5570` (`tcp://127.0.0.1:*` picks a free port).
+    public var endpoint: String
+    /// The SQLite state file (`--state`).
+    public var statePath: String
+    /// The folder of models the coordinator serves; default `<state>.models`.
+    public var modelsPath: String?
+    /// CURVE keys and the allow-list; nil runs in plaintext.
+    public var curve: CurveServerKeys?
+    public var heartbeatIntervalMilliseconds: UInt32 = ProtocolVersion.heartbeatIntervalMilliseconds
+    public var heartbeatLiveness: UInt16 = ProtocolVersion.heartbeatLiveness
+    public var leaseTimeoutMilliseconds: UInt32 = ProtocolVersion.leaseTimeoutMilliseconds
+    public var chunkBytes: UInt32 = ProtocolVersion.defaultChunkBytes
+    public var durability: CoordinatorStore.Durability = .full
+    /// Whether to write `_manifest.json` into a finished job's output folder.
+    public var writesManifests = true
+
+    public init(endpoint: String, statePath: String) {
+        self.endpoint = endpoint
+        self.statePath = statePath
+    }
+
+    /// The model folder in use.
+    public var resolvedModelsPath: String { modelsPath ?? statePath + ".models" }
+}
+
+/// Counts of what a coordinator did, for status, logs, metrics and tests.
+public struct CoordinatorCounters: Sendable, Equatable {
+    public var messagesIn: UInt64 = 0
+    public var messagesOut: UInt64 = 0
+    /// Messages dropped undecoded, by reason (`malformed`, `version`, `unknown-command`, `oversized`, `refused`).
+    public var dropped: [String: UInt64] = [:]
+    /// Messages that could not be sent (peer gone or its queue full).
+    public var sendFailures: UInt64 = 0
+    public var leasesSent: UInt64 = 0
+    public var resultsAccepted: UInt64 = 0
+    public var staleAnswers: UInt64 = 0
+    public var leasesExpired: UInt64 = 0
+    public var workersLost: UInt64 = 0
+    public var rowsDone: UInt64 = 0
+    public var workersUp: Int = 0
+    /// Sum and count of lease round trips (LEASE sent to RESULT accepted), in milliseconds.
+    public var roundTripMillisecondsTotal: UInt64 = 0
+
+    public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+
+    /// Adds the counts of one pass (`workersUp` is a level, so it is replaced).
+    mutating func add(_ delta: CoordinatorCounters) {
+        messagesIn += delta.messagesIn
+        messagesOut += delta.messagesOut
+        for (reason, count) in delta.dropped { dropped[reason, default: 0] += count }
+        sendFailures += delta.sendFailures
+        leasesSent += delta.leasesSent
+        resultsAccepted += delta.resultsAccepted
+        staleAnswers += delta.staleAnswers
+        leasesExpired += delta.leasesExpired
+        workersLost += delta.workersLost
+        rowsDone += delta.rowsDone
+        roundTripMillisecondsTotal += delta.roundTripMillisecondsTotal
+        workersUp = delta.workersUp
+    }
+}
+
+/// The coordinator: binds one ROUTER socket, keeps jobs, shards, leases and results in its `CoordinatorStore`,
+/// hands shards to workers that ask, serves models, answers status queries (docs/protocol/mwp-1.md;
+/// docs/cluster.md).
+///
+/// ```swift
+/// let coordinator = CoordinatorNode(configuration: .init(endpoint: "tcp://127.0.0.1:5570", statePath: "c.db"))
+/// try coordinator.run(stop: stop) { endpoint in print("listening on", endpoint) }
+/// ```
+///
+/// Everything runs on the thread that calls `run`: one poll loop, one socket, no locks but the counters'. Each pass
+/// takes every waiting message, applies them and the timers in one store transaction, commits, and only then sends
+/// the replies, so nothing is acknowledged before it is durable.
+public final class CoordinatorNode: Sendable {
+    public let configuration: CoordinatorConfiguration
+    private let logger: Logger
+    private let sharedCounters = Mutex(CoordinatorCounters())
+
+    public init(configuration: CoordinatorConfiguration, logger: Logger = Logger(label: "mimeo.coordinator")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// A copy of the counters (safe from any thread).
+    public var counters: CoordinatorCounters { sharedCounters.withLock { $0 } }
+
+    /// Binds, recovers the state file, and serves until `stop` is set; `onListening` gets the bound endpoint.
+    ///
+    /// - Throws: `ClusterError` or the underlying error when the socket cannot be bound or the state file cannot
+    ///   be opened or written (the loop stops: a coordinator that cannot store cannot promise anything).
+    public func run(stop: StopSignal, onListening: (String) -> Void = { _ in }) throws {
+        let context = try ZMQContext()
+        defer { context.shutdown() }
+        var zap: ZAPHandler?
+        if let curve = configuration.curve {
+            let logger = self.logger
+            zap = try ZAPHandler(context: context, allowList: curve.allowList) { refusal in
+                logger.warning("connection refused", metadata: [
+                    "address": "\(refusal.request?.address ?? "?")",
+                    "key": "\(refusal.request?.clientKey?.z85 ?? "none")", "reason": "\(refusal.reason)",
+                ])
+            }
+        }
+        defer { zap?.stop() }
+        let socket = try context.makeSocket(.router)
+        defer { socket.close() }
+        try socket.setRouterMandatory(true)
+        try socket.setMaxMessageSize(Int64(ProtocolVersion.maxBulkBytes))
+        try socket.setHighWaterMarks(send: 200_000, receive: 200_000)
+        if let curve = configuration.curve { try socket.makeCurveServer(secretKey: curve.keyPair.secretKey) }
+        do {
+            try socket.bind(configuration.endpoint)
+        } catch {
+            throw ClusterError("cannot bind \(configuration.endpoint): \(error)")
+        }
+        let bound = (try? socket.lastEndpoint()) ?? configuration.endpoint
+
+        let store = try CoordinatorStore(path: configuration.statePath, options: .init(
+            durability: configuration.durability, leaseTimeoutMilliseconds: configuration.leaseTimeoutMilliseconds))
+        let blobs = try BlobStore(root: configuration.resolvedModelsPath)
+        var loop = CoordinatorLoop(configuration: configuration, store: store, blobs: blobs, logger: logger)
+        try loop.recover()
+        logger.info("coordinator listening", metadata: [
+            "endpoint": "\(bound)", "state": "\(configuration.statePath)",
+            "security": "\(configuration.curve == nil ? "plaintext" : "curve")",
+        ])
+        onListening(bound)
+
+        let poller = ZMQPoller()
+        poller.register(socket)
+        while !stop.isStopped {
+            _ = try poller.poll(timeout: .milliseconds(Int(loop.pollTimeoutMilliseconds)))
+            var incoming: [[[UInt8]]] = []
+            while incoming.count < 8_192, let frames = try socket.receiveMessage(maxFrames: ProtocolVersion.maxFrames + 1) {
+                incoming.append(frames)
+            }
+            let outgoing = try loop.pass(incoming)
+            let delta = loop.takeCounters()
+            sharedCounters.withLock { $0.add(delta) }
+            send(outgoing, on: socket)
+            loop.afterCommit()
+        }
+        send(loop.shutdownMessages(), on: socket)
+        logger.info("coordinator stopped")
+    }
+
+    private func send(_ outgoing: [(peer: [UInt8], frames: [[UInt8]])], on socket: ZMQSocket) {
+        guard !outgoing.isEmpty else { return }
+        var sent: UInt64 = 0, failed: UInt64 = 0
+        for (peer, frames) in outgoing {
+            if socket.sendWithoutWaiting([peer] + frames) { sent += 1 } else { failed += 1 }
+        }
+        sharedCounters.withLock {
+            $0.messagesOut += sent
+            $0.sendFailures += failed
+        }
+    }
+}
+
+/// A joined worker as the poll loop sees it.
+struct WorkerPeer {
+    var routingID: [UInt8]
+    var workerID: UInt64
+    var name: String
+    var address: String
+    var threads: UInt16
+    var slots: UInt16
+    var runsGenerate: Bool
+    /// Free slots from its latest ASK, less the leases sent since.
+    var freeSlots = 0
+    var askedAt: UInt64 = 0
+    var lastHeard: UInt64
+    var lastSent: UInt64
+    var lastStoredHeartbeat: UInt64
+    var attempts: Set<AttemptID> = []
+    /// Rows done per attempt in flight, from PROGRESS.
+    var progress: [AttemptID: UInt64] = [:]
+    var rate = RateMeter()
+    var shardsDone: UInt64 = 0
+}
+
+/// Rows per second over a sliding window of about ten seconds.
+struct RateMeter {
+    private var samples: [(time: UInt64, total: UInt64)] = []
+    private(set) var total: UInt64 = 0
+
+    mutating func add(_ rows: UInt64, at time: UInt64) {
+        total += rows
+        samples.append((time, total))
+        while let first = samples.first, time - first.time > 10_000, samples.count > 2 { samples.removeFirst() }
+    }
+
+    func perSecond(at time: UInt64) -> UInt64 {
+        guard let first = samples.first, let last = samples.last, time > first.time else { return 0 }
+        if time - last.time > 10_000 { return 0 }
+        return (last.total - first.total) * 1_000 / max(1, time - first.time)
+    }
+}
+
+/// A model a client is uploading after SUBMIT.
+struct ModelUpload {
+    var request: UInt64
+    var job: GenerateJob
+    var label: String
+    var download: BlobDownload
+    var writer: BlobWriter
+    var lastActivity: UInt64
+}
+
+/// The coordinator's state between passes and the handling of one pass. Not thread safe: it lives on the loop's
+/// thread.
+struct CoordinatorLoop {
+    let configuration: CoordinatorConfiguration
+    let store: CoordinatorStore
+    let blobs: BlobStore
+    let logger: Logger
+
+    private var workers: [[UInt8]: WorkerPeer] = [:]
+    private var workerNames: [String: [UInt8]] = [:]
+    private var nextWorkerID: UInt64 = 0
+    private var uploads: [[UInt8]: ModelUpload] = [:]
+    /// The client that submitted each job in this run (for DONE).
+    private var submitters: [JobID: [UInt8]] = [:]
+    /// Other clients that cancelled a job (they get DONE too).
+    private var cancellers: [JobID: [UInt8]] = [:]
+    /// Leases sent in this run: rows expected and when it went out.
+    private var leaseInfo: [AttemptID: (rows: UInt64, sentAt: UInt64)] = [:]
+    /// Peers refused for another major version; their messages are ignored.
+    private var refused: Set<[UInt8]> = []
+    /// When each peer last got an ERROR for a bad message (rate limit).
+    private var lastErrorSent: [[UInt8]: UInt64] = [:]
+    private var mayHaveWork = true
+    private var lastExpiry: UInt64 = 0
+    private var outgoing: [(peer: [UInt8], frames: [[UInt8]])] = []
+    private var finishedJobs: [JobID] = []
+    private var local = CoordinatorCounters()
+
+    init(configuration: CoordinatorConfiguration, store: CoordinatorStore, blobs: BlobStore, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.blobs = blobs
+        self.logger = logger
+    }
+
+    private var interval: UInt64 { UInt64(max(1, configuration.heartbeatIntervalMilliseconds)) }
+    private var deadAfter: UInt64 { interval * UInt64(max(1, configuration.heartbeatLiveness)) }
+
+    /// How long the loop may sleep: until the next heartbeat is due, at most 50 ms.
+    var pollTimeoutMilliseconds: UInt64 { min(50, max(1, interval / 4)) }
+
+    /// At start-up: every lease of the previous run expires; finished jobs without a manifest get one.
+    mutating func recover() throws {
+        let recovery = try store.recover(now: wallClockMilliseconds())
+        if !recovery.endedLeases.isEmpty || !recovery.resumedJobs.isEmpty {
+            logger.info("state recovered", metadata: [
+                "leases_expired": "\(recovery.endedLeases.count)",
+                "jobs_resumed": "\(recovery.resumedJobs.map(String.init).joined(separator: ","))",
+            ])
+        }
+        if configuration.writesManifests {
+            let done = try store.read { tx in try tx.status().jobs.filter { $0.state == .done }.map(\.id) }
+            for job in done.suffix(100) where !FileManager.default.fileExists(atPath: JobManifest.path(in: try store.read { try $0.generateJob(job) }.output)) {
+                finishedJobs.append(job)
+            }
+            afterCommit()
+        }
+    }
+
+    /// Handles one batch of messages and the timers in one transaction; returns the messages to send.
+    mutating func pass(_ incoming: [[[UInt8]]]) throws -> [(peer: [UInt8], frames: [[UInt8]])] {
+        let now = wallClockMilliseconds()
+        let clock = monotonicMilliseconds()
+        outgoing.removeAll(keepingCapacity: true)
+        try store.write { tx in
+            for frames in incoming { try handle(frames, tx: tx, now: now, clock: clock) }
+            try timers(tx: tx, now: now, clock: clock)
+            try dispatch(tx: tx, now: now, clock: clock)
+            try endJobs(tx.endedJobs, tx: tx)
+        }
+        return outgoing
+    }
+
+    /// The counts since the last call.
+    mutating func takeCounters() -> CoordinatorCounters {
+        local.workersUp = workers.count
+        defer { local = CoordinatorCounters() }
+        return local
+    }
+
+    /// Work done once the pass's transaction is committed: manifests of finished jobs.
+    mutating func afterCommit() {
+        guard !finishedJobs.isEmpty else { return }
+        let jobs = finishedJobs
+        finishedJobs.removeAll()
+        guard configuration.writesManifests else { return }
+        for job in jobs {
+            do {
+                let path = try JobManifest.write(job: job, store: store)
+                logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])
+            } catch {
+                logger.error("manifest not written", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// DISCONNECT to every worker, when the coordinator stops.
+    func shutdownMessages() -> [(peer: [UInt8], frames: [[UInt8]])] {
+        workers.keys.map { ($0, FrameCodec.encode(.disconnect)) }
+    }
+
+    // MARK: Messages
+
+    private mutating func emit(_ peer: [UInt8], _ message: WireMessage, clock: UInt64) {
+        outgoing.append((peer, FrameCodec.encode(message)))
+        workers[peer]?.lastSent = clock
+    }
+
+    private mutating func refuse(_ peer: [UInt8], _ code: ErrorCode, command: WireCommand?, _ text: String, clock: UInt64) {
+        emit(peer, .error(ErrorReply(code: code, command: command?.rawValue ?? 0, message: String(text.prefix(1_000)))),
+             clock: clock)
+    }
+
+    private mutating func handle(_ frames: [[UInt8]], tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        guard frames.count >= 2 else { return }
+        let peer = frames[0]
+        guard !refused.contains(peer) else {
+            local.dropped["refused", default: 0] += 1
+            return
+        }
+        let message: WireMessage
+        do {
+            message = try FrameCodec.decode(frames: Array(frames.dropFirst()))
+        } catch {
+            try dropUndecodable(peer, error, frames: frames, tx: tx, now: now, clock: clock)
+            return
+        }
+        local.messagesIn += 1
+        if workers[peer] != nil { workers[peer]!.lastHeard = clock }
+        switch message {
+        case let .ready(ready):
+            try join(peer, ready, tx: tx, now: now, clock: clock)
+        case .heartbeat:
+            guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
+        case let .ask(ask):
+            guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
+            workers[peer]!.freeSlots = Int(ask.slots)
+            workers[peer]!.askedAt = clock
+        case let .progress(progress):
+            guard let worker = workers[peer] else { return emit(peer, .disconnect, clock: clock) }
+            let shard = ShardID(job: progress.id.job, index: Int(progress.id.shard))
+            if try tx.renew(shard: shard, attempt: progress.id.attempt, from: worker.name, now: now) {
+                let before = worker.progress[progress.id] ?? 0
+                let done = min(progress.done, leaseInfo[progress.id]?.rows ?? progress.done)
+                workers[peer]!.progress[progress.id] = max(before, done)
+                workers[peer]!.rate.add(done > before ? done - before : 0, at: clock)
+            } else {
+                local.staleAnswers += 1
+            }
+        case let .result(result):
+            guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
+            try complete(peer, result, tx: tx, now: now, clock: clock)
+        case let .fail(failure):
+            guard let worker = workers[peer] else { return emit(peer, .disconnect, clock: clock) }
+            let shard = ShardID(job: failure.id.job, index: Int(failure.id.shard))
+            let reason = "\(failure.code.rawValue): \(failure.message)"
+            if try tx.fail(shard: shard, attempt: failure.id.attempt, from: worker.name,
+                           retryable: failure.isRetryable, reason: reason, now: now) {
+                mayHaveWork = true
+                logger.warning("attempt failed", metadata: [
+                    "worker": "\(worker.name)", "job": "\(failure.id.job)", "shard": "\(failure.id.shard)",
+                    "attempt": "\(failure.id.attempt)", "retryable": "\(failure.isRetryable)", "reason": "\(reason)",
+                ])
+            } else {
+                local.staleAnswers += 1
+            }
+            forget(failure.id, of: peer)
+        case let .modelGet(get):
+            guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
+            serveModel(peer, get, clock: clock)
+        case let .modelChunk(chunk):
+            try receiveModel(peer, chunk, tx: tx, now: now, clock: clock)
+        case let .submit(submit):
+            try submitJob(peer, submit, tx: tx, now: now, clock: clock)
+        case let .status(query):
+            try status(peer, query, tx: tx, now: now, clock: clock)
+        case let .cancel(cancel):
+            do {
+                let job = JobID(cancel.job)
+                guard try tx.job(job) != nil else { throw StoreError.unknownJob(job) }
+                _ = try tx.cancel(job: job, now: now)
+                if submitters[job] != peer { cancellers[job] = peer }
+                logger.info("job cancel requested", metadata: ["job": "\(cancel.job)"])
+            } catch StoreError.unknownJob {
+                refuse(peer, .unknownJob, command: .cancel, "no job \(cancel.job)", clock: clock)
+            }
+        case .disconnect:
+            if let worker = workers[peer] {
+                try lose(worker, reason: "worker disconnected", tx: tx, now: now)
+            }
+            if let upload = uploads.removeValue(forKey: peer) { upload.writer.discard() }
+        case let .error(reply):
+            logger.warning("peer reported an error", metadata: [
+                "worker": "\(workers[peer]?.name ?? "client")", "code": "\(reply.code.rawValue)",
+                "message": "\(reply.message)",
+            ])
+        case .welcome, .lease, .accepted, .statusReply, .done:
+            refuse(peer, .unexpectedCommand, command: message.command, "\(message.command) is not sent to a coordinator",
+                   clock: clock)
+        }
+    }
+
+    private mutating func dropUndecodable(_ peer: [UInt8], _ error: WireError, frames: [[UInt8]], tx: StoreTransaction,
+                                          now: UInt64, clock: UInt64) throws {
+        let code = error.code
+        let reason: String = switch code {
+        case .unsupportedVersion: "version"
+        case .unknownCommand: "unknown-command"
+        case .tooLarge: "oversized"
+        default: "malformed"
+        }
+        local.dropped[reason, default: 0] += 1
+        if code == .unsupportedVersion {
+            // Spec: Versioning. One ERROR in the version-invariant layout, then the peer is ignored.
+            let command = frames.count > 2 && frames[2].count == 1 ? frames[2][0] : 0
+            emit(peer, .error(ErrorReply(code: .unsupportedVersion, command: command,
+                                         message: "this coordinator speaks MWP01")), clock: clock)
+            if refused.count > 100_000 { refused.removeAll() }
+            refused.insert(peer)
+            if let worker = workers[peer] { try lose(worker, reason: "protocol version refused", tx: tx, now: now) }
+            logger.warning("peer refused: other protocol version", metadata: ["detail": "\(error)"])
+            return
+        }
+        // Answer at most one malformed message per peer per second.
+        if clock - (lastErrorSent[peer] ?? 0) >= 1_000 || lastErrorSent[peer] == nil {
+            if lastErrorSent.count > 10_000 { lastErrorSent.removeAll() }
+            lastErrorSent[peer] = clock
+            refuse(peer, code, command: nil, "\(error)", clock: clock)
+        }
+    }
+
+    private mutating func join(_ peer: [UInt8], _ ready: Ready, tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        if let previous = workers[peer] { try lose(previous, reason: "worker joined again", tx: tx, now: now) }
+        nextWorkerID += 1
+        var name = ready.name.isEmpty ? "worker-\(nextWorkerID)" : ready.name
+        if workerNames[name] != nil { name += "#\(nextWorkerID)" }
+        let address = ready.labels["address"] ?? ready.labels["host"] ?? ""
+        try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
+        let runsGenerate = ready.kinds.contains { $0.kind == .generate && $0.version >= GenerateShard.version }
+        workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
+                                   threads: ready.threads, slots: max(1, ready.slots), runsGenerate: runsGenerate,
+                                   lastHeard: clock, lastSent: clock, lastStoredHeartbeat: now)
+        workerNames[name] = peer
+        emit(peer, .welcome(Welcome(workerID: nextWorkerID,
+                                    heartbeatIntervalMilliseconds: configuration.heartbeatIntervalMilliseconds,
+                                    heartbeatLiveness: configuration.heartbeatLiveness,
+                                    leaseTimeoutMilliseconds: configuration.leaseTimeoutMilliseconds,
+                                    chunkBytes: configuration.chunkBytes)), clock: clock)
+        logger.info("worker joined", metadata: [
+            "worker": "\(name)", "id": "\(nextWorkerID)", "threads": "\(ready.threads)", "slots": "\(ready.slots)",
+            "software": "\(ready.software)",
+        ])
+    }
+
+    /// A worker is gone (DISCONNECT, silence, a new READY): its leases end and go back to pending.
+    private mutating func lose(_ worker: WorkerPeer, reason: String, tx: StoreTransaction, now: UInt64) throws {
+        let ended = try tx.release(worker: worker.name, now: now)
+        workers[worker.routingID] = nil
+        workerNames[worker.name] = nil
+        for attempt in worker.attempts { leaseInfo[attempt] = nil }
+        if !ended.isEmpty { mayHaveWork = true }
+        local.workersLost += reason == "worker disconnected" ? 0 : 1
+        logger.info("worker left", metadata: [
+            "worker": "\(worker.name)", "reason": "\(reason)", "leases_released": "\(ended.count)",
+        ])
+    }
+
+    private mutating func forget(_ attempt: AttemptID, of peer: [UInt8]) {
+        workers[peer]?.attempts.remove(attempt)
+        workers[peer]?.progress[attempt] = nil
+        leaseInfo[attempt] = nil
+    }
+
+    private mutating func complete(_ peer: [UInt8], _ message: MimeoWire.ShardResult, tx: StoreTransaction,
+                                   now: UInt64, clock: UInt64) throws {
+        let worker = workers[peer]!
+        let shard = ShardID(job: message.id.job, index: Int(message.id.shard))
+        let info = leaseInfo[message.id]
+        defer { forget(message.id, of: peer) }
+        let result: GenerateResult
+        do {
+            result = try message.work(as: GenerateResult.self)
+        } catch {
+            local.dropped["malformed", default: 0] += 1
+            if try tx.fail(shard: shard, attempt: message.id.attempt, from: worker.name, retryable: true,
+                           reason: "unreadable result: \(error)", now: now) { mayHaveWork = true }
+            refuse(peer, error.code, command: .result, "\(error)", clock: clock)
+            return
+        }
+        if let info, result.rows != info.rows {
+            if try tx.fail(shard: shard, attempt: message.id.attempt, from: worker.name, retryable: true,
+                           reason: "result of \(result.rows) rows for a shard of \(info.rows)", now: now) {
+                mayHaveWork = true
+            }
+            return
+        }
+        if try tx.complete(shard: shard, attempt: message.id.attempt, from: worker.name, result: result, now: now) {
+            local.resultsAccepted += 1
+            local.rowsDone += result.rows
+            workers[peer]!.shardsDone += 1
+            let before = worker.progress[message.id] ?? 0
+            workers[peer]!.rate.add(result.rows > before ? result.rows - before : 0, at: clock)
+            if let info { local.roundTripMillisecondsTotal += clock - info.sentAt }
+        } else {
+            local.staleAnswers += 1
+            refuse(peer, .staleAttempt, command: .result, "attempt \(message.id.attempt) of job \(message.id.job) shard \(message.id.shard) is not the current lease", clock: clock)
+        }
+    }
+
+    // MARK: Models
+
+    private mutating func serveModel(_ peer: [UInt8], _ get: ModelGet, clock: UInt64) {
+        guard let total = blobs.size(of: get.hash) else {
+            return refuse(peer, .modelUnavailable, command: .modelGet, "no model \(get.hash)", clock: clock)
+        }
+        guard get.length <= configuration.chunkBytes, get.offset < total else {
+            return refuse(peer, .tooLarge, command: .modelGet,
+                          "chunk \(get.offset)+\(get.length) is outside model of \(total) bytes or over \(configuration.chunkBytes)",
+                          clock: clock)
+        }
+        do {
+            let data = try blobs.read(get.hash, offset: get.offset, length: Int(get.length))
+            emit(peer, .modelChunk(ModelChunk(hash: get.hash, offset: get.offset, total: total, data: data)), clock: clock)
+        } catch {
+            refuse(peer, .modelUnavailable, command: .modelGet, "\(error)", clock: clock)
+        }
+    }
+
+    private mutating func submitJob(_ peer: [UInt8], _ submit: Submit, tx: StoreTransaction, now: UInt64,
+                                    clock: UInt64) throws {
+        guard uploads[peer] == nil else {
+            return refuse(peer, .busy, command: .submit, "one SUBMIT at a time: a model upload is in progress", clock: clock)
+        }
+        let job: GenerateJob
+        do {
+            job = try submit.work(as: GenerateJob.self)
+        } catch {
+            return refuse(peer, error.code, command: .submit, "\(error)", clock: clock)
+        }
+        guard !job.output.isEmpty else {
+            return refuse(peer, .invalidJob, command: .submit, "the job has no output folder", clock: clock)
+        }
+        guard job.modelBytes > 0 else {
+            return refuse(peer, .invalidJob, command: .submit, "the job's model is empty", clock: clock)
+        }
+        if blobs.size(of: job.modelHash) == job.modelBytes {
+            return try accept(peer, request: submit.request, job: job, label: submit.label, tx: tx, now: now, clock: clock)
+        }
+        do {
+            var upload = ModelUpload(request: submit.request, job: job, label: submit.label,
+                                     download: BlobDownload(hash: job.modelHash, totalBytes: job.modelBytes,
+                                                            chunkSize: configuration.chunkBytes),
+                                     writer: try BlobWriter(store: blobs), lastActivity: clock)
+            for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
+            uploads[peer] = upload
+        } catch {
+            refuse(peer, .internalError, command: .submit, "cannot store the model: \(error)", clock: clock)
+        }
+    }
+
+    private mutating func receiveModel(_ peer: [UInt8], _ chunk: ModelChunk, tx: StoreTransaction, now: UInt64,
+                                       clock: UInt64) throws {
+        guard var upload = uploads[peer] else {
+            return refuse(peer, .unexpectedCommand, command: .modelChunk, "no model was asked of this peer", clock: clock)
+        }
+        do {
+            for piece in try upload.download.accept(chunk) { try upload.writer.append(piece) }
+            upload.lastActivity = clock
+            if upload.download.isComplete {
+                uploads[peer] = nil
+                try upload.writer.commit(expecting: upload.job.modelHash)
+                try accept(peer, request: upload.request, job: upload.job, label: upload.label, tx: tx, now: now,
+                           clock: clock)
+            } else {
+                for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
+                uploads[peer] = upload
+            }
+        } catch {
+            upload.writer.discard()
+            uploads[peer] = nil
+            refuse(peer, .modelUnavailable, command: .submit, "\(error)", clock: clock)
+        }
+    }
+
+    private mutating func accept(_ peer: [UInt8], request: UInt64, job: GenerateJob, label: String,
+                                 tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        let id: JobID
+        do {
+            id = try tx.submit(job, label: label, now: now)
+        } catch let StoreError.invalidJob(reason) {
+            return refuse(peer, .invalidJob, command: .submit, reason, clock: clock)
+        }
+        submitters[id] = peer
+        mayHaveWork = true
+        emit(peer, .accepted(Accepted(request: request, job: id)), clock: clock)
+        logger.info("job accepted", metadata: [
+            "job": "\(id)", "label": "\(label)", "rows": "\(job.rows)", "seed": "\(job.seed)",
+            "model": "\(job.modelHash)", "output": "\(job.output)",
+        ])
+    }
+
+    // MARK: Status
+
+    private mutating func status(_ peer: [UInt8], _ query: StatusQuery, tx: StoreTransaction, now: UInt64,
+                                 clock: UInt64) throws {
+        var jobs: [JobStatus]
+        if query.job == 0 {
+            jobs = try tx.status().jobs
+            // The newest 200 jobs and every unfinished one.
+            let cutoff = jobs.count > 200 ? jobs[jobs.count - 200].id : 0
+            jobs = jobs.filter { $0.id >= cutoff || !$0.state.isFinished }
+        } else if let job = try tx.job(JobID(query.job)) {
+            jobs = [job]
+        } else {
+            return refuse(peer, .unknownJob, command: .status, "no job \(query.job)", clock: clock)
+        }
+        let inFlight = workers.values.reduce(into: [UInt64: UInt64]()) { sums, worker in
+            for (attempt, rows) in worker.progress { sums[attempt.job, default: 0] += rows }
+        }
+        let wireWorkers = workers.values.sorted { $0.workerID < $1.workerID }.map { worker in
+            let silent = clock - worker.lastHeard
+            let state: WorkerState = silent > 2 * interval ? .unresponsive : worker.attempts.isEmpty ? .idle : .busy
+            return MimeoWire.WorkerStatus(
+                workerID: worker.workerID, name: worker.name, address: worker.address, state: state,
+                lastHeardMilliseconds: UInt32(clamping: silent), threads: worker.threads, slots: worker.slots,
+                leases: worker.attempts.sorted { ($0.job, $0.shard, $0.attempt) < ($1.job, $1.shard, $1.attempt) },
+                unitsPerSecond: worker.rate.perSecond(at: clock), shardsDone: worker.shardsDone)
+        }
+        let wireJobs = jobs.map { job -> MimeoWire.JobStatus in
+            let done = min(job.rows, job.rowsDone + (job.state == .running ? inFlight[job.id] ?? 0 : 0))
+            let started = job.startedAt ?? 0
+            let elapsed = started == 0 ? 0 : (job.finishedAt ?? now) > started ? (job.finishedAt ?? now) - started : 0
+            return MimeoWire.JobStatus(
+                job: job.id, kind: job.kind, state: job.state.wire, label: job.label,
+                shards: UInt32(clamping: job.shardCount), shardsDone: UInt32(clamping: job.shardsDone),
+                shardsLeased: UInt32(clamping: job.shardsLeased), unitsTotal: job.rows, unitsDone: done,
+                unitsPerSecond: elapsed == 0 ? 0 : done * 1_000 / elapsed, retries: job.retries,
+                failedAttempts: job.failedAttempts, startedAt: started, elapsedMilliseconds: elapsed)
+        }
+        emit(peer, .statusReply(StatusSnapshot(time: now, workers: wireWorkers, jobs: wireJobs)), clock: clock)
+    }
+
+    // MARK: Timers and dispatch
+
+    private mutating func timers(tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        // Workers silent for liveness × interval are dead; their leases go back.
+        for worker in workers.values where clock - worker.lastHeard > deadAfter {
+            try lose(worker, reason: "no heartbeat for \(clock - worker.lastHeard) ms", tx: tx, now: now)
+        }
+        if clock - lastExpiry >= 100 {
+            lastExpiry = clock
+            let expired = try tx.expire(now: now)
+            for lease in expired {
+                let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)
+                if let peer = workerNames[lease.worker] { forget(attempt, of: peer) } else { leaseInfo[attempt] = nil }
+                logger.warning("lease expired", metadata: [
+                    "worker": "\(lease.worker)", "job": "\(lease.shard.job)", "shard": "\(lease.shard.index)",
+                    "attempt": "\(lease.attempt)",
+                ])
+            }
+            if !expired.isEmpty { mayHaveWork = true }
+            local.leasesExpired += UInt64(expired.count)
+            for (peer, upload) in uploads where clock - upload.lastActivity > deadAfter * 10 {
+                upload.writer.discard()
+                uploads[peer] = nil
+            }
+        }
+        for (peer, worker) in workers {
+            if clock - worker.lastSent >= interval { emit(peer, .heartbeat, clock: clock) }
+            if now - worker.lastStoredHeartbeat >= 1_000 {
+                try tx.heartbeat(worker: worker.name, now: now)
+                workers[peer]!.lastStoredHeartbeat = now
+            }
+        }
+    }
+
+    private mutating func dispatch(tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        guard mayHaveWork else { return }
+        let ready = workers.values.filter { $0.freeSlots > 0 && $0.runsGenerate }.sorted { $0.askedAt < $1.askedAt }
+        for worker in ready {
+            for _ in 0..<worker.freeSlots {
+                guard let lease = try tx.lease(to: worker.name, now: now) else {
+                    mayHaveWork = false
+                    return
+                }
+                let peer = worker.routingID
+                let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)
+                let rows = (try? GenerateShard.decode(kind: lease.kind, version: lease.payloadVersion,
+                                                      payload: lease.payload).rowCount) ?? 0
+                workers[peer]!.freeSlots -= 1
+                workers[peer]!.attempts.insert(attempt)
+                leaseInfo[attempt] = (rows, clock)
+                local.leasesSent += 1
+                emit(peer, .lease(MimeoWire.Lease(id: attempt, kind: lease.kind, version: lease.payloadVersion,
+                                                  timeoutMilliseconds: lease.leaseTimeoutMilliseconds,
+                                                  payload: lease.payload)), clock: clock)
+            }
+        }
+    }
+
+    private mutating func endJobs(_ ended: [JobEnd], tx: StoreTransaction) throws {
+        let clock = monotonicMilliseconds()
+        for end in ended {
+            for holder in end.holders {
+                if let peer = workerNames[holder] {
+                    emit(peer, .cancel(Cancel(job: end.job)), clock: clock)
+                    for attempt in workers[peer]?.attempts ?? [] where attempt.job == end.job { forget(attempt, of: peer) }
+                }
+            }
+            let (code, text): (ErrorCode, String) = switch end.state {
+            case .done: (.none, "completed")
+            case .cancelled: (.cancelled, "cancelled")
+            default: (.internalError, end.reason ?? "failed")
+            }
+            let done = JobDone(job: end.job, state: end.state.wire, code: code, message: String(text.prefix(1_000)))
+            for peer in Set([submitters[end.job], cancellers[end.job]].compactMap { $0 }) {
+                emit(peer, .done(done), clock: clock)
+            }
+            submitters[end.job] = nil
+            cancellers[end.job] = nil
+            if end.state == .done { finishedJobs.append(end.job) }
+            logger.info("job ended", metadata: ["job": "\(end.job)", "state": "\(end.state)", "reason": "\(end.reason ?? "")"])
+        }
+    }
+}
+
+extension JobState {
+    /// The protocol's job state.
+    var wire: MimeoWire.JobState {
+        switch self {
+        case .queued: .queued
+        case .running: .running
+        case .done: .completed
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+    }
+}

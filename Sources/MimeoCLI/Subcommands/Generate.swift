@@ -16,6 +16,15 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 1000000 -o synthetic.csv --seed 7
                   mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
+
+                On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
+                (each a complete CSV with the header line; without their headers, concatenated in name order, \
+                they are byte for byte the one-process output for the same model, -n and --seed) and the \
+                coordinator writes _manifest.json beside them (rows, bytes and SHA-256 of every part).
+                  mimeo generate model.mimeo -n 50000000 --workers 2 -o out/ --seed 7     # local cluster, no set-up
+                  mimeo generate model.mimeo -n 1000000000 --cluster tcp://coord:5570 -o /shared/out --seed 7
+                With --cluster the output folder is a path as the workers see it (a shared volume). Ctrl-C \
+                cancels the job.
                 """)
 
         @Argument(help: "The model file written by `mimeo train`.")
@@ -44,6 +53,23 @@ extension MimeoCommand {
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        @Option(help: ArgumentHelp("Run on a local cluster of this many worker processes (-o is then a folder).", valueName: "n"))
+        var workers: Int?
+
+        @Option(help: ArgumentHelp("Run on the cluster whose coordinator is at this endpoint (-o is then a folder the workers see).", valueName: "tcp://host:port"))
+        var cluster: String?
+
+        @Option(help: ArgumentHelp("With --workers: keep the local coordinator's state in this file (default: a temporary folder).", valueName: "file.db"))
+        var state: String?
+
+        @Option(help: ArgumentHelp("Batches of 4,096 rows per shard (default: chosen by the coordinator, about 8 shards per worker, at most 256 batches).", valueName: "n"))
+        var shardBatches: UInt32?
+
+        @Option(help: "A label for the job in `mimeo status` (default: the model's file name and -n).")
+        var label: String?
+
+        @OptionGroup var clusterKeys: ClusterClientKeyOptions
+
         func validate() throws {
             guard n >= 0 else { throw ValidationError("-n must not be negative") }
             guard n <= GenerationRun.maximumRowCount else {
@@ -56,9 +82,24 @@ extension MimeoCommand {
                 throw ValidationError(error.message)
             }
             _ = try parseDelimiter(delimiter)
+            if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
+            if workers != nil && cluster != nil { throw ValidationError("give --workers or --cluster, not both") }
+            if let cluster { try validateTCPEndpoint(cluster, option: "--cluster") }
+            if workers != nil || cluster != nil {
+                guard output != "-" else {
+                    throw ValidationError("a cluster job writes parts into a folder: give one with -o (for example -o out/)")
+                }
+            } else {
+                if state != nil { throw ValidationError("--state goes with --workers") }
+                if shardBatches != nil { throw ValidationError("--shard-batches goes with --workers or --cluster") }
+            }
+            if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
         }
 
         func run() throws {
+            if workers != nil || cluster != nil {
+                return try ClusterGenerate(command: self).run()
+            }
             try OutputSafety.check(inputs: [("<model>", model)], outputs: [("--output", output)])
             let started = Date()
             let trained = try ModelFile.read(from: model)

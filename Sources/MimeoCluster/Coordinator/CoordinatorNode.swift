@@ -146,8 +146,9 @@ public final class CoordinatorNode: Sendable {
             let outgoing = try loop.pass(incoming)
             let delta = loop.takeCounters()
             sharedCounters.withLock { $0.add(delta) }
-            send(outgoing, on: socket)
+            // Manifests before replies: a client told "completed" finds the manifest in place.
             loop.afterCommit()
+            send(outgoing, on: socket)
         }
         send(loop.shutdownMessages(), on: socket)
         logger.info("coordinator stopped")

@@ -19,11 +19,29 @@ public struct JobManifest: Codable, Sendable, Equatable {
         public var worker: String
         public var attempt: UInt32
         public var elapsedMilliseconds: UInt64
+
+        public init(index: Int, file: String, firstRow: UInt64, rows: UInt64, bytes: UInt64, sha256: String,
+                    worker: String, attempt: UInt32, elapsedMilliseconds: UInt64) {
+            self.index = index
+            self.file = file
+            self.firstRow = firstRow
+            self.rows = rows
+            self.bytes = bytes
+            self.sha256 = sha256
+            self.worker = worker
+            self.attempt = attempt
+            self.elapsedMilliseconds = elapsedMilliseconds
+        }
     }
 
     public struct Condition: Codable, Sendable, Equatable {
         public var column: String
         public var value: String?
+
+        public init(column: String, value: String?) {
+            self.column = column
+            self.value = value
+        }
     }
 
     /// The manifest format version (1).
@@ -48,6 +66,29 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var finishedAt: UInt64?
     /// Mergeable summaries of all parts together, when the workers sent them (see `PartSummaries`).
     public var summaries: PartSummaries?
+
+    public init(job: UInt64, label: String, modelSHA256: String, modelBytes: UInt64, rows: UInt64, seed: UInt64,
+                conditions: [Condition], delimiter: String, batchRows: UInt32, shardCount: Int, parts: [Part],
+                retries: UInt32, failedAttempts: UInt32, submittedAt: UInt64, startedAt: UInt64?,
+                finishedAt: UInt64?, summaries: PartSummaries?) {
+        self.job = job
+        self.label = label
+        self.modelSHA256 = modelSHA256
+        self.modelBytes = modelBytes
+        self.rows = rows
+        self.seed = seed
+        self.conditions = conditions
+        self.delimiter = delimiter
+        self.batchRows = batchRows
+        self.shardCount = shardCount
+        self.parts = parts
+        self.retries = retries
+        self.failedAttempts = failedAttempts
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.summaries = summaries
+    }
 
     /// Where a job writing into `output` keeps its manifest.
     public static func path(in output: String) -> String {

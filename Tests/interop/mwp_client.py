@@ -8,8 +8,9 @@ Python 3.11, the standard library and pyzmq only. Subcommands:
         the spec's prose gives for each example, and that non-canonical variants are refused.
     mwp_client.py status --connect tcp://127.0.0.1:PORT [--job ID] [--timeout-ms 3000]
         send STATUS, print the STATUS-REPLY as JSON.
-    mwp_client.py worker --connect tcp://127.0.0.1:PORT --name py1 [--timeout-ms 10000] [--fail]
-        join, ASK for one lease, print it as JSON, give it back (DISCONNECT, or FAIL 503 first with --fail).
+    mwp_client.py worker --connect tcp://127.0.0.1:PORT --name py1 [--timeout-ms 10000] [--fail] [--hold-ms N]
+        join, ASK for one lease, print it as JSON, hold it N ms (PROGRESS), give it back (DISCONNECT, after
+        FAIL 503 with --fail).
 
 Exit codes: 0 success, 1 selftest failure or bad use, 2 timeout (no reply, no lease, coordinator silent),
 3 refused by the peer (ERROR, DISCONNECT) or an unreadable reply.
@@ -504,7 +505,7 @@ def payload_of(message: dict) -> tuple[str, dict] | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# JSON view: bytes as lowercase hex, names beside numeric states and codes.
+# JSON view: bytes as lowercase hex, a name beside each numeric state.
 
 
 def to_json(value: Any) -> Any:
@@ -647,11 +648,7 @@ def selftest(spec_path: str) -> int:
     for name in [c.name for c in COMMANDS] + list(PAYLOADS):
         if name not in seen:
             failures.append(f"the spec has no example block for {name}")
-    # Shard arithmetic from "Job kind 1": shard i covers batches i*p ..< min((i+1)*p, ceil(n / 4096)).
-    shard = expected["GenerateShard"]
-    p, n, i = expected["GenerateJob"]["batches_per_shard"], expected["GenerateJob"]["rows"], 4
-    if (shard["first_batch"], shard["batch_count"]) != (i * p, min((i + 1) * p, math.ceil(n / 4096)) - i * p):
-        failures.append("GenerateShard example does not follow the shard formula of Job kind 1")
+    failures += check_shard_formula(payload_bytes)
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     if not blocks:
@@ -662,6 +659,21 @@ def selftest(spec_path: str) -> int:
         return 1
     print(f"selftest: all {len(blocks)} example blocks of {spec_path} decode, check and encode back byte for byte")
     return 0
+
+
+def check_shard_formula(payload_bytes: dict[str, bytes]) -> list[str]:
+    """The GenerateShard example is shard 4 of the GenerateJob example: batches i*p ..< min((i+1)*p, ceil(n/4096))."""
+    try:
+        job = decode_payload("GenerateJob", payload_bytes["GenerateJob"])
+        shard = decode_payload("GenerateShard", payload_bytes["GenerateShard"])
+    except (KeyError, WireError):
+        return []  # reported with the blocks themselves
+    p, n, i = job["batches_per_shard"], job["rows"], 4
+    first, end = i * p, min((i + 1) * p, math.ceil(n / 4096))
+    if (shard["first_batch"], shard["batch_count"]) != (first, end - first):
+        return [f"GenerateShard example covers batches {shard['first_batch']} + {shard['batch_count']}, but shard "
+                f"{i} of the GenerateJob example covers {first} ..< {end} (Job kind 1)"]
+    return []
 
 
 def check_block(kind: str, name: str, frames: list[bytes], expected: dict | None) -> list[str]:
@@ -874,7 +886,7 @@ def run_worker(args: argparse.Namespace) -> int:
             if command != "LEASE":
                 print(f"ignored {command} while waiting for a LEASE", file=sys.stderr)
                 continue
-            return give_back(peer, message, args.fail)
+            return take_lease(peer, message, welcome["worker_id"], args)
     except TimeoutError as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -885,8 +897,9 @@ def run_worker(args: argparse.Namespace) -> int:
         socket.close()
 
 
-def give_back(peer: Worker, lease: dict, fail: bool) -> int:
-    """Prints the lease and returns it to the coordinator: FAIL 503 (with --fail), then DISCONNECT."""
+def take_lease(peer: Worker, lease: dict, worker_id: int, args: argparse.Namespace) -> int:
+    """Prints the lease, holds it for --hold-ms (renewing it with PROGRESS), and gives it back: FAIL 503 with
+    --fail, then DISCONNECT, which releases whatever the worker still holds."""
     attempt = lease["attempt"]
     try:
         payload = payload_of(lease)
@@ -904,14 +917,45 @@ def give_back(peer: Worker, lease: dict, fail: bool) -> int:
         print(f"LEASE of kind {lease['kind']} version {lease['version']}, which this worker did not list",
               file=sys.stderr)
         return 3
-    view = {key: value for key, value in lease.items() if key != "bulk"}
+    view = {"worker_id": worker_id, **{key: value for key, value in lease.items() if key != "bulk"}}
     view["payload"] = payload[1]
-    print(json.dumps(to_json(view), indent=2))
-    if fail:
+    print(json.dumps(to_json(view), indent=2), flush=True)
+    if args.hold_ms > 0:
+        ended = hold(peer, lease, payload[1]["row_count"], args.hold_ms)
+        if ended is not None:
+            return ended
+    if args.fail:
         peer.send({"command": "FAIL", "attempt": attempt, "code": 503, "retryable": True,
                    "message": "python interop client"})
     peer.send({"command": "DISCONNECT"})
     return 0
+
+
+def hold(peer: Worker, lease: dict, rows: int, hold_ms: int) -> int | None:
+    """Keeps the lease for `hold_ms`, sending PROGRESS (0 rows done) every lease timeout / 3 but not more often
+    than once per heartbeat interval (spec: Leases and reliability). None when held to the end; otherwise the
+    lease is gone and this is the exit status: 0 when the coordinator cancelled the job (the worker then sends
+    nothing for the attempt, spec: Cancelling, only DISCONNECT), 3 when it was refused."""
+    attempt = lease["attempt"]
+    every = max(peer.heartbeat_ms, lease["lease_timeout_ms"] // 3) / 1000
+    end = time.monotonic() + hold_ms / 1000
+    next_progress = time.monotonic()
+    while time.monotonic() < end:
+        if time.monotonic() >= next_progress:
+            peer.send({"command": "PROGRESS", "attempt": attempt, "done": 0, "total": rows})
+            next_progress = time.monotonic() + every
+        message = peer.next_message(min(end, next_progress))
+        if message is None or message["command"] == "HEARTBEAT":
+            continue
+        if message["command"] == "CANCEL" and message["job_id"] == attempt["job"]:
+            print(f"job {attempt['job']} was cancelled while the lease was held", file=sys.stderr)
+            peer.send({"command": "DISCONNECT"})
+            return 0
+        if message["command"] in ("ERROR", "DISCONNECT"):
+            print(refusal_text(message), file=sys.stderr)
+            return 3
+        print(f"ignored {message['command']} while holding the lease", file=sys.stderr)
+    return None
 
 
 def main(argv: list[str]) -> int:
@@ -929,6 +973,8 @@ def main(argv: list[str]) -> int:
     worker.add_argument("--timeout-ms", type=int, default=10000)
     worker.add_argument("--fail", action="store_true",
                         help="send FAIL 503 (retryable) for the lease before DISCONNECT")
+    worker.add_argument("--hold-ms", type=int, default=0,
+                        help="hold the lease this long (renewing it with PROGRESS) before giving it back")
     args = parser.parse_args(argv)
     if args.mode == "selftest":
         return selftest(args.spec)

@@ -41,8 +41,9 @@ public enum InteropClient {
         }
         let directory = try TemporaryDirectory(prefix: "mimeo-interop")
         let outputPath = directory.file("stdout"), errorPath = directory.file("stderr")
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+              FileManager.default.createFile(atPath: errorPath, contents: nil)
+        else { throw TestSupportError("cannot create the output files in \(directory.path)") }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         defer {

@@ -31,8 +31,17 @@ demo: build
 	@head -5 $(OUT)/demo-synthetic.csv
 
 ## test: run the whole test suite
-test: deps
+test: deps pyzmq-venv
 	$(SWIFT) test
+
+## pyzmq-venv: the test-only Python venv with pyzmq that runs Tests/interop/mwp_client.py (docs/protocol/interop.md)
+INTEROP_VENV := .build/venv-interop
+PYZMQ_VERSION := 27.3.0
+.PHONY: pyzmq-venv
+pyzmq-venv:
+	@$(INTEROP_VENV)/bin/python -c 'import zmq' 2>/dev/null || { \
+	  rm -rf $(INTEROP_VENV) && python3 -m venv $(INTEROP_VENV) && \
+	  $(INTEROP_VENV)/bin/pip install -q pyzmq==$(PYZMQ_VERSION); }
 
 ## bench: measure parse, training, sampling and memory on CSV=path (default: adult train)
 CSV ?= ../shared/datasets/adult/adult-train.csv

@@ -59,7 +59,9 @@ let package = Package(
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
-        .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoZMQ", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoCLITests", dependencies: [
+            "MimeoCLI", "MimeoZMQ", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),

@@ -1,0 +1,160 @@
+import Foundation
+import MimeoTestSupport
+import Testing
+
+/// The cluster as a user runs it: `mimeo coordinator`, `mimeo worker` and `mimeo generate` as separate processes
+/// on loopback (127.0.0.2 and 127.0.0.3 stand for other hosts), killed and restarted by pid.
+@Suite("Cluster processes", .serialized)
+struct ClusterProcessTests {
+    /// `--workers 2`: a local cluster with no set-up; the parts without their headers are the one-process rows.
+    @Test func embeddedWorkersWriteTheOneProcessRows() throws {
+        let mimeo = try ClusterSupport.executable()
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let rows = 13_000
+        let single = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "11", "-o", directory.file("one.csv"),
+                                    "--threads", "1", "--quiet"])
+        #expect(single.succeeded, "\(single)")
+        let run = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "11", "--workers", "2",
+                                 "--shard-batches", "1", "-o", directory.file("out"), "--quiet"])
+        #expect(run.succeeded, "\(run)")
+        let parts = try ClusterSupport.checkManifest(in: directory.file("out"), rows: rows)
+        #expect(parts.count == 4)
+        #expect(try ClusterSupport.rowsDigest(parts).digest == ClusterSupport.rowsDigest([directory.file("one.csv")]).digest)
+        let manifest = try ClusterSupport.manifest(in: directory.file("out"))
+        #expect(manifest["rows"] as? Int == rows)
+        #expect(manifest["seed"] as? Int == 11)
+        _ = mimeo
+    }
+
+    /// A coordinator SIGKILLed mid-job and started again on the same state file resumes the job; the parts are the
+    /// one-process rows, each shard accepted once.
+    @Test func coordinatorKilledMidJobResumes() throws {
+        let mimeo = try ClusterSupport.executable()
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let state = directory.file("coordinator.db")
+        let rows = 8 * 4_096
+        let port = try freeLoopbackPort()
+        var (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, host: "127.0.0.2", state: state,
+                                                                          port: port)
+        let worker = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "w1",
+                                                    cache: directory.file("cache1"))
+        let client = try BackgroundProcess(mimeo, ["generate", model, "-n", String(rows), "--seed", "5", "--cluster", endpoint,
+                                                   "--shard-batches", "1", "-o", directory.file("out"), "--quiet"],
+                                           name: "client")
+        // Kill the coordinator once at least one part is written and the job is not finished.
+        #expect(eventually(timeout: 120) { ((try? ClusterSupport.parts(in: directory.file("out")).count) ?? 0) >= 1 },
+                "no part written: \(worker.standardError)")
+        #expect(client.poll() == nil, "the job ended before the coordinator could be killed")
+        coordinator.killNow()
+        (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, host: "127.0.0.2", state: state,
+                                                                      port: port)
+        #expect(client.wait(timeout: 300) == 0, "client: \(client.standardError)\ncoordinator: \(coordinator.standardError)")
+        let parts = try ClusterSupport.checkManifest(in: directory.file("out"), rows: rows)
+        let single = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "5", "-o", directory.file("one.csv"), "--quiet"])
+        #expect(single.succeeded)
+        #expect(try ClusterSupport.rowsDigest(parts).digest == ClusterSupport.rowsDigest([directory.file("one.csv")]).digest)
+        #expect(coordinator.standardError.contains("state recovered"))
+        worker.stop()
+        coordinator.stop()
+    }
+
+    /// With keys, a worker whose key is not on the allow-list cannot join, a plaintext client gets no answer, and a
+    /// listed worker and client work.
+    @Test func curveAdmitsOnlyListedKeys() throws {
+        let mimeo = try ClusterSupport.executable()
+        let directory = try TemporaryDirectory()
+        for name in ["coord", "w1", "intruder", "client"] {
+            let made = try Mimeo.run(["keygen", "-o", directory.file("\(name).key")])
+            #expect(made.succeeded, "\(made)")
+        }
+        let allow = try String(contentsOfFile: directory.file("w1.pub"), encoding: .utf8)
+            + (try String(contentsOfFile: directory.file("client.pub"), encoding: .utf8))
+        _ = try directory.write(allow, to: "allowed.pub")
+        let (coordinator, endpoint) = try ClusterSupport.startCoordinator(
+            executable: mimeo, state: directory.file("c.db"),
+            extra: ["--curve-secret-file", directory.file("coord.key"), "--allow-keys", directory.file("allowed.pub")])
+        let keys = ["--coordinator-key", directory.file("coord.pub")]
+        let intruder = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "intruder",
+                                                      cache: directory.file("c2"),
+                                                      extra: ["--curve-secret-file", directory.file("intruder.key")] + keys)
+        let worker = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "w1", cache: directory.file("c1"),
+                                                    extra: ["--curve-secret-file", directory.file("w1.key")] + keys)
+        let clientKeys = ["--curve-secret-file", directory.file("client.key")] + keys
+        #expect(eventually(timeout: 20) {
+            let status = (try? Mimeo.run(["status", "--coordinator", endpoint, "--json"] + clientKeys))
+            return status?.standardOutput.contains("\"name\":\"w1\"") == true
+        })
+        Thread.sleep(forTimeInterval: 1)
+        let status = try Mimeo.run(["status", "--coordinator", endpoint, "--json"] + clientKeys)
+        #expect(status.succeeded, "\(status)")
+        #expect(!status.standardOutput.contains("intruder"), "an unlisted key joined: \(status.standardOutput)")
+        #expect(coordinator.standardError.contains("connection refused"), "\(coordinator.standardError)")
+        let plaintext = try Mimeo.run(["status", "--coordinator", endpoint, "--timeout-ms", "1500"])
+        #expect(plaintext.status == 69, "a plaintext client talked to a CURVE coordinator: \(plaintext)")
+        let wrongKey = try Mimeo.run(["status", "--coordinator", endpoint, "--timeout-ms", "1500",
+                                      "--curve-secret-file", directory.file("intruder.key")] + keys)
+        #expect(wrongKey.status == 69, "\(wrongKey)")
+        intruder.stop()
+        worker.stop()
+        coordinator.stop()
+    }
+
+    /// An unreachable coordinator is a clear error within the reply timeout, and nothing is written.
+    @Test func unreachableCoordinatorIsAClearError() throws {
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let port = try freeLoopbackPort()
+        let started = Date()
+        let run = try Mimeo.run(["generate", model, "-n", "1000", "--cluster", "tcp://127.0.0.1:\(port)", "-o",
+                                 directory.file("out")])
+        #expect(run.status == 69, "\(run)")
+        #expect(run.standardError.contains("did not answer"), "\(run.standardError)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(try ClusterSupport.parts(in: directory.file("out")).isEmpty)
+        let status = try Mimeo.run(["status", "--coordinator", "tcp://127.0.0.1:\(port)", "--timeout-ms", "500"])
+        #expect(status.status == 69, "\(status)")
+    }
+
+    /// A folder that already holds another job's parts is refused before anything runs; `-n 0` writes the header part.
+    @Test func existingPartsAreRefusedAndZeroRowsWritesTheHeader() throws {
+        let model = try AdultModel.shared()
+        let directory = try TemporaryDirectory()
+        let empty = try Mimeo.run(["generate", model.model, "-n", "0", "--workers", "2", "-o", directory.file("out")])
+        #expect(empty.succeeded, "\(empty)")
+        let parts = try ClusterSupport.checkManifest(in: directory.file("out"), rows: 0)
+        #expect(try String(contentsOfFile: parts[0], encoding: .utf8) == model.header + "\n")
+        let again = try Mimeo.run(["generate", model.model, "-n", "100", "--workers", "2", "-o", directory.file("out")])
+        #expect(again.status == 73, "\(again)")
+        #expect(again.standardError.contains("already holds"))
+        #expect(try String(contentsOfFile: parts[0], encoding: .utf8) == model.header + "\n")
+    }
+
+    /// The Python client written from the spec alone joins a live coordinator as a status client and as a worker
+    /// that gets a lease.
+    @Test func pythonClientFromTheSpecTalksToALiveCoordinator() throws {
+        let mimeo = try ClusterSupport.executable()
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, state: directory.file("c.db"))
+        let client = try BackgroundProcess(mimeo, ["generate", model, "-n", "5000", "--cluster", endpoint, "-o",
+                                                   directory.file("out"), "--quiet"], name: "client")
+        #expect(eventually(timeout: 30) {
+            ((try? Mimeo.run(["status", "--coordinator", endpoint, "--json"]))?.standardOutput.contains("\"jobs\":[{") ?? false)
+        })
+        let worker = try InteropClient.run(["worker", "--connect", endpoint, "--name", "py1", "--fail",
+                                            "--timeout-ms", "20000"], timeout: 60)
+        #expect(worker.status == 0, "\(worker)")
+        #expect(worker.standardOutput.contains("\"part\""), "\(worker.standardOutput)")
+        let status = try InteropClient.run(["status", "--connect", endpoint], timeout: 30)
+        #expect(status.status == 0, "\(status)")
+        #expect(status.standardOutput.contains("\"failed_attempts\": 1"), "\(status.standardOutput)")
+        // A real worker finishes the job the Python worker gave back.
+        let real = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "w1", cache: directory.file("cache"))
+        #expect(client.wait(timeout: 120) == 0, "\(client.standardError)")
+        _ = try ClusterSupport.checkManifest(in: directory.file("out"), rows: 5000)
+        real.stop()
+        coordinator.stop()
+    }
+}

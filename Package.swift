@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Tests only: reading docker-compose.yml (Tests/MimeoCLITests/Support/ComposeFile.swift).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -52,7 +54,9 @@ let package = Package(
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
-        .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoZMQ", "MimeoTestSupport"]),
+        .testTarget(
+            name: "MimeoCLITests",
+            dependencies: ["MimeoCLI", "MimeoZMQ", "MimeoTestSupport", .product(name: "Yams", package: "Yams")]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),

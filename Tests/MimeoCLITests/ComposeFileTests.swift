@@ -1,0 +1,293 @@
+import Foundation
+import Testing
+
+/// The repository's docker-compose.yml (cluster/README.md) and the reader the tests use for it.
+@Suite struct ComposeFileTests {
+    // MARK: - The reader
+
+    @Test func readsCommandsEnvironmentVolumesHealthChecksAndDependencies() throws {
+        let yaml = """
+            services:
+              a:
+                entrypoint: ["/bin/sh", "-c"]
+                command: ["echo $$HOME ${GREETING:-hello}"]
+                environment:
+                  MODE: fast
+                  FROM_HOST:
+                volumes:
+                  - data:/data:ro
+                  - type: bind
+                    source: ./models
+                    target: /models
+                    read_only: true
+                  - /scratch
+                healthcheck:
+                  test: ["CMD-SHELL", "test -f /data/ready"]
+                depends_on: [b]
+              b:
+                command: status --coordinator 'tcp://a:5570' --json
+                environment: ["ROOT=${ROOT}", "PASSED_THROUGH"]
+                healthcheck:
+                  test: ["CMD", "mimeo", "status", "--timeout-ms", "2000"]
+                depends_on:
+                  a:
+                    condition: service_healthy
+                profiles: [tools]
+            volumes:
+              data:
+            """
+
+        let file = try ComposeFile(yaml: yaml, variables: ["ROOT": "/out"])
+        let a = try file.service("a")
+        let b = try file.service("b")
+
+        #expect(a.argv == ["/bin/sh", "-c", "echo $HOME hello"])
+        #expect(a.environment == ["MODE": "fast"])
+        #expect(a.volumes == [
+            ComposeFile.Volume(source: "data", target: "/data", readOnly: true),
+            ComposeFile.Volume(source: "./models", target: "/models", readOnly: true),
+            ComposeFile.Volume(source: nil, target: "/scratch", readOnly: false),
+        ])
+        #expect(a.mount(containing: "/data/ready")?.isNamedVolume == true)
+        #expect(a.mount(containing: "/models/m.mimeo")?.isNamedVolume == false)
+        #expect(a.mount(containing: "/database") == nil)
+        #expect(a.healthCheck == ["/bin/sh", "-c", "test -f /data/ready"])
+        #expect(a.dependsOn == ["b": "service_started"])
+        #expect(a.profiles.isEmpty)
+        #expect(b.argv == ["mimeo", "status", "--coordinator", "tcp://a:5570", "--json"])
+        #expect(b.value(of: "--coordinator") == "tcp://a:5570")
+        #expect(b.value(of: "--json") == nil)
+        #expect(b.environment == ["ROOT": "/out"])
+        #expect(b.healthCheck == ["mimeo", "status", "--timeout-ms", "2000"])
+        #expect(b.dependsOn == ["a": "service_healthy"])
+        #expect(b.profiles == ["tools"])
+        #expect(file.volumeNames == ["data"])
+    }
+
+    @Test func interpolatesAsComposeDoes() throws {
+        let variables = ["SET": "x", "EMPTY": ""]
+
+        #expect(try ComposeFile.interpolate("$$SET", variables: variables) == "$SET")
+        #expect(try ComposeFile.interpolate("$SET/${SET}", variables: variables) == "x/x")
+        #expect(try ComposeFile.interpolate("${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d}", variables: variables)
+                    == "d d  d")
+        #expect(try ComposeFile.interpolate("$UNSET.", variables: variables) == ".")
+        #expect(throws: ComposeFileError.self) { try ComposeFile.interpolate("cost: 5$", variables: variables) }
+        #expect(throws: ComposeFileError.self) { try ComposeFile.interpolate("${SET", variables: variables) }
+    }
+
+    @Test func splitsAStringCommandAsAShellWould() throws {
+        #expect(try ComposeFile.words(#"  a 'b c' "d \"e\"" f\ g "#) == ["a", "b c", #"d "e""#, "f g"])
+        #expect(try ComposeFile.words(#"x "" y"#) == ["x", "", "y"])
+        #expect(throws: ComposeFileError.self) { try ComposeFile.words("a 'b") }
+    }
+
+    // MARK: - The repository's docker-compose.yml
+
+    @Test func hasTheClusterServices() throws {
+        let compose = try ComposeFile.repository()
+
+        #expect(Set(compose.services.keys) == ["keygen", "coordinator", "worker", "client"])
+        #expect(try compose.service("coordinator").argv.prefix(2) == ["mimeo", "coordinator"])
+        #expect(try compose.service("worker").argv.prefix(2) == ["mimeo", "worker"])
+        // The client runs only when asked for (`docker compose run --rm client ...`), not on `up`.
+        let client = try compose.service("client")
+        #expect(client.profiles == ["tools"])
+        #expect(client.argv.prefix(2) == ["mimeo", "status"])
+        #expect(try compose.service("keygen").profiles.isEmpty)
+    }
+
+    @Test func theCoordinatorIsEncryptedAndAdmitsOnlyItsAllowList() throws {
+        let coordinator = try ComposeFile.repository().service("coordinator")
+
+        #expect(coordinator.value(of: "--curve-secret-file") != nil, "\(coordinator.argv)")
+        #expect(coordinator.value(of: "--allow-keys") != nil, "\(coordinator.argv)")
+        #expect(!coordinator.argv.contains("--insecure"))
+        #expect(coordinator.value(of: "--bind") == "tcp://0.0.0.0:5570")
+        // The SQLite state lives on a named volume, so that it outlives the container.
+        let state = try #require(coordinator.value(of: "--state"))
+        #expect(coordinator.mount(containing: state)?.isNamedVolume == true, "\(state)")
+    }
+
+    @Test func workersConnectToTheCoordinatorServiceAndShareItsOutputVolume() throws {
+        let compose = try ComposeFile.repository()
+        let worker = try compose.service("worker")
+        let coordinator = try compose.service("coordinator")
+
+        let connect = try #require(worker.value(of: "--connect"))
+        let (host, port) = try endpoint(connect)
+        #expect(host == "coordinator", "\(connect)")
+        #expect(compose.services[host] != nil)
+        #expect(try endpoint(#require(coordinator.value(of: "--bind"))).port == port)
+        #expect(worker.value(of: "--curve-secret-file") != nil && worker.value(of: "--coordinator-key") != nil,
+                "\(worker.argv)")
+        #expect(worker.dependsOn["coordinator"] == "service_healthy")
+        #expect(worker.dependsOn["keygen"] == "service_completed_successfully")
+        #expect(coordinator.dependsOn["keygen"] == "service_completed_successfully")
+
+        // Workers write parts and the coordinator writes _manifest.json under the same path of the same volume.
+        let root = try #require(worker.value(of: "--output-root"))
+        let workerMount = try #require(worker.mount(containing: root))
+        let coordinatorMount = try #require(coordinator.mount(containing: root))
+        #expect(workerMount.isNamedVolume && workerMount.source == coordinatorMount.source)
+        #expect(workerMount.target == coordinatorMount.target && !workerMount.readOnly)
+    }
+
+    @Test func theHealthCheckAsksMimeoStatusOverLoopbackWithKeys() throws {
+        let coordinator = try ComposeFile.repository().service("coordinator")
+        let check = try #require(coordinator.healthCheck)
+        let status = ComposeFile.Service(
+            name: "healthcheck", argv: check, environment: [:], volumes: [], healthCheck: nil, dependsOn: [:],
+            profiles: [])
+
+        #expect(check.prefix(2) == ["mimeo", "status"], "\(check)")
+        let address = try #require(status.value(of: "--coordinator"))
+        let (host, port) = try endpoint(address)
+        #expect(host == "127.0.0.1")
+        #expect(try port == endpoint(#require(coordinator.value(of: "--bind"))).port)
+        #expect(status.value(of: "--timeout-ms") != nil)
+        #expect(status.value(of: "--curve-secret-file") != nil && status.value(of: "--coordinator-key") != nil)
+    }
+
+    /// Every key file a service reads is one the keygen service writes into the same volume, and a service's
+    /// key volume is mounted read-only and by no other long-running service.
+    @Test func everyKeyFileComesFromKeygenAndStaysWithItsService() throws {
+        let compose = try ComposeFile.repository()
+        let keygen = try compose.service("keygen")
+        let script = try #require(keygen.argv.last)
+        let keyFlags = ["--curve-secret-file", "--allow-keys", "--coordinator-key"]
+        var checked = 0
+
+        for service in compose.services.values where service.name != "keygen" {
+            let readers = [service.argv] + (service.healthCheck.map { [$0] } ?? [])
+            for argv in readers {
+                for (index, flag) in argv.enumerated() where keyFlags.contains(flag) && index + 1 < argv.count {
+                    let path = argv[index + 1]
+                    let mount = try #require(service.mount(containing: path), "\(service.name): \(path) is not on a volume")
+                    #expect(mount.isNamedVolume && mount.readOnly, "\(service.name): \(mount)")
+                    let keygenMount = try #require(keygen.volumes.first { $0.source == mount.source },
+                                                   "keygen does not mount \(mount.source ?? "")")
+                    let written = keygenMount.target + path.dropFirst(mount.target.count)
+                    #expect(scriptMentions(script, written), "\(service.name) reads \(path); keygen never writes \(written)")
+                    let others = compose.services.values.filter {
+                        $0.name != service.name && $0.name != "keygen" && $0.volumes.contains { $0.source == mount.source }
+                    }
+                    #expect(others.isEmpty, "\(mount.source ?? "") is also mounted by \(others.map(\.name))")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 8)
+    }
+
+    // MARK: - Every flag the compose file passes is one mimeo has
+
+    @Test func keygenFlagsAreInItsHelp() throws {
+        try expectFlagsListed(subcommand: "keygen")
+    }
+
+    @Test(.enabled(if: MimeoSubcommands.built("coordinator"),
+                   "`mimeo coordinator` is not in this build yet (issue 7's cluster commands merge separately)"))
+    func coordinatorFlagsAreInItsHelp() throws {
+        try expectFlagsListed(subcommand: "coordinator")
+    }
+
+    @Test(.enabled(if: MimeoSubcommands.built("worker"),
+                   "`mimeo worker` is not in this build yet (issue 7's cluster commands merge separately)"))
+    func workerFlagsAreInItsHelp() throws {
+        try expectFlagsListed(subcommand: "worker")
+    }
+
+    @Test(.enabled(if: MimeoSubcommands.built("status"),
+                   "`mimeo status` is not in this build yet (issue 7's cluster commands merge separately)"))
+    func statusFlagsAreInItsHelp() throws {
+        try expectFlagsListed(subcommand: "status")
+    }
+
+    /// Runs `mimeo <subcommand> --help` and expects every flag of every invocation of it in the compose file.
+    private func expectFlagsListed(subcommand: String) throws {
+        let invocations = try MimeoSubcommands.invocations(in: ComposeFile.repository())
+            .filter { $0.count > 1 && $0[1] == subcommand }
+        try #require(!invocations.isEmpty, "the compose file never runs mimeo \(subcommand)")
+        let help = try Mimeo.run([subcommand, "--help"])
+        #expect(help.succeeded, "\(help)")
+        try #require(help.standardOutput.contains("USAGE: mimeo \(subcommand)"), "\(help)")
+
+        for argv in invocations {
+            for flag in argv.dropFirst(2) where flag.hasPrefix("-") {
+                #expect(lists(help.standardOutput, flag), "mimeo \(subcommand) --help does not list \(flag)")
+            }
+        }
+    }
+}
+
+/// Which subcommands the built `mimeo` has, and where the compose file runs them.
+enum MimeoSubcommands {
+    /// Whether `mimeo --help` lists `name` as a subcommand. True when the executable is missing, so that the
+    /// test runs and reports that.
+    static func built(_ name: String) -> Bool {
+        guard Mimeo.executable != nil, let help = try? Mimeo.run(["--help"]), help.succeeded else { return true }
+        let section = help.standardOutput.components(separatedBy: "SUBCOMMANDS:").dropFirst().joined()
+        return section.split(separator: "\n").contains { line in
+            line.hasPrefix("  ") && line.split(separator: " ").first.map(String.init) == name
+        }
+    }
+
+    /// Every `mimeo ...` command line of the file: services' commands and health checks, and the `mimeo` lines
+    /// of shell scripts (the keygen service), each starting with "mimeo".
+    static func invocations(in compose: ComposeFile) throws -> [[String]] {
+        var invocations: [[String]] = []
+        for service in compose.services.values {
+            for argv in [service.argv] + (service.healthCheck.map { [$0] } ?? []) {
+                if argv.first == "mimeo" {
+                    invocations.append(argv)
+                } else if argv.first == "/bin/sh", let script = argv.last {
+                    // Simple commands only: a line's parts between ||, && and ;, those that start with mimeo.
+                    for line in script.split(separator: "\n") {
+                        let parts = line.replacingOccurrences(of: "||", with: ";")
+                            .replacingOccurrences(of: "&&", with: ";").split(separator: ";")
+                        for part in parts where part.trimmingCharacters(in: .whitespaces).hasPrefix("mimeo ") {
+                            invocations.append(try ComposeFile.words(String(part)))
+                        }
+                    }
+                }
+            }
+        }
+        return invocations
+    }
+}
+
+/// Whether `help` names `flag` as a whole word (not as the start of a longer flag).
+private func lists(_ help: String, _ flag: String) -> Bool {
+    let wordCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-"))
+    var searchFrom = help.startIndex
+    while let range = help.range(of: flag, range: searchFrom..<help.endIndex) {
+        let before = range.lowerBound == help.startIndex ? nil : help[help.index(before: range.lowerBound)]
+        let after = range.upperBound == help.endIndex ? nil : help[range.upperBound]
+        let isWord = { (character: Character?) in
+            character.map { $0.unicodeScalars.allSatisfy(wordCharacters.contains) } ?? false
+        }
+        if !isWord(before) && !isWord(after) { return true }
+        searchFrom = range.upperBound
+    }
+    return false
+}
+
+/// Whether a shell script names `path`, absolutely or relative to a folder it changes to with `cd`.
+private func scriptMentions(_ script: String, _ path: String) -> Bool {
+    if script.contains(path) { return true }
+    for line in script.split(separator: "\n") {
+        let words = line.split(separator: " ")
+        guard words.count == 2, words[0] == "cd", path.hasPrefix(words[1] + "/") else { continue }
+        if script.contains(path.dropFirst(words[1].count + 1)) { return true }
+    }
+    return false
+}
+
+/// The host and port of a `tcp://host:port` address.
+private func endpoint(_ address: String) throws -> (host: String, port: Int) {
+    guard address.hasPrefix("tcp://"), let colon = address.lastIndex(of: ":"),
+          let port = Int(address[address.index(after: colon)...])
+    else { throw MimeoTestError("not a tcp://host:port address: \(address)") }
+    return (String(address.dropFirst("tcp://".count)[..<colon]), port)
+}

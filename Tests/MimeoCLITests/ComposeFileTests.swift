@@ -1,5 +1,12 @@
 import Foundation
+import MimeoZMQ
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The repository's docker-compose.yml (cluster/README.md) and the reader the tests use for it.
 @Suite struct ComposeFileTests {
@@ -153,31 +160,69 @@ import Testing
     /// key volume is mounted read-only and by no other long-running service.
     @Test func everyKeyFileComesFromKeygenAndStaysWithItsService() throws {
         let compose = try ComposeFile.repository()
-        let keygen = try compose.service("keygen")
-        let script = try #require(keygen.argv.last)
-        let keyFlags = ["--curve-secret-file", "--allow-keys", "--coordinator-key"]
-        var checked = 0
+        let script = try #require(compose.service("keygen").argv.last)
+        let reads = try KeyFileRead.all(in: compose)
 
-        for service in compose.services.values where service.name != "keygen" {
-            let readers = [service.argv] + (service.healthCheck.map { [$0] } ?? [])
-            for argv in readers {
-                for (index, flag) in argv.enumerated() where keyFlags.contains(flag) && index + 1 < argv.count {
-                    let path = argv[index + 1]
-                    let mount = try #require(service.mount(containing: path), "\(service.name): \(path) is not on a volume")
-                    #expect(mount.isNamedVolume && mount.readOnly, "\(service.name): \(mount)")
-                    let keygenMount = try #require(keygen.volumes.first { $0.source == mount.source },
-                                                   "keygen does not mount \(mount.source ?? "")")
-                    let written = keygenMount.target + path.dropFirst(mount.target.count)
-                    #expect(scriptMentions(script, written), "\(service.name) reads \(path); keygen never writes \(written)")
-                    let others = compose.services.values.filter {
-                        $0.name != service.name && $0.name != "keygen" && $0.volumes.contains { $0.source == mount.source }
-                    }
-                    #expect(others.isEmpty, "\(mount.source ?? "") is also mounted by \(others.map(\.name))")
-                    checked += 1
+        for read in reads {
+            #expect(read.mount.isNamedVolume && read.mount.readOnly, "\(read.service): \(read.mount)")
+            #expect(scriptMentions(script, read.writtenByKeygen),
+                    "\(read.service) reads \(read.path); keygen never writes \(read.writtenByKeygen)")
+            let others = compose.services.values.filter {
+                $0.name != read.service && $0.name != "keygen" && $0.volumes.contains { $0.source == read.mount.source }
+            }
+            #expect(others.isEmpty, "\(read.mount.source ?? "") is also mounted by \(others.map(\.name))")
+        }
+        // The coordinator's key, allow-list and probe key pair, and a key pair for the workers and the client.
+        #expect(reads.count == 8, "\(reads)")
+    }
+
+    /// The keygen service's script, run here with its mount points moved under a temporary folder: it makes
+    /// every key file the other services read, secret keys with mode 600, an allow-list of the workers', the
+    /// client's and the probe's public keys, and a second run keeps every key.
+    @Test func theKeygenScriptMakesEveryKeyOnceAndThenKeepsThem() throws {
+        let compose = try ComposeFile.repository()
+        let keygen = try compose.service("keygen")
+        let executable = try #require(Mimeo.executable)
+        let root = NSTemporaryDirectory() + "mimeo-compose-keygen-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for volume in keygen.volumes {
+            try FileManager.default.createDirectory(atPath: root + volume.target, withIntermediateDirectories: true)
+        }
+        var argv = keygen.argv
+        var script = argv.removeLast()
+        for parent in Set(keygen.volumes.map { ($0.target as NSString).deletingLastPathComponent }) {
+            script = script.replacingOccurrences(of: parent, with: root + parent)
+        }
+        let path = (executable as NSString).deletingLastPathComponent + ":/usr/bin:/bin"
+
+        let first = try runProcess(argv + [script], environment: ["PATH": path])
+        try #require(first == 0, "the keygen script exited with \(first)")
+
+        var files: [String: String] = [:]
+        for read in try KeyFileRead.all(in: compose) {
+            let file = root + read.writtenByKeygen
+            files[file] = try String(contentsOfFile: file, encoding: .utf8)
+            if read.path.hasSuffix(".key") {
+                #expect(try mode(of: file) == 0o600, "\(file)")
+                _ = try ZMQCurveKeyPair.read(secretKeyFile: file)
+            } else if read.flag == "--coordinator-key" {
+                #expect(try ZMQCurveKey.read(publicKeyFile: file)
+                        == ZMQCurveKeyPair.read(secretKeyFile: root + "/keys/coordinator/coordinator.key").publicKey)
+            } else {
+                let listed = try #require(files[file]).split(separator: "\n").filter { !$0.hasPrefix("#") }
+                let expected = try ["worker/worker", "client/client", "coordinator/probe"].map {
+                    try ZMQCurveKeyPair.read(secretKeyFile: root + "/keys/\($0).key").publicKey
                 }
+                #expect(try listed.map { try ZMQCurveKey(z85: String($0)) } == expected)
             }
         }
-        #expect(checked >= 8)
+        #expect(files.count == 8, "\(files.keys.sorted())")
+
+        let second = try runProcess(argv + [script], environment: ["PATH": path])
+        #expect(second == 0)
+        for (file, text) in files {
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == text, "\(file) changed on the second run")
+        }
     }
 
     // MARK: - Every flag the compose file passes is one mimeo has
@@ -255,6 +300,69 @@ enum MimeoSubcommands {
         }
         return invocations
     }
+}
+
+/// A key file a service reads: given with `flag` to a command or health check of `service`, found at `path` on
+/// the volume mounted at `mount`, and written by the keygen service at `writtenByKeygen`.
+struct KeyFileRead: CustomStringConvertible {
+    var service: String
+    var flag: String
+    var path: String
+    var mount: ComposeFile.Volume
+    var writtenByKeygen: String
+
+    var description: String { "\(service) \(flag) \(path)" }
+
+    /// Every key file read by a service other than keygen.
+    /// - Throws: when a key file is on no volume, or on one the keygen service does not mount.
+    static func all(in compose: ComposeFile) throws -> [KeyFileRead] {
+        let keygen = try compose.service("keygen")
+        var reads: [KeyFileRead] = []
+        for service in compose.services.values.sorted(by: { $0.name < $1.name }) where service.name != "keygen" {
+            for argv in [service.argv] + (service.healthCheck.map { [$0] } ?? []) {
+                for (index, flag) in argv.enumerated()
+                where ["--curve-secret-file", "--allow-keys", "--coordinator-key"].contains(flag) && index + 1 < argv.count {
+                    let path = argv[index + 1]
+                    guard let mount = service.mount(containing: path) else {
+                        throw MimeoTestError("\(service.name): \(path) is on no volume")
+                    }
+                    guard let keygenMount = keygen.volumes.first(where: { $0.source == mount.source }) else {
+                        throw MimeoTestError("\(service.name): keygen does not mount \(mount.source ?? mount.target)")
+                    }
+                    reads.append(KeyFileRead(
+                        service: service.name, flag: flag, path: path, mount: mount,
+                        writtenByKeygen: keygenMount.target + path.dropFirst(mount.target.count)))
+                }
+            }
+        }
+        return reads
+    }
+}
+
+/// Runs `argv` (an absolute program path first) with exactly `environment`, output discarded, for at most 60 s.
+/// - Returns: the exit status.
+private func runProcess(_ argv: [String], environment: [String: String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: argv[0])
+    process.arguments = Array(argv.dropFirst())
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        throw MimeoTestError("\(argv.prefix(2)) did not end within 60 s")
+    }
+    return process.terminationStatus
+}
+
+private func mode(of path: String) throws -> mode_t {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw MimeoTestError("cannot stat \(path)") }
+    return info.st_mode & 0o777
 }
 
 /// Whether `help` names `flag` as a whole word (not as the start of a longer flag).

@@ -1,6 +1,7 @@
 import Foundation
 import MimeoZMQ
 import Testing
+import Yams
 
 #if canImport(Glibc)
 import Glibc
@@ -143,17 +144,15 @@ import Darwin
     @Test func theHealthCheckAsksMimeoStatusOverLoopbackWithKeys() throws {
         let coordinator = try ComposeFile.repository().service("coordinator")
         let check = try #require(coordinator.healthCheck)
-        let status = ComposeFile.Service(
-            name: "healthcheck", argv: check, environment: [:], volumes: [], healthCheck: nil, dependsOn: [:],
-            profiles: [])
 
         #expect(check.prefix(2) == ["mimeo", "status"], "\(check)")
-        let address = try #require(status.value(of: "--coordinator"))
+        let address = try #require(ComposeFile.value(of: "--coordinator", in: check))
         let (host, port) = try endpoint(address)
         #expect(host == "127.0.0.1")
         #expect(try port == endpoint(#require(coordinator.value(of: "--bind"))).port)
-        #expect(status.value(of: "--timeout-ms") != nil)
-        #expect(status.value(of: "--curve-secret-file") != nil && status.value(of: "--coordinator-key") != nil)
+        #expect(ComposeFile.value(of: "--timeout-ms", in: check) != nil)
+        #expect(ComposeFile.value(of: "--curve-secret-file", in: check) != nil
+                && ComposeFile.value(of: "--coordinator-key", in: check) != nil)
     }
 
     /// Every key file a service reads is one the keygen service writes into the same volume, and a service's
@@ -172,7 +171,8 @@ import Darwin
             }
             #expect(others.isEmpty, "\(read.mount.source ?? "") is also mounted by \(others.map(\.name))")
         }
-        // The coordinator's key, allow-list and probe key pair, and a key pair for the workers and the client.
+        // The coordinator's secret key and allow-list; the probe's, the workers' and the client's secret key and
+        // the coordinator's public key.
         #expect(reads.count == 8, "\(reads)")
     }
 
@@ -249,24 +249,33 @@ import Darwin
         try expectFlagsListed(subcommand: "status")
     }
 
-    /// Runs `mimeo <subcommand> --help` and expects every flag of every invocation of it in the compose file.
+    /// Runs `mimeo <subcommand> --help` and expects every flag of every invocation of it in the compose file
+    /// and the Kubernetes manifests.
     private func expectFlagsListed(subcommand: String) throws {
-        let invocations = try MimeoSubcommands.invocations(in: ComposeFile.repository())
-            .filter { $0.count > 1 && $0[1] == subcommand }
-        try #require(!invocations.isEmpty, "the compose file never runs mimeo \(subcommand)")
+        let compose = try MimeoSubcommands.invocations(in: ComposeFile.repository())
+        let invocations = try (compose.map { ("docker-compose.yml", $0) } + MimeoSubcommands.kubernetesInvocations())
+            .filter { $0.1.count > 1 && $0.1[1] == subcommand }
+        try #require(compose.contains { $0.count > 1 && $0[1] == subcommand },
+                     "the compose file never runs mimeo \(subcommand)")
         let help = try Mimeo.run([subcommand, "--help"])
         #expect(help.succeeded, "\(help)")
         try #require(help.standardOutput.contains("USAGE: mimeo \(subcommand)"), "\(help)")
 
-        for argv in invocations {
+        for (file, argv) in invocations {
             for flag in argv.dropFirst(2) where flag.hasPrefix("-") {
-                #expect(lists(help.standardOutput, flag), "mimeo \(subcommand) --help does not list \(flag)")
+                #expect(lists(help.standardOutput, flag), "\(file): mimeo \(subcommand) --help does not list \(flag)")
             }
         }
     }
+
+    @Test func kubernetesManifestsRunTheClusterCommands() throws {
+        let commands = Set(try MimeoSubcommands.kubernetesInvocations().map { $0.argv.prefix(2).joined(separator: " ") })
+
+        #expect(commands == ["mimeo coordinator", "mimeo worker", "mimeo status"], "\(commands)")
+    }
 }
 
-/// Which subcommands the built `mimeo` has, and where the compose file runs them.
+/// Which subcommands the built `mimeo` has, and where the compose file and the Kubernetes manifests run them.
 enum MimeoSubcommands {
     /// Whether `mimeo --help` lists `name` as a subcommand. True when the executable is missing, so that the
     /// test runs and reports that.
@@ -295,6 +304,33 @@ enum MimeoSubcommands {
                             invocations.append(try ComposeFile.words(String(part)))
                         }
                     }
+                }
+            }
+        }
+        return invocations
+    }
+
+    /// Every `mimeo ...` command line of cluster/k8s/*.yaml: containers' and init containers' command and args
+    /// (`mimeo` when a container sets no command), and exec probes, with the file each is in.
+    static func kubernetesInvocations() throws -> [(file: String, argv: [String])] {
+        let folder = PackageFiles.root + "/cluster/k8s"
+        var invocations: [(file: String, argv: [String])] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".yaml") {
+            let parser = try Parser(yaml: String(contentsOfFile: folder + "/" + name, encoding: .utf8))
+            while let document = try parser.nextRoot() {
+                let spec = document["spec"]?["template"]?["spec"] ?? document["spec"]
+                let containers = (spec?["containers"]?.sequence.map(Array.init) ?? [])
+                    + (spec?["initContainers"]?.sequence.map(Array.init) ?? [])
+                for container in containers {
+                    let command = container["command"]?.sequence?.compactMap(\.string) ?? ComposeFile.imageEntrypoint
+                    let args = container["args"]?.sequence?.compactMap(\.string) ?? []
+                    var lines = [command + args]
+                    for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+                        if let exec = container[probe]?["exec"]?["command"]?.sequence?.compactMap(\.string) {
+                            lines.append(exec)
+                        }
+                    }
+                    invocations += lines.filter { $0.first == "mimeo" }.map { ("cluster/k8s/" + name, $0) }
                 }
             }
         }

@@ -39,10 +39,7 @@ struct ComposeFile {
         }
 
         /// The argument after the first `flag` in `argv`, or nil when the flag is not there or is last.
-        func value(of flag: String) -> String? {
-            guard let index = argv.firstIndex(of: flag), index + 1 < argv.count else { return nil }
-            return argv[index + 1]
-        }
+        func value(of flag: String) -> String? { ComposeFile.value(of: flag, in: argv) }
     }
 
     /// A mount: a named volume or host path (`source`; nil for an anonymous volume) at `target`.
@@ -98,6 +95,12 @@ struct ComposeFile {
             throw ComposeFileError("no service '\(name)' (services: \(services.keys.sorted().joined(separator: ", ")))")
         }
         return service
+    }
+
+    /// The argument after the first `flag` in `argv`, or nil when the flag is not there or is last.
+    static func value(of flag: String, in argv: [String]) -> String? {
+        guard let index = argv.firstIndex(of: flag), index + 1 < argv.count else { return nil }
+        return argv[index + 1]
     }
 
     /// `text` with Compose's variable interpolation applied.

@@ -31,7 +31,7 @@ demo: build
 	@head -5 $(OUT)/demo-synthetic.csv
 
 ## test: run the whole test suite
-test: deps pyzmq-venv
+test: deps pyzmq-venv validate-deploy
 	$(SWIFT) test
 
 ## pyzmq-venv: the test-only Python venv with pyzmq that runs Tests/interop/mwp_client.py (docs/protocol/interop.md)
@@ -42,6 +42,22 @@ pyzmq-venv:
 	@$(INTEROP_VENV)/bin/python -c 'import zmq' 2>/dev/null || { \
 	  rm -rf $(INTEROP_VENV) && python3 -m venv $(INTEROP_VENV) && \
 	  $(INTEROP_VENV)/bin/pip install -q pyzmq==$(PYZMQ_VERSION); }
+
+## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
+DEPLOY_VENV := .build/venv-deploy
+KUBERNETES_VALIDATE := kubernetes-validate==1.37.0
+KUBERNETES_VERSION := 1.31.0
+.PHONY: validate-deploy
+validate-deploy:
+	@command -v docker-compose >/dev/null 2>&1 || [ -x $(DEPLOY_VENV)/bin/docker-compose ] || { \
+	  echo "installing: docker-compose"; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      $(SUDO) apt-get install -y -qq --no-install-recommends docker-compose; } || \
+	  { [ -x $(DEPLOY_VENV)/bin/pip ] || python3 -m venv $(DEPLOY_VENV); $(DEPLOY_VENV)/bin/pip install -q docker-compose; }; }
+	@[ -x $(DEPLOY_VENV)/bin/kubernetes-validate ] || { \
+	  [ -x $(DEPLOY_VENV)/bin/pip ] || python3 -m venv $(DEPLOY_VENV); $(DEPLOY_VENV)/bin/pip install -q $(KUBERNETES_VALIDATE); }
+	PATH="$$PATH:$(abspath $(DEPLOY_VENV))/bin" docker-compose -f docker-compose.yml config -q
+	$(DEPLOY_VENV)/bin/kubernetes-validate -k $(KUBERNETES_VERSION) --strict --quiet cluster/k8s/*.yaml
 
 ## bench: measure parse, training, sampling and memory on CSV=path (default: adult train)
 CSV ?= ../shared/datasets/adult/adult-train.csv

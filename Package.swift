@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Tests only: reading docker-compose.yml (Tests/MimeoCLITests/Support/ComposeFile.swift).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoCLITests", dependencies: [
             "MimeoCLI", "MimeoZMQ", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),

@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -22,6 +25,17 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
+        // The cluster's logs and metrics (docs/observability.md): structured log lines, Prometheus
+        // metrics, and a /metrics endpoint served from a ZeroMQ poll loop.
+        .target(
+            name: "MimeoObservability",
+            dependencies: [
+                "MimeoZMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // The coordinator's durable state (docs/cluster-state.md): jobs, shards, leases, attempts, results in SQLite.
         .target(name: "MimeoCluster", dependencies: ["MimeoWire", .product(name: "GRDB", package: "GRDB.swift")]),
         // L1: the native compute engine.
@@ -52,6 +66,9 @@ let package = Package(
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
+        .testTarget(name: "MimeoObservabilityTests", dependencies: [
+            "MimeoObservability", "MimeoZMQ", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MimeoCLITests", dependencies: ["MimeoCLI", "MimeoZMQ", "MimeoTestSupport"]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
         .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),

@@ -5,6 +5,11 @@ struct HTTPRequestHead: Equatable {
     /// The target's path, without the query (`/metrics` for `/metrics?x=1`).
     let path: String
 
+    init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
     /// Parses a request head: the bytes before the blank line that ends it (`\r\n\r\n` excluded).
     ///
     /// The request line must be `METHOD SP TARGET SP HTTP/1.d`, with a token method and a target

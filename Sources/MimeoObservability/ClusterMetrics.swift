@@ -19,18 +19,32 @@ import Prometheus
 /// is needed. ``bootstrapMetricsSystem()`` can also make the registry swift-metrics' backend.
 /// The names and meanings are listed in docs/observability.md.
 public final class ClusterMetrics: Sendable {
-    /// Why the coordinator dropped a message (the `reason` label of `mimeo_messages_dropped_total`).
+    /// Why the coordinator dropped a message (the `reason` label of `mimeo_messages_dropped_total`),
+    /// after the MWP-1 error codes (docs/protocol/mwp-1.md, Error codes).
     public enum DropReason: String, Sendable, CaseIterable {
-        /// The frames did not decode (MWP-1 `malformed`).
+        /// The frames did not decode (400 malformed).
         case malformed
-        /// A frame or the message was over the size limit.
+        /// A frame, string, list or the message was over its limit (413 too-large).
         case oversized
-        /// A protocol version the coordinator does not speak.
+        /// Another major protocol version (401 unsupported-version).
         case version
-        /// A message type the coordinator does not know.
+        /// A command code the coordinator does not know (402 unknown-command).
         case unknown
-        /// A known type that is not allowed in the peer's state (a RESULT without a lease, say).
+        /// A command not allowed from the peer's role or in its state (403 unexpected-command).
         case unexpected
+
+        /// The reason for an MWP-1 error code (`WireError.code.rawValue`): 400, 401, 402, 403 or
+        /// 413; `nil` for the others, which are not reasons to drop a message.
+        public init?(errorCode: UInt16) {
+            switch errorCode {
+            case 400: self = .malformed
+            case 401: self = .version
+            case 402: self = .unknown
+            case 403: self = .unexpected
+            case 413: self = .oversized
+            default: return nil
+            }
+        }
     }
 
     /// Upper bounds of `mimeo_lease_round_trip_seconds`: a lease covers generating a whole shard.

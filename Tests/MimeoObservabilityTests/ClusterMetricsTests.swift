@@ -106,6 +106,16 @@ func samples(_ exposition: [UInt8]) -> [String: Double] {
         #expect(samples(metrics.exposition(at: start + .seconds(40)))["mimeo_rows_generated_total"] == 5_000)
     }
 
+    @Test func dropReasonsFollowTheMWPErrorCodes() {
+        #expect(ClusterMetrics.DropReason(errorCode: 400) == .malformed)
+        #expect(ClusterMetrics.DropReason(errorCode: 401) == .version)
+        #expect(ClusterMetrics.DropReason(errorCode: 402) == .unknown)
+        #expect(ClusterMetrics.DropReason(errorCode: 403) == .unexpected)
+        #expect(ClusterMetrics.DropReason(errorCode: 413) == .oversized)
+        #expect(ClusterMetrics.DropReason(errorCode: 415) == nil)
+        #expect(ClusterMetrics.DropReason(errorCode: 0) == nil)
+    }
+
     @Test func instancesDoNotShareCounts() {
         let one = ClusterMetrics()
         let two = ClusterMetrics()

@@ -11,12 +11,15 @@ import Darwin
 final class HTTPTestClient: Sendable {
     /// What a client saw: the bytes it read, whether the server closed the connection, and
     /// the errors it met.
-    struct Outcome: Sendable {
+    struct Outcome: Sendable, CustomStringConvertible {
         var received: [UInt8] = []
         var sawEndOfStream = false
         var failure: String?
 
         var text: String { String(decoding: received, as: UTF8.self) }
+        var description: String {
+            "\(received.count) bytes, end of stream \(sawEndOfStream), failure \(failure ?? "none"): \(text.prefix(300).debugDescription)"
+        }
         /// `HTTP/1.1 200 OK`.
         var statusLine: String { text.components(separatedBy: "\r\n").first ?? "" }
         /// The value of a response header, by case-insensitive name.
@@ -41,13 +44,15 @@ final class HTTPTestClient: Sendable {
 
     /// Connects to `127.0.0.1:port`, sends `chunks` with `pause` between them, then reads until
     /// the server closes the connection or `timeout` passes. With `closeWithoutReading`, closes
-    /// right after sending instead.
+    /// right after sending instead. A `slowReader` has a 4 KiB receive buffer and waits 300 ms
+    /// before reading, so the server must close while most of a large response is still unsent.
     init(port: Int, chunks: [[UInt8]], pause: Duration = .zero, closeWithoutReading: Bool = false,
-         timeout: Duration = .seconds(5)) {
+         slowReader: Bool = false, timeout: Duration = .seconds(5)) {
         let outcome = self.outcome
         Thread {
             let result = Self.exchange(
-                port: port, chunks: chunks, pause: pause, closeWithoutReading: closeWithoutReading, timeout: timeout)
+                port: port, chunks: chunks, pause: pause, closeWithoutReading: closeWithoutReading,
+                slowReader: slowReader, timeout: timeout)
             outcome.withLock { $0 = result }
         }.start()
     }
@@ -58,12 +63,16 @@ final class HTTPTestClient: Sendable {
     var result: Outcome? { outcome.withLock { $0 } }
 
     private static func exchange(
-        port: Int, chunks: [[UInt8]], pause: Duration, closeWithoutReading: Bool, timeout: Duration
+        port: Int, chunks: [[UInt8]], pause: Duration, closeWithoutReading: Bool, slowReader: Bool, timeout: Duration
     ) -> Outcome {
         var outcome = Outcome()
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return Outcome(failure: "socket: errno \(errno)") }
         defer { close(descriptor) }
+        if slowReader {
+            var bytes: Int32 = 4096
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -90,6 +99,7 @@ final class HTTPTestClient: Sendable {
             if outcome.failure != nil { break }
         }
         if closeWithoutReading { return outcome }
+        if slowReader { Thread.sleep(forTimeInterval: 0.3) }
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while ContinuousClock.now < deadline {

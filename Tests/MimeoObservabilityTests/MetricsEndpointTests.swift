@@ -143,6 +143,38 @@ import Testing
         #expect(endpoint.openConnections == 0)
     }
 
+    @Test func randomInputFromManyClientsAlwaysGetsAnAnswerAndAClose() throws {
+        let context = try ZMQContext()
+        let endpoint = try MetricsEndpoint(context: context, address: "127.0.0.1:0")
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["GET ", "/metrics", " HTTP/1.1", "\r\n", "\r\n\r\n", "Host: a", ":", " ", "\n", "\r", "\u{0}", "é"]
+        var clients: [HTTPTestClient] = []
+        for _ in 0..<24 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...40, using: &generator) {
+                if Bool.random(using: &generator) {
+                    bytes += Array(pieces.randomElement(using: &generator)!.utf8)
+                } else {
+                    bytes += (0..<Int.random(in: 1...600, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                }
+            }
+            // Always ends the head, so every client is owed an answer.
+            bytes += Array("\r\n\r\n".utf8)
+            let chunkSize = Int.random(in: 1...4096, using: &generator)
+            let chunks = stride(from: 0, to: bytes.count, by: chunkSize).map { Array(bytes[$0..<min($0 + chunkSize, bytes.count)]) }
+            clients.append(HTTPTestClient(port: endpoint.port, chunks: chunks, pause: .milliseconds(1)))
+        }
+        try serve(endpoint, clients: { clients }, body: { Array("m 1\n".utf8) })
+        let answers: Set<String> = ["HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request", "HTTP/1.1 404 Not Found", "HTTP/1.1 405 Method Not Allowed"]
+        for client in clients {
+            let outcome = try #require(client.result)
+            #expect(answers.contains(outcome.statusLine), "\(outcome)")
+        }
+        let next = HTTPTestClient(port: endpoint.port, chunks: [Self.getMetrics])
+        try serve(endpoint, clients: { [next] }, body: { Array("m 1\n".utf8) })
+        #expect(next.result?.statusLine == "HTTP/1.1 200 OK")
+    }
+
     @Test func aHeadOfExactlyTheLimitIsReadAndOneByteMoreIsNot() throws {
         func request(headBytes: Int) -> [UInt8] {
             let start = "GET /metrics HTTP/1.1\r\nX-Pad: "

@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Tests only: reading docker-compose.yml (Tests/MimeoCLITests/Support/ComposeFile.swift).
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
@@ -26,6 +28,17 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "MimeoZMQ", dependencies: ["CZeroMQ"]),
         .executableTarget(name: "MimeoZMQBenchmark", dependencies: ["MimeoZMQ"]),
+        // The cluster's logs and metrics (docs/observability.md): structured log lines, Prometheus
+        // metrics, and a /metrics endpoint served from a ZeroMQ poll loop.
+        .target(
+            name: "MimeoObservability",
+            dependencies: [
+                "MimeoZMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // L1: the native compute engine.
         .target(name: "MimeoTensor", dependencies: ["CBLAS"]),
         // L2: layers and optimisers.
@@ -39,7 +52,7 @@ let package = Package(
         // L5: the cluster (docs/architecture.md): the coordinator's durable state (docs/cluster-state.md), the
         // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
         .target(name: "MimeoCluster", dependencies: [
-            "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
+            "MimeoWire", "MimeoZMQ", "MimeoObservability", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,7 +63,7 @@ let package = Package(
             name: "MimeoCLI",
             dependencies: [
                 "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
-                "MimeoWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MimeoWire", "MimeoObservability", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),
@@ -61,6 +74,9 @@ let package = Package(
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
+        .testTarget(name: "MimeoObservabilityTests", dependencies: [
+            "MimeoObservability", "MimeoZMQ", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MimeoCLITests", dependencies: [
             "MimeoCLI", "MimeoZMQ", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Yams", package: "Yams"),

@@ -17,6 +17,9 @@ public enum ZMQSocketType: Sendable, Hashable {
     case reply
     /// One peer, both directions; used by the socket monitor.
     case pair
+    /// Raw TCP, no ZMTP: receives `[id, bytes]`, where empty bytes mean the connection opened or
+    /// closed; sends `[id, bytes]`, and `[id, empty]` closes that connection (`ZMQ_STREAM`).
+    case stream
 
     var rawValue: Int32 {
         switch self {
@@ -25,6 +28,7 @@ public enum ZMQSocketType: Sendable, Hashable {
         case .request: ZMQ_REQ
         case .reply: ZMQ_REP
         case .pair: ZMQ_PAIR
+        case .stream: ZMQ_STREAM
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MimeoCluster
+import MimeoObservability
 import MimeoZMQ
 
 /// The CURVE keys of a worker or client (`mimeo worker`, `mimeo status`, `mimeo generate --cluster`): its own
@@ -64,12 +65,7 @@ struct LogOptions: ParsableArguments {
 
     /// Sets up the process's logging and returns a logger labelled `label`.
     func logger(label: String) -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSetup.bootstrap(format: logFormat == .json ? .json : .text, level: Logger.Level(rawValue: logLevel) ?? .info)
         return Logger(label: label)
     }
 }

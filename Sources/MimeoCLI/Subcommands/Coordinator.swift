@@ -47,6 +47,9 @@ extension MimeoCommand {
         @Flag(help: "Allow a plaintext coordinator on a non-loopback address.")
         var insecure = false
 
+        @Option(help: ArgumentHelp("Serve Prometheus metrics at http://host:port/metrics.", valueName: "host:port"))
+        var metrics: String?
+
         @Option(help: "Heartbeat interval in milliseconds (a worker silent for 3 intervals is dead).")
         var heartbeatMs: UInt32 = ProtocolVersion.heartbeatIntervalMilliseconds
 
@@ -76,6 +79,7 @@ extension MimeoCommand {
             configuration.curve = curve
             configuration.heartbeatIntervalMilliseconds = heartbeatMs
             configuration.leaseTimeoutMilliseconds = leaseTimeoutMs
+            configuration.metricsAddress = metrics
             let stop = StopSignal()
             StopOnSignals.install(stop)
             let node = CoordinatorNode(configuration: configuration, logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MimeoObservability
 import MimeoWire
 import MimeoZMQ
 import Synchronization
@@ -21,6 +22,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var durability: CoordinatorStore.Durability = .full
     /// Whether to write `_manifest.json` into a finished job's output folder.
     public var writesManifests = true
+    /// Where to serve Prometheus metrics over HTTP (`host:port`, `GET /metrics`); nil serves none.
+    public var metricsAddress: String?
 
     public init(endpoint: String, statePath: String) {
         self.endpoint = endpoint
@@ -127,18 +130,34 @@ public final class CoordinatorNode: Sendable {
         let store = try CoordinatorStore(path: configuration.statePath, options: .init(
             durability: configuration.durability, leaseTimeoutMilliseconds: configuration.leaseTimeoutMilliseconds))
         let blobs = try BlobStore(root: configuration.resolvedModelsPath)
-        var loop = CoordinatorLoop(configuration: configuration, store: store, blobs: blobs, logger: logger)
+        let metrics = configuration.metricsAddress == nil ? nil : ClusterMetrics()
+        var metricsEndpoint: MetricsEndpoint?
+        if let address = configuration.metricsAddress {
+            do {
+                metricsEndpoint = try MetricsEndpoint(context: context, address: address)
+            } catch {
+                throw ClusterError("cannot serve metrics on \(address): \(error)")
+            }
+        }
+        defer { metricsEndpoint?.close() }
+        var loop = CoordinatorLoop(configuration: configuration, store: store, blobs: blobs, logger: logger,
+                                   metrics: metrics)
         try loop.recover()
         logger.info("coordinator listening", metadata: [
             "endpoint": "\(bound)", "state": "\(configuration.statePath)",
             "security": "\(configuration.curve == nil ? "plaintext" : "curve")",
         ])
+        if let metricsEndpoint { logger.info("metrics served", metadata: ["url": "http://\(metricsEndpoint.endpoint.replacingOccurrences(of: "tcp://", with: ""))/metrics"]) }
         onListening(bound)
 
         let poller = ZMQPoller()
         poller.register(socket)
+        if let metricsEndpoint { poller.register(metricsEndpoint.socket) }
         while !stop.isStopped {
-            _ = try poller.poll(timeout: .milliseconds(Int(loop.pollTimeoutMilliseconds)))
+            let events = try poller.poll(timeout: .milliseconds(Int(loop.pollTimeoutMilliseconds)))
+            if let metricsEndpoint, let metrics, events.count > 1, !events[1].isEmpty {
+                try metricsEndpoint.serveReadable { metrics.exposition() }
+            }
             var incoming: [[[UInt8]]] = []
             while incoming.count < 8_192, let frames = try socket.receiveMessage(maxFrames: ProtocolVersion.maxFrames + 1) {
                 incoming.append(frames)
@@ -148,17 +167,22 @@ public final class CoordinatorNode: Sendable {
             sharedCounters.withLock { $0.add(delta) }
             // Manifests before replies: a client told "completed" finds the manifest in place.
             loop.afterCommit()
-            send(outgoing, on: socket)
+            send(outgoing, on: socket, metrics: metrics)
         }
-        send(loop.shutdownMessages(), on: socket)
+        send(loop.shutdownMessages(), on: socket, metrics: metrics)
         logger.info("coordinator stopped")
     }
 
-    private func send(_ outgoing: [(peer: [UInt8], frames: [[UInt8]])], on socket: ZMQSocket) {
+    private func send(_ outgoing: [(peer: [UInt8], frames: [[UInt8]])], on socket: ZMQSocket, metrics: ClusterMetrics?) {
         guard !outgoing.isEmpty else { return }
         var sent: UInt64 = 0, failed: UInt64 = 0
         for (peer, frames) in outgoing {
-            if socket.sendWithoutWaiting([peer] + frames) { sent += 1 } else { failed += 1 }
+            if socket.sendWithoutWaiting([peer] + frames) {
+                sent += 1
+                metrics?.messageSent()
+            } else {
+                failed += 1
+            }
         }
         sharedCounters.withLock {
             $0.messagesOut += sent
@@ -224,6 +248,7 @@ struct CoordinatorLoop {
     let store: CoordinatorStore
     let blobs: BlobStore
     let logger: Logger
+    let metrics: ClusterMetrics?
 
     private var workers: [[UInt8]: WorkerPeer] = [:]
     private var workerNames: [String: [UInt8]] = [:]
@@ -245,11 +270,16 @@ struct CoordinatorLoop {
     private var finishedJobs: [JobID] = []
     private var local = CoordinatorCounters()
 
-    init(configuration: CoordinatorConfiguration, store: CoordinatorStore, blobs: BlobStore, logger: Logger) {
+    /// Jobs not finished (for the jobs-running gauge).
+    private var unfinishedJobs: Set<JobID> = []
+
+    init(configuration: CoordinatorConfiguration, store: CoordinatorStore, blobs: BlobStore, logger: Logger,
+         metrics: ClusterMetrics?) {
         self.configuration = configuration
         self.store = store
         self.blobs = blobs
         self.logger = logger
+        self.metrics = metrics
     }
 
     private var interval: UInt64 { UInt64(max(1, configuration.heartbeatIntervalMilliseconds)) }
@@ -267,10 +297,14 @@ struct CoordinatorLoop {
                 "jobs_resumed": "\(recovery.resumedJobs.map(String.init).joined(separator: ","))",
             ])
         }
+        let jobs = try store.read { tx in try tx.status().jobs }
+        unfinishedJobs = Set(jobs.filter { !$0.state.isFinished }.map(\.id))
+        metrics?.setJobsRunning(unfinishedJobs.count)
         if configuration.writesManifests {
-            let done = try store.read { tx in try tx.status().jobs.filter { $0.state == .done }.map(\.id) }
-            for job in done.suffix(100) where !FileManager.default.fileExists(atPath: JobManifest.path(in: try store.read { try $0.generateJob(job) }.output)) {
-                finishedJobs.append(job)
+            // A job that finished just before a crash may lack its manifest.
+            for job in jobs.suffix(100) where job.state == .done
+                && !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output)) {
+                finishedJobs.append(job.id)
             }
             afterCommit()
         }
@@ -293,6 +327,7 @@ struct CoordinatorLoop {
     /// The counts since the last call.
     mutating func takeCounters() -> CoordinatorCounters {
         local.workersUp = workers.count
+        metrics?.setWorkersUp(workers.count)
         defer { local = CoordinatorCounters() }
         return local
     }
@@ -332,9 +367,13 @@ struct CoordinatorLoop {
 
     private mutating func handle(_ frames: [[UInt8]], tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
         guard frames.count >= 2 else { return }
+        metrics?.messageReceived()
+        let started = metrics == nil ? nil : ContinuousClock.now
+        defer { if let started { metrics?.messageHandled(in: ContinuousClock.now - started) } }
         let peer = frames[0]
         guard !refused.contains(peer) else {
             local.dropped["refused", default: 0] += 1
+            metrics?.messageDropped(.version)
             return
         }
         let message: WireMessage
@@ -429,6 +468,7 @@ struct CoordinatorLoop {
         default: "malformed"
         }
         local.dropped[reason, default: 0] += 1
+        metrics?.messageDropped(ClusterMetrics.DropReason(errorCode: code.rawValue) ?? .malformed)
         if code == .unsupportedVersion {
             // Spec: Versioning. One ERROR in the version-invariant layout, then the peer is ignored.
             let command = frames.count > 2 && frames[2].count == 1 ? frames[2][0] : 0
@@ -520,6 +560,9 @@ struct CoordinatorLoop {
             let before = worker.progress[message.id] ?? 0
             workers[peer]!.rate.add(result.rows > before ? result.rows - before : 0, at: clock)
             if let info { local.roundTripMillisecondsTotal += clock - info.sentAt }
+            metrics?.shardDone()
+            metrics?.rowsGenerated(Int(clamping: result.rows))
+            if let info { metrics?.leaseRoundTrip(.milliseconds(Int64(clamping: clock - info.sentAt))) }
         } else {
             local.staleAnswers += 1
             refuse(peer, .staleAttempt, command: .result, "attempt \(message.id.attempt) of job \(message.id.job) shard \(message.id.shard) is not the current lease", clock: clock)
@@ -610,6 +653,8 @@ struct CoordinatorLoop {
             return refuse(peer, .invalidJob, command: .submit, reason, clock: clock)
         }
         submitters[id] = peer
+        unfinishedJobs.insert(id)
+        metrics?.setJobsRunning(unfinishedJobs.count)
         mayHaveWork = true
         emit(peer, .accepted(Accepted(request: request, job: id)), clock: clock)
         logger.info("job accepted", metadata: [
@@ -710,6 +755,8 @@ struct CoordinatorLoop {
                 workers[peer]!.attempts.insert(attempt)
                 leaseInfo[attempt] = (rows, clock)
                 local.leasesSent += 1
+                metrics?.shardLeased()
+                if lease.attempt > 1 { metrics?.shardRetried() }
                 emit(peer, .lease(MimeoWire.Lease(id: attempt, kind: lease.kind, version: lease.payloadVersion,
                                                   timeoutMilliseconds: lease.leaseTimeoutMilliseconds,
                                                   payload: lease.payload)), clock: clock)
@@ -738,6 +785,9 @@ struct CoordinatorLoop {
             submitters[end.job] = nil
             cancellers[end.job] = nil
             if end.state == .done { finishedJobs.append(end.job) }
+            if end.state == .failed { metrics?.shardFailed() }
+            unfinishedJobs.remove(end.job)
+            metrics?.setJobsRunning(unfinishedJobs.count)
             logger.info("job ended", metadata: ["job": "\(end.job)", "state": "\(end.state)", "reason": "\(end.reason ?? "")"])
         }
     }

@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // L0: system C libraries and Foundation-only modules.
@@ -38,6 +39,7 @@ let package = Package(
         .target(name: "MimeoCluster", dependencies: [
             "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
@@ -47,6 +49,7 @@ let package = Package(
             dependencies: [
                 "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
                 "MimeoWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),
@@ -65,7 +68,10 @@ let package = Package(
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
-        .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoClusterTests", dependencies: [
+            "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

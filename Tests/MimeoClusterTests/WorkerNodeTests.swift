@@ -191,6 +191,42 @@ import Testing
         try worker.stop()
     }
 
+    /// What a part path names on disk: a link out of the root or onto a device is refused (422, not retryable); a
+    /// folder that cannot be made is an output failure (507, retryable).
+    @Test func checksWhereAPartPathLeads() throws {
+        let coordinator = try ScriptedCoordinator()
+        coordinator.models[Self.model.hash] = Self.model.bytes
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let root = folder.file("root")
+        try FileManager.default.createDirectory(atPath: folder.file("outside"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/escape", withDestinationPath: folder.file("outside"))
+        try FileManager.default.createSymbolicLink(atPath: root + "/null.csv", withDestinationPath: "/dev/null")
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: root + "/file"))
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 1,
+                                                           outputRoot: root, cacheDirectory: folder.file("cache")))
+        let identity = try coordinator.join()
+        let cases: [(output: String, code: ErrorCode, retryable: Bool)] = [
+            (root + "/escape/part-00000.csv", .invalidJob, false),
+            (root + "/null.csv", .invalidJob, false),
+            (root + "/file/part-00000.csv", .outputFailed, true),
+        ]
+        for (index, item) in cases.enumerated() {
+            let id = AttemptID(job: 6, shard: UInt32(index), attempt: 1)
+            try coordinator.send(.lease(MimeoWire.Lease(id: id, work: Self.shard(rows: 100, firstBatch: 0, batchCount: 1,
+                                                                                 output: item.output))), to: identity)
+            let reply = try #require(try coordinator.next { $0.command == .result || $0.command == .fail })
+            guard case let .fail(failure) = reply.message else {
+                Issue.record("\(item.output): expected FAIL, got \(reply.message)")
+                continue
+            }
+            #expect(failure.id == id && failure.code == item.code && failure.isRetryable == item.retryable,
+                    "\(item.output): \(failure)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("outside")).isEmpty)
+        try worker.stop()
+    }
+
     /// CANCEL in the middle of a large shard: no RESULT, no part, no temporary file; the slot is asked for again.
     @Test func cancelStopsARunningShard() throws {
         let coordinator = try ScriptedCoordinator()

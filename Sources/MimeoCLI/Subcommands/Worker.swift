@@ -35,8 +35,10 @@ extension MimeoCommand {
                 the coordinator's public key file.
                 Examples:
                   mimeo worker --connect tcp://127.0.0.1:5570
-                  mimeo worker --connect tcp://coord:5570 --name w1 --threads 4 --slots 2 --output-root /data
-                  mimeo worker --connect tcp://coord:5570 --curve-secret-file w1.key --coordinator-key coord.pub
+                  mimeo worker --connect tcp://coord:5570 --name w1 --slots 2 --threads 4
+                  mimeo worker --connect tcp://coord:5570 --output-root /data --cache /cache
+                  mimeo worker --connect tcp://coord:5570 \\
+                    --curve-secret-file w1.key --coordinator-key coord.pub
                   MIMEO_CURVE_SECRET_KEY="$(cat w1.key)" MIMEO_COORDINATOR_KEY_FILE=coord.pub \\
                     mimeo worker --connect tcp://coord:5570 --log-format json
                 """)
@@ -68,10 +70,10 @@ extension MimeoCommand {
                                    valueName: "dir"))
         var cache: String?
 
-        @Option(help: "Log format: text or json.")
+        @Option(help: "How log lines are written.")
         var logFormat: LogOutputFormat = .text
 
-        @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error or critical.")
+        @Option(help: "The lowest level logged.")
         var logLevel: Logger.Level = .info
 
         func validate() throws {

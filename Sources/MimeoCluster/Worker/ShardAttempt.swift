@@ -70,6 +70,36 @@ enum PartPath {
         return .success("/" + resolved.joined(separator: "/"))
     }
 
+    /// Checks what the resolved part path names once symbolic links are followed: a regular file, or nothing yet,
+    /// in a folder that is inside `root` (so a link cannot lead the part out of the root, nor onto a device or
+    /// FIFO). Returns the file the part will replace.
+    static func checkTarget(_ path: String, root: String) -> Result<String, WorkerError> {
+        let target: OutputTarget
+        do {
+            target = try OutputTarget(path: path)
+        } catch {
+            return .failure(WorkerError("\(error)"))
+        }
+        guard case let .file(resolved) = target else {
+            return .failure(WorkerError("the part path '\(path)' names a device, FIFO, socket or descriptor, not a file"))
+        }
+        let folder = (resolved as NSString).deletingLastPathComponent
+        guard let realFolder = realPath(folder) else {
+            return .failure(WorkerError("the part's folder \(folder) cannot be resolved"))
+        }
+        let realRoot = realPath(root) ?? root
+        guard realRoot == "/" || realFolder == realRoot || realFolder.hasPrefix(realRoot + "/") else {
+            return .failure(WorkerError("the part path '\(path)' leads outside the output root \(root) through a symbolic link"))
+        }
+        return .success(resolved)
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// The non-empty components of `path` other than ".".
     static func components(_ path: String) -> [String] {
         path.split(separator: "/").map(String.init).filter { $0 != "." }
@@ -164,6 +194,8 @@ struct ShardAttempt: Sendable {
     let modelPath: String
     /// The part's absolute path, already checked against the output root.
     let partPath: String
+    /// The output root (absolute, normalised), against which symbolic links in the part's path are checked.
+    let outputRoot: String
     let threads: Int
     let computesStatistics: Bool
     let control: AttemptControl
@@ -211,9 +243,23 @@ struct ShardAttempt: Sendable {
         do {
             let folder = (partPath as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            return .failed(.outputFailed, retryable: true, message: "\(partPath): \(Self.describe(error))")
+        }
+        let target: String
+        switch PartPath.checkTarget(partPath, root: outputRoot) {
+        case let .success(resolved): target = resolved
+        case let .failure(error): return .failed(.invalidJob, retryable: false, message: error.description)
+        }
+        do {
             output = try AtomicFileOutput(path: partPath)
         } catch {
             return .failed(.outputFailed, retryable: true, message: "\(partPath): \(Self.describe(error))")
+        }
+        // The path is checked again as opened, in case it changed in between.
+        guard output.target == .file(target) else {
+            output.discard()
+            return .failed(.invalidJob, retryable: false, message: "the part path '\(partPath)' changed while it was opened")
         }
         var hasher = ContentHasher()
         let part: PartResult

@@ -582,7 +582,7 @@ private final class WorkerLoop {
         guard let attempt = attempts[id], case .awaitingModel = attempt.phase else { return }
         let control = AttemptControl()
         let work = ShardAttempt(id: id, shard: attempt.shard, modelPath: node.store.path(for: attempt.shard.modelHash),
-                                partPath: attempt.partPath, threads: configuration.threads,
+                                partPath: attempt.partPath, outputRoot: outputRoot, threads: configuration.threads,
                                 computesStatistics: configuration.computesStatistics, control: control,
                                 mailbox: mailbox, samplers: node.samplers)
         let thread = Thread { work.run() }

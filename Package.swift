@@ -88,7 +88,10 @@ let package = Package(
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
-        .testTarget(name: "MimeoClusterTests", dependencies: ["MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoClusterTests", dependencies: [
+            "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,7 +17,7 @@ struct MimeoCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Schema.self, Train.self, Generate.self, Evaluate.self, Info.self, Benchmark.self, Keygen.self,
-                      Coordinator.self, Status.self]
+                      Coordinator.self, Worker.self, Status.self]
     )
 
     static func main() {

@@ -138,7 +138,8 @@ public struct ShardGeneration {
     public var rowCount: Int { rows.count }
 
     /// Generates the part and hands its bytes to `write` in order (the header line first); returns the result.
-    public func run(write: ([UInt8]) throws -> Void) throws -> PartResult {
+    /// `progress` receives the rows written so far after each group of batches (at most `2 · threads`).
+    public func run(write: ([UInt8]) throws -> Void, progress: (Int) -> Void = { _ in }) throws -> PartResult {
         let header = sampler.headerBytes()
         var result = PartResult(rows: 0, bytes: 0, crc32: 0, summary: evaluator?.makeSummary(),
                                 statistics: computesStatistics ? TableStatistics.analyze(
@@ -181,6 +182,7 @@ public struct ShardGeneration {
                     if let summary = batch.summary { try result.summary?.merge(summary) }
                     if let statistics = batch.statistics { result.statistics?.reduce(statistics) }
                 }
+                progress(result.rows)
             })
         result.crc32 = UInt32(truncatingIfNeeded: crc)
         return result

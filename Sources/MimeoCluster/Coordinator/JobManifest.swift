@@ -103,8 +103,8 @@ public struct JobManifest: Codable, Sendable, Equatable {
             let results = try tx.results(of: id)
             var merged: PartSummaries?
             for result in results {
-                guard let part = try? PartSummaries.decode(version: result.result.summaryVersion,
-                                                          bytes: result.result.summaries) else {
+                guard let part = try? PartSummaries.decode(result.result.summaries,
+                                                          version: result.result.summaryVersion) else {
                     merged = nil
                     break
                 }

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import MimeoCluster
+import MimeoZMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension MimeoCommand {
+    /// `mimeo worker`: join a coordinator and generate the shards it leases.
+    struct Worker: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a cluster worker: join a coordinator and generate the shards of jobs it leases.",
+            discussion: """
+                The worker connects to the coordinator (mimeo coordinator), asks for work whenever a slot is \
+                free, fetches each job's model once by its SHA-256 (cached in --cache), and writes each shard \
+                as a part file (out/part-00003.csv) through a temporary name, renamed into place only when \
+                complete. Part paths come from the job; a path with a '..' component, or outside \
+                --output-root, is refused. Relative part paths are taken from the worker's working directory, \
+                so workers and coordinator should see the output folder at the same path (shared storage).
+
+                If the coordinator goes silent, the worker reconnects forever, waiting 1 s, then 2 s, ... up \
+                to 32 s between attempts. SIGINT or SIGTERM stops it cleanly: it tells the coordinator it is \
+                leaving (its leases go to other workers at once), removes unfinished parts and exits 0.
+
+                With keys, the connection is encrypted and authenticated with CURVE: give the worker's \
+                secret key (mimeo keygen -o w1.key; put w1.pub in the coordinator's allow-list) and the \
+                coordinator's public key. Keys come from files or environment variables, never arguments: \
+                MIMEO_CURVE_SECRET_KEY holds the secret key's text, MIMEO_COORDINATOR_KEY_FILE the path of \
+                the coordinator's public key file.
+                Examples:
+                  mimeo worker --connect tcp://127.0.0.1:5570
+                  mimeo worker --connect tcp://coord:5570 --name w1 --slots 2 --threads 4
+                  mimeo worker --connect tcp://coord:5570 --output-root /data --cache /cache
+                  mimeo worker --connect tcp://coord:5570 \\
+                    --curve-secret-file w1.key --coordinator-key coord.pub
+                  MIMEO_CURVE_SECRET_KEY="$(cat w1.key)" MIMEO_COORDINATOR_KEY_FILE=coord.pub \\
+                    mimeo worker --connect tcp://coord:5570 --log-format json
+                """)
+
+        @Option(help: ArgumentHelp("The coordinator's endpoint.", valueName: "tcp://host:port"))
+        var connect: String
+
+        @Option(help: "The worker's name in status and logs (default: hostname-pid).")
+        var name: String?
+
+        @Option(parsing: .unconditional, help: "Threads per lease (default: all cores divided among the slots).")
+        var threads: Int?
+
+        @Option(parsing: .unconditional, help: "Leases run at once.")
+        var slots: Int = 1
+
+        @Option(help: ArgumentHelp("This worker's CURVE secret key file (mode 600); or set MIMEO_CURVE_SECRET_KEY.",
+                                   valueName: "w1.key"))
+        var curveSecretFile: String?
+
+        @Option(help: ArgumentHelp("The coordinator's CURVE public key file; or set MIMEO_COORDINATOR_KEY_FILE.",
+                                   valueName: "coord.pub"))
+        var coordinatorKey: String?
+
+        @Option(help: ArgumentHelp("Part files must lie inside this folder.", valueName: "dir"))
+        var outputRoot: String = "/"
+
+        @Option(help: ArgumentHelp("The model cache folder (default: $MIMEO_CACHE, else ~/.cache/mimeo/models).",
+                                   valueName: "dir"))
+        var cache: String?
+
+        @Option(help: "How log lines are written.")
+        var logFormat: LogOutputFormat = .text
+
+        @Option(help: "The lowest level logged.")
+        var logLevel: Logger.Level = .info
+
+        func validate() throws {
+            do {
+                try WorkerConfiguration.validate(endpoint: connect)
+            } catch let error as WorkerError {
+                throw ValidationError(error.description)
+            }
+            if let threads, !(1 ... 65_535).contains(threads) { throw ValidationError("--threads must be 1 to 65535") }
+            guard (1 ... 65_535).contains(slots) else { throw ValidationError("--slots must be 1 to 65535") }
+            if let name, name.isEmpty { throw ValidationError("--name must not be empty") }
+            guard !outputRoot.isEmpty else { throw ValidationError("--output-root must not be empty; use / for any folder") }
+        }
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let logger = LogOutput.logger(label: "mimeo.worker", format: logFormat, level: logLevel)
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            var configuration = WorkerConfiguration(
+                endpoint: connect, name: name ?? WorkerConfiguration.defaultName,
+                threads: threads ?? max(1, cores / slots), slots: slots,
+                curve: try Self.curveKeys(secretFile: curveSecretFile, coordinatorKeyFile: coordinatorKey,
+                                          environment: environment),
+                outputRoot: outputRoot, cacheDirectory: Self.cacheDirectory(cache, environment: environment))
+            configuration.software = "mimeo \(MimeoCommand.configuration.version)"
+            let node = try WorkerNode(configuration: configuration, logger: logger)
+
+            // Signals arrive on a queue, not as handlers: the loop notices the flag within one poll slice.
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            let queue = DispatchQueue(label: "mimeo.worker.signals")
+            let sources = [SIGINT, SIGTERM].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    logger.info("signal received; stopping", metadata: ["signal": "\(number)"])
+                    node.stop()
+                }
+                source.resume()
+                return source
+            }
+            defer { sources.forEach { $0.cancel() } }
+            try node.run()
+        }
+
+        /// The CURVE keys from the flags or the environment; nil when neither names any key.
+        static func curveKeys(secretFile: String?, coordinatorKeyFile: String?,
+                              environment: [String: String]) throws -> WorkerConfiguration.CurveKeys? {
+            let secretVariable = "MIMEO_CURVE_SECRET_KEY", coordinatorVariable = "MIMEO_COORDINATOR_KEY_FILE"
+            let secretText = environment[secretVariable].flatMap { $0.isEmpty ? nil : $0 }
+            let coordinatorFile = coordinatorKeyFile ?? environment[coordinatorVariable].flatMap { $0.isEmpty ? nil : $0 }
+            let hasSecret = secretFile != nil || secretText != nil
+            switch (hasSecret, coordinatorFile) {
+            case (false, nil):
+                return nil
+            case (true, nil):
+                throw WorkerError("a CURVE secret key is given, but not the coordinator's public key: "
+                    + "add --coordinator-key coord.pub (or set \(coordinatorVariable))")
+            case (false, .some):
+                throw WorkerError("the coordinator's public key is given, but not this worker's secret key: "
+                    + "add --curve-secret-file w1.key (or set \(secretVariable))")
+            case let (true, .some(coordinatorFile)):
+                do {
+                    let pair = try secretFile.map { try ZMQCurveKeyPair.read(secretKeyFile: $0) }
+                        ?? ZMQCurveKeyPair.fromEnvironment(secretVariable, environment: environment)
+                    let coordinator = try ZMQCurveKey.read(publicKeyFile: coordinatorFile)
+                    return WorkerConfiguration.CurveKeys(keyPair: pair, coordinatorKey: coordinator)
+                } catch let error as ZMQUsageError {
+                    throw WorkerError(error.message)
+                }
+            }
+        }
+
+        /// `--cache`, else `$MIMEO_CACHE`, else `~/.cache/mimeo/models`.
+        static func cacheDirectory(_ flag: String?, environment: [String: String]) -> String {
+            if let flag { return flag }
+            if let variable = environment["MIMEO_CACHE"], !variable.isEmpty { return variable }
+            return NSHomeDirectory() + "/.cache/mimeo/models"
+        }
+    }
+}

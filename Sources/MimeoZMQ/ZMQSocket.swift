@@ -217,6 +217,28 @@ public final class ZMQSocket {
         }
     }
 
+    /// Receives one frame as an array, with the address of the peer it came from (libzmq's `Peer-Address`
+    /// metadata, for example `127.0.0.2`), when the transport has one.
+    /// - Returns: the bytes, whether more frames follow and the address, or `nil` when the receive would block.
+    public func receiveFrameWithPeerAddress(dontWait: Bool = false) throws -> (bytes: [UInt8], more: Bool, peerAddress: String?)? {
+        let handle = try openHandle("zmq_msg_recv")
+        return try withUnsafeTemporaryAllocation(of: zmq_msg_t.self, capacity: 1) { storage in
+            let message = storage.baseAddress!
+            zmq_msg_init(message)
+            defer { zmq_msg_close(message) }
+            while true {
+                if zmq_msg_recv(message, handle, dontWait ? ZMQ_DONTWAIT : 0) >= 0 { break }
+                let error = ZMQError.last("zmq_msg_recv")
+                if error.isInterrupted { continue }
+                if error.isWouldBlock { return nil }
+                throw error
+            }
+            let bytes = Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message)))
+            let address = zmq_msg_gets(message, "Peer-Address").map { String(cString: $0) }
+            return (bytes, zmq_msg_more(message) == 1, address)
+        }
+    }
+
     /// Receives one frame as an array (a copy).
     /// - Returns: the bytes and whether more frames follow, or `nil` when the receive would block.
     public func receiveFrame(dontWait: Bool = false) throws -> (bytes: [UInt8], more: Bool)? {

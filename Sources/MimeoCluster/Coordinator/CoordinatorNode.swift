@@ -158,9 +158,9 @@ public final class CoordinatorNode: Sendable {
             if let metricsEndpoint, let metrics, events.count > 1, !events[1].isEmpty {
                 try metricsEndpoint.serveReadable { metrics.exposition() }
             }
-            var incoming: [[[UInt8]]] = []
-            while incoming.count < 8_192, let frames = try socket.receiveMessage(maxFrames: ProtocolVersion.maxFrames + 1) {
-                incoming.append(frames)
+            var incoming: [(frames: [[UInt8]], peerAddress: String?)] = []
+            while incoming.count < 8_192, let message = try socket.receiveMessage(maxFrames: ProtocolVersion.maxFrames + 1) {
+                incoming.append(message)
             }
             let outgoing = try loop.pass(incoming)
             let delta = loop.takeCounters()
@@ -311,12 +311,14 @@ struct CoordinatorLoop {
     }
 
     /// Handles one batch of messages and the timers in one transaction; returns the messages to send.
-    mutating func pass(_ incoming: [[[UInt8]]]) throws -> [(peer: [UInt8], frames: [[UInt8]])] {
+    mutating func pass(_ incoming: [(frames: [[UInt8]], peerAddress: String?)]) throws -> [(peer: [UInt8], frames: [[UInt8]])] {
         let now = wallClockMilliseconds()
         let clock = monotonicMilliseconds()
         outgoing.removeAll(keepingCapacity: true)
         try store.write { tx in
-            for frames in incoming { try handle(frames, tx: tx, now: now, clock: clock) }
+            for message in incoming {
+                try handle(message.frames, peerAddress: message.peerAddress, tx: tx, now: now, clock: clock)
+            }
             try timers(tx: tx, now: now, clock: clock)
             try dispatch(tx: tx, now: now, clock: clock)
             try endJobs(tx.endedJobs, tx: tx)
@@ -365,7 +367,8 @@ struct CoordinatorLoop {
              clock: clock)
     }
 
-    private mutating func handle(_ frames: [[UInt8]], tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+    private mutating func handle(_ frames: [[UInt8]], peerAddress: String?, tx: StoreTransaction, now: UInt64,
+                                 clock: UInt64) throws {
         guard frames.count >= 2 else { return }
         metrics?.messageReceived()
         let started = metrics == nil ? nil : ContinuousClock.now
@@ -387,7 +390,7 @@ struct CoordinatorLoop {
         if workers[peer] != nil { workers[peer]!.lastHeard = clock }
         switch message {
         case let .ready(ready):
-            try join(peer, ready, tx: tx, now: now, clock: clock)
+            try join(peer, ready, address: peerAddress, tx: tx, now: now, clock: clock)
         case .heartbeat:
             guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
         case let .ask(ask):
@@ -488,12 +491,13 @@ struct CoordinatorLoop {
         }
     }
 
-    private mutating func join(_ peer: [UInt8], _ ready: Ready, tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+    private mutating func join(_ peer: [UInt8], _ ready: Ready, address peerAddress: String?, tx: StoreTransaction,
+                               now: UInt64, clock: UInt64) throws {
         if let previous = workers[peer] { try lose(previous, reason: "worker joined again", tx: tx, now: now) }
         nextWorkerID += 1
         var name = ready.name.isEmpty ? "worker-\(nextWorkerID)" : ready.name
         if workerNames[name] != nil { name += "#\(nextWorkerID)" }
-        let address = ready.labels["address"] ?? ready.labels["host"] ?? ""
+        let address = peerAddress ?? ready.labels["host"] ?? ""
         try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
         let runsGenerate = ready.kinds.contains { $0.kind == .generate && $0.version >= GenerateShard.version }
         workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
@@ -752,6 +756,7 @@ struct CoordinatorLoop {
                 let rows = (try? GenerateShard.decode(kind: lease.kind, version: lease.payloadVersion,
                                                       payload: lease.payload).rowCount) ?? 0
                 workers[peer]!.freeSlots -= 1
+                if workers[peer]!.attempts.isEmpty { workers[peer]!.rate.add(0, at: clock) }
                 workers[peer]!.attempts.insert(attempt)
                 leaseInfo[attempt] = (rows, clock)
                 local.leasesSent += 1

@@ -92,15 +92,16 @@ public struct ClusterError: Error, Sendable, Equatable, CustomStringConvertible 
 extension ZMQSocket {
     /// Receives one whole message without waiting, or nil when none is queued. Frames past `maxFrames` are read
     /// and dropped, and the message is then reported with `maxFrames + 1` frames so that the codec refuses it.
-    func receiveMessage(maxFrames: Int) throws -> [[UInt8]]? {
-        guard var frame = try receiveFrame(dontWait: true) else { return nil }
-        var frames = [frame.bytes]
-        while frame.more {
+    func receiveMessage(maxFrames: Int) throws -> (frames: [[UInt8]], peerAddress: String?)? {
+        guard let first = try receiveFrameWithPeerAddress(dontWait: true) else { return nil }
+        var frames = [first.bytes]
+        var more = first.more
+        while more {
             guard let next = try receiveFrame(dontWait: false) else { break }
-            frame = next
+            more = next.more
             if frames.count <= maxFrames { frames.append(next.bytes) }
         }
-        return frames
+        return (frames, first.peerAddress)
     }
 
     /// Sends frames without waiting; false when the peer's queue is full or the peer is gone.

@@ -30,8 +30,8 @@ demo: build
 	@echo; echo "wrote $(OUT)/demo.mimeo, $(OUT)/demo-synthetic.csv (5000 rows), $(OUT)/demo-rich.csv (1000 rows, income >50K)"
 	@head -5 $(OUT)/demo-synthetic.csv
 
-## test: run the whole test suite
-test: deps pyzmq-venv validate-deploy
+## test: run the whole test suite (the release build first: the cluster's 20-million-row test runs it)
+test: build pyzmq-venv validate-deploy
 	$(SWIFT) test
 
 ## pyzmq-venv: the test-only Python venv with pyzmq that runs Tests/interop/mwp_client.py (docs/protocol/interop.md)

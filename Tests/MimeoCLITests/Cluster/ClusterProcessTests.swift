@@ -27,6 +27,51 @@ struct ClusterProcessTests {
         _ = mimeo
     }
 
+    /// Two workers generate 20,000,000 rows while one of them is SIGKILLed in the middle of a shard: the job
+    /// finishes on the other, and the parts' rows are byte for byte those of one process. Needs the release build
+    /// (`make test` builds it first): a debug build generates about a hundred times slower.
+    @Test(.enabled(if: ClusterSupport.releaseExecutable() != nil, "needs .build/release/mimeo: run `make build` (make test does)"))
+    func workerKilledMidShardStillGivesTheOneProcessRows() throws {
+        let mimeo = try #require(ClusterSupport.releaseExecutable())
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let rows = 20_000_000
+        let (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, host: "127.0.0.2",
+                                                                          state: directory.file("c.db"))
+        let victim = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "victim",
+                                                    cache: directory.file("cache1"))
+        let survivor = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "survivor",
+                                                      cache: directory.file("cache2"))
+        let client = try BackgroundProcess(mimeo, ["generate", model, "-n", String(rows), "--seed", "7", "--cluster", endpoint,
+                                                   "--shard-batches", "64", "-o", directory.file("out"), "--quiet"],
+                                           name: "client")
+        // Wait until the victim has finished a shard and holds another, half written.
+        let busy = eventually(timeout: 300) {
+            guard let status = try? Mimeo.run(["status", "--coordinator", endpoint, "--json"]),
+                  let object = try? JSONSerialization.jsonObject(with: status.stdout) as? [String: Any],
+                  let workers = object["workers"] as? [[String: Any]],
+                  let victim = workers.first(where: { $0["name"] as? String == "victim" }) else { return false }
+            return (victim["shards_done"] as? Int ?? 0) >= 1 && !((victim["leases"] as? [Any]) ?? []).isEmpty
+        }
+        try #require(busy, "the victim never got to work: \(victim.standardError)")
+        usleep(300_000)
+        victim.killNow()
+        #expect(client.wait(timeout: 900) == 0, "client: \(client.standardError)\ncoordinator: \(coordinator.standardError)")
+        let parts = try ClusterSupport.checkManifest(in: directory.file("out"), rows: rows)
+        let manifest = try ClusterSupport.manifest(in: directory.file("out"))
+        #expect((manifest["failed_attempts"] as? Int ?? 0) >= 1, "the killed worker's lease was not retried: \(manifest["failed_attempts"] ?? "")")
+        let clustered = try ClusterSupport.rowsDigest(parts)
+        for part in parts { try FileManager.default.removeItem(atPath: part) }
+        let single = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "7", "--threads", "2",
+                                    "-o", directory.file("one.csv"), "--quiet"], executable: mimeo)
+        #expect(single.succeeded, "\(single)")
+        let reference = try ClusterSupport.rowsDigest([directory.file("one.csv")])
+        #expect(clustered.bytes == reference.bytes)
+        #expect(clustered.digest == reference.digest)
+        survivor.stop()
+        coordinator.stop()
+    }
+
     /// A coordinator SIGKILLed mid-job and started again on the same state file resumes the job; the parts are the
     /// one-process rows, each shard accepted once.
     @Test func coordinatorKilledMidJobResumes() throws {

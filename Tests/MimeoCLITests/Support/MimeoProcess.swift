@@ -56,8 +56,10 @@ enum Mimeo {
     /// - Parameters:
     ///   - arguments: The arguments after the program name.
     ///   - environment: Variables to set on top of this process's environment.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> MimeoRun {
-        guard let executable else { throw MimeoTestError("the mimeo executable was not found next to the tests") }
+    static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> MimeoRun {
+        guard let executable = executable ?? self.executable else {
+            throw MimeoTestError("the mimeo executable was not found next to the tests")
+        }
         let scratch = NSTemporaryDirectory() + "mimeo-cli-run-\(UUID().uuidString)"
         let outPath = scratch + ".out"
         let errPath = scratch + ".err"

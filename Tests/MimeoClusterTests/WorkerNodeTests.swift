@@ -163,6 +163,40 @@ import Testing
         try worker.stop()
     }
 
+    /// A cached model damaged since it was verified is removed (424, retryable); verified bytes that are not a
+    /// model fail the job (422, not retryable).
+    @Test func damagedAndUnreadableModels() throws {
+        let coordinator = try ScriptedCoordinator()
+        let notAModel = Array("abc".utf8)
+        let notAModelHash = ContentHash.sha256(notAModel)
+        coordinator.models[notAModelHash] = notAModel
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let cache = try BlobStore(root: folder.file("cache"))
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cache.path(for: Self.model.hash)))
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 1,
+                                                           outputRoot: folder.path, cacheDirectory: cache.root))
+        let identity = try coordinator.join()
+        let leases: [(hash: ContentHash, bytes: Int, code: ErrorCode, retryable: Bool)] = [
+            (Self.model.hash, Self.model.bytes.count, .modelUnavailable, true),
+            (notAModelHash, notAModel.count, .invalidJob, false),
+        ]
+        for (index, item) in leases.enumerated() {
+            let id = AttemptID(job: 7, shard: UInt32(index), attempt: 1)
+            let shard = Self.shard(rows: 100, firstBatch: 0, batchCount: 1, output: folder.file("out/part-0000\(index).csv"),
+                                   modelHash: item.hash, modelBytes: UInt64(item.bytes))
+            try coordinator.send(.lease(MimeoWire.Lease(id: id, work: shard)), to: identity)
+            let reply = try #require(try coordinator.next { $0.command == .result || $0.command == .fail })
+            guard case let .fail(failure) = reply.message else {
+                Issue.record("expected FAIL, got \(reply.message)")
+                continue
+            }
+            #expect(failure.id == id && failure.code == item.code && failure.isRetryable == item.retryable, "\(failure)")
+        }
+        #expect(!cache.contains(Self.model.hash), "the damaged model is removed")
+        #expect(coordinator.modelGets == 1, "only the unknown model is fetched")
+        try worker.stop()
+    }
+
     /// A part path with a ".." component, or outside the output root: FAIL 422, not retryable, before any fetch.
     @Test func refusesPartPathsOutsideTheRoot() throws {
         let coordinator = try ScriptedCoordinator()

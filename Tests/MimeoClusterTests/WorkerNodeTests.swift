@@ -37,6 +37,9 @@ import Testing
         return (writes[0], Array(writes.dropFirst()))
     }
 
+    /// The one-process output of the job most tests lease shards of: 9,000 rows (three batches), seed 7.
+    static let job9000 = try! oneProcess(rows: 9_000, seed: 7)
+
     static func shard(rows: UInt64, seed: UInt64 = 7, firstBatch: UInt64, batchCount: UInt32, output: String,
                       modelHash: ContentHash = model.hash, modelBytes: UInt64 = UInt64(model.bytes.count)) -> GenerateShard {
         GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: rows,
@@ -73,7 +76,7 @@ import Testing
     /// The part of one lease is byte for byte the rows the one-process run writes there, and RESULT carries its
     /// SHA-256, rows, bytes and summaries.
     @Test func leaseWritesTheOneProcessBytesAndReportsThem() throws {
-        let expected = try Self.oneProcess(rows: 9_000, seed: 7)
+        let expected = Self.job9000
         let coordinator = try ScriptedCoordinator()
         coordinator.models[Self.model.hash] = Self.model.bytes
         let folder = try TemporaryDirectory(prefix: "mimeo-worker")
@@ -133,6 +136,42 @@ import Testing
         #expect(worker.node.modelLoads == 1, "the second lease reuses the loaded sampler")
         let cached = try FileManager.default.contentsOfDirectory(atPath: folder.file("cache"))
         #expect(cached == [Self.model.hash.description])
+        try worker.stop()
+    }
+
+    /// Two slots: two leases at once wait for one fetch of their model, run side by side, and both report.
+    @Test func twoSlotsShareOneFetch() throws {
+        let expected = Self.job9000
+        let coordinator = try ScriptedCoordinator()
+        coordinator.models[Self.model.hash] = Self.model.bytes
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 1,
+                                                           slots: 2, outputRoot: folder.path,
+                                                           cacheDirectory: folder.file("cache")))
+        let identity = try coordinator.join()
+        for shard in [0, 2] as [UInt32] {
+            try coordinator.send(.lease(MimeoWire.Lease(id: AttemptID(job: 1, shard: shard, attempt: 1),
+                                                        work: Self.shard(rows: 9_000, firstBatch: UInt64(shard), batchCount: 1,
+                                                                         output: folder.file("out/part-0000\(shard).csv")))),
+                                 to: identity)
+        }
+        var reported: Set<UInt32> = []
+        for _ in 0 ..< 2 {
+            let reply = try #require(try coordinator.next { $0.command == .result || $0.command == .fail })
+            guard case let .result(result) = reply.message else {
+                Issue.record("expected RESULT, got \(reply.message)")
+                continue
+            }
+            reported.insert(result.id.shard)
+        }
+        #expect(reported == [0, 2])
+        for shard in [0, 2] {
+            let part = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.file("out/part-0000\(shard).csv"))))
+            #expect(part == expected.header + expected.batches[shard], "part \(shard)")
+        }
+        let chunks = (Self.model.bytes.count + Int(ProtocolVersion.defaultChunkBytes) - 1) / Int(ProtocolVersion.defaultChunkBytes)
+        #expect(coordinator.modelGets == chunks)
+        #expect(worker.node.counters.modelsFetched == 1)
         try worker.stop()
     }
 

@@ -71,6 +71,28 @@ import Testing
         #expect(worker.node.counters.joins == 1)
     }
 
+    /// With keys the worker is a CURVE client of the coordinator's key; with the wrong coordinator key it never
+    /// gets through.
+    @Test func joinsOverCurve() throws {
+        let serverKeys = try ZMQCurveKeyPair.generate(), workerKeys = try ZMQCurveKeyPair.generate()
+        let coordinator = try ScriptedCoordinator(curveSecretKey: serverKeys.secretKey)
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let wrong = try RunningWorker(WorkerConfiguration(
+            endpoint: coordinator.endpoint, name: "w-wrong", threads: 1,
+            curve: .init(keyPair: workerKeys, coordinatorKey: try ZMQCurveKeyPair.generate().publicKey),
+            cacheDirectory: folder.file("cache")))
+        #expect(try coordinator.next(within: .milliseconds(500)) { $0.command == .ready } == nil)
+        try wrong.stop()
+        let worker = try RunningWorker(WorkerConfiguration(
+            endpoint: coordinator.endpoint, name: "w-curve", threads: 1,
+            curve: .init(keyPair: workerKeys, coordinatorKey: serverKeys.publicKey), cacheDirectory: folder.file("cache")))
+        let ready = try #require(try coordinator.next(within: .seconds(10)) { $0.command == .ready })
+        guard case let .ready(value) = ready.message else { return }
+        #expect(value.name == "w-curve")
+        try worker.stop()
+    }
+
+    // MARK: Leases
     // MARK: Leases
 
     /// The part of one lease is byte for byte the rows the one-process run writes there, and RESULT carries its
@@ -524,9 +546,11 @@ final class ScriptedCoordinator {
     /// Every message received, in order.
     private(set) var received: [WireMessage] = []
 
-    init() throws {
+    /// A coordinator on a random port of 127.0.0.1; a CURVE server with `curveSecretKey`.
+    init(curveSecretKey: ZMQCurveKey? = nil) throws {
         context = try ZMQContext()
         router = try context.makeSocket(.router)
+        if let curveSecretKey { try router.makeCurveServer(secretKey: curveSecretKey) }
         endpoint = try router.bindToRandomPort(host: "127.0.0.1")
     }
 

@@ -37,6 +37,9 @@ import Testing
         return (writes[0], Array(writes.dropFirst()))
     }
 
+    /// The one-process output of the job most tests lease shards of: 9,000 rows (three batches), seed 7.
+    static let job9000 = try! oneProcess(rows: 9_000, seed: 7)
+
     static func shard(rows: UInt64, seed: UInt64 = 7, firstBatch: UInt64, batchCount: UInt32, output: String,
                       modelHash: ContentHash = model.hash, modelBytes: UInt64 = UInt64(model.bytes.count)) -> GenerateShard {
         GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: rows,
@@ -68,12 +71,34 @@ import Testing
         #expect(worker.node.counters.joins == 1)
     }
 
+    /// With keys the worker is a CURVE client of the coordinator's key; with the wrong coordinator key it never
+    /// gets through.
+    @Test func joinsOverCurve() throws {
+        let serverKeys = try ZMQCurveKeyPair.generate(), workerKeys = try ZMQCurveKeyPair.generate()
+        let coordinator = try ScriptedCoordinator(curveSecretKey: serverKeys.secretKey)
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let wrong = try RunningWorker(WorkerConfiguration(
+            endpoint: coordinator.endpoint, name: "w-wrong", threads: 1,
+            curve: .init(keyPair: workerKeys, coordinatorKey: try ZMQCurveKeyPair.generate().publicKey),
+            cacheDirectory: folder.file("cache")))
+        #expect(try coordinator.next(within: .milliseconds(500)) { $0.command == .ready } == nil)
+        try wrong.stop()
+        let worker = try RunningWorker(WorkerConfiguration(
+            endpoint: coordinator.endpoint, name: "w-curve", threads: 1,
+            curve: .init(keyPair: workerKeys, coordinatorKey: serverKeys.publicKey), cacheDirectory: folder.file("cache")))
+        let ready = try #require(try coordinator.next(within: .seconds(10)) { $0.command == .ready })
+        guard case let .ready(value) = ready.message else { return }
+        #expect(value.name == "w-curve")
+        try worker.stop()
+    }
+
+    // MARK: Leases
     // MARK: Leases
 
     /// The part of one lease is byte for byte the rows the one-process run writes there, and RESULT carries its
     /// SHA-256, rows, bytes and summaries.
     @Test func leaseWritesTheOneProcessBytesAndReportsThem() throws {
-        let expected = try Self.oneProcess(rows: 9_000, seed: 7)
+        let expected = Self.job9000
         let coordinator = try ScriptedCoordinator()
         coordinator.models[Self.model.hash] = Self.model.bytes
         let folder = try TemporaryDirectory(prefix: "mimeo-worker")
@@ -136,6 +161,42 @@ import Testing
         try worker.stop()
     }
 
+    /// Two slots: two leases at once wait for one fetch of their model, run side by side, and both report.
+    @Test func twoSlotsShareOneFetch() throws {
+        let expected = Self.job9000
+        let coordinator = try ScriptedCoordinator()
+        coordinator.models[Self.model.hash] = Self.model.bytes
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 1,
+                                                           slots: 2, outputRoot: folder.path,
+                                                           cacheDirectory: folder.file("cache")))
+        let identity = try coordinator.join()
+        for shard in [0, 2] as [UInt32] {
+            try coordinator.send(.lease(MimeoWire.Lease(id: AttemptID(job: 1, shard: shard, attempt: 1),
+                                                        work: Self.shard(rows: 9_000, firstBatch: UInt64(shard), batchCount: 1,
+                                                                         output: folder.file("out/part-0000\(shard).csv")))),
+                                 to: identity)
+        }
+        var reported: Set<UInt32> = []
+        for _ in 0 ..< 2 {
+            let reply = try #require(try coordinator.next { $0.command == .result || $0.command == .fail })
+            guard case let .result(result) = reply.message else {
+                Issue.record("expected RESULT, got \(reply.message)")
+                continue
+            }
+            reported.insert(result.id.shard)
+        }
+        #expect(reported == [0, 2])
+        for shard in [0, 2] {
+            let part = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.file("out/part-0000\(shard).csv"))))
+            #expect(part == expected.header + expected.batches[shard], "part \(shard)")
+        }
+        let chunks = (Self.model.bytes.count + Int(ProtocolVersion.defaultChunkBytes) - 1) / Int(ProtocolVersion.defaultChunkBytes)
+        #expect(coordinator.modelGets == chunks)
+        #expect(worker.node.counters.modelsFetched == 1)
+        try worker.stop()
+    }
+
     /// Bytes that do not hash to the lease's model: FAIL 424, retryable, and nothing is cached.
     @Test func modelBytesThatDoNotMatchTheHashFailTheLease() throws {
         let coordinator = try ScriptedCoordinator()
@@ -160,6 +221,40 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("cache")).isEmpty, "nothing cached")
         #expect(!FileManager.default.fileExists(atPath: folder.file("out/part-00000.csv")))
         #expect(try coordinator.next { $0.command == .ask } != nil, "ASK after FAIL")
+        try worker.stop()
+    }
+
+    /// A cached model damaged since it was verified is removed (424, retryable); verified bytes that are not a
+    /// model fail the job (422, not retryable).
+    @Test func damagedAndUnreadableModels() throws {
+        let coordinator = try ScriptedCoordinator()
+        let notAModel = Array("abc".utf8)
+        let notAModelHash = ContentHash.sha256(notAModel)
+        coordinator.models[notAModelHash] = notAModel
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let cache = try BlobStore(root: folder.file("cache"))
+        try Data("damaged".utf8).write(to: URL(fileURLWithPath: cache.path(for: Self.model.hash)))
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 1,
+                                                           outputRoot: folder.path, cacheDirectory: cache.root))
+        let identity = try coordinator.join()
+        let leases: [(hash: ContentHash, bytes: Int, code: ErrorCode, retryable: Bool)] = [
+            (Self.model.hash, Self.model.bytes.count, .modelUnavailable, true),
+            (notAModelHash, notAModel.count, .invalidJob, false),
+        ]
+        for (index, item) in leases.enumerated() {
+            let id = AttemptID(job: 7, shard: UInt32(index), attempt: 1)
+            let shard = Self.shard(rows: 100, firstBatch: 0, batchCount: 1, output: folder.file("out/part-0000\(index).csv"),
+                                   modelHash: item.hash, modelBytes: UInt64(item.bytes))
+            try coordinator.send(.lease(MimeoWire.Lease(id: id, work: shard)), to: identity)
+            let reply = try #require(try coordinator.next { $0.command == .result || $0.command == .fail })
+            guard case let .fail(failure) = reply.message else {
+                Issue.record("expected FAIL, got \(reply.message)")
+                continue
+            }
+            #expect(failure.id == id && failure.code == item.code && failure.isRetryable == item.retryable, "\(failure)")
+        }
+        #expect(!cache.contains(Self.model.hash), "the damaged model is removed")
+        #expect(coordinator.modelGets == 1, "only the unknown model is fetched")
         try worker.stop()
     }
 
@@ -451,9 +546,11 @@ final class ScriptedCoordinator {
     /// Every message received, in order.
     private(set) var received: [WireMessage] = []
 
-    init() throws {
+    /// A coordinator on a random port of 127.0.0.1; a CURVE server with `curveSecretKey`.
+    init(curveSecretKey: ZMQCurveKey? = nil) throws {
         context = try ZMQContext()
         router = try context.makeSocket(.router)
+        if let curveSecretKey { try router.makeCurveServer(secretKey: curveSecretKey) }
         endpoint = try router.bindToRandomPort(host: "127.0.0.1")
     }
 

@@ -221,6 +221,14 @@ struct ShardAttempt: Sendable {
         } catch let error as ConditionError {
             return .failed(.invalidJob, retryable: false, message: error.message)
         } catch {
+            // A cached model that no longer matches its hash (removed or damaged since it was verified) is this
+            // worker's problem: drop it so that the next lease fetches it again. A verified model that does not
+            // read is the job's.
+            guard let (hash, _) = try? ContentHash.sha256(file: modelPath), hash == shard.modelHash else {
+                unlink(modelPath)
+                return .failed(.modelUnavailable, retryable: true,
+                               message: "the cached model \(shard.modelHash) is missing or damaged; removed from the cache")
+            }
             return .failed(.invalidJob, retryable: false, message: "model \(shard.modelHash) cannot be read: \(error)")
         }
         let generation: ShardGeneration

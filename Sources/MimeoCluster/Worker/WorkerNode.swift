@@ -28,6 +28,7 @@ public final class WorkerNode: Sendable {
     let store: BlobStore
     let samplers: SamplerCache
     private let stopRequested = Atomic<Bool>(false)
+    private let isRunning = Atomic<Bool>(false)
     private let counterState = Mutex<WorkerCounters>(WorkerCounters())
 
     /// A worker with `configuration`.
@@ -49,9 +50,13 @@ public final class WorkerNode: Sendable {
     /// backoff when the coordinator goes silent. On stop it sends DISCONNECT, cancels running leases (their
     /// temporary files are removed) and closes the socket.
     ///
-    /// - Throws: `WorkerError` when the first connection cannot be made (a malformed endpoint, bad keys) or the
-    ///   coordinator refuses this worker's protocol version (ERROR 401).
+    /// - Throws: `WorkerError` when the first connection cannot be made (a malformed endpoint, bad keys), the
+    ///   coordinator refuses this worker's protocol version (ERROR 401), or `run()` is already running.
     public func run() throws {
+        guard isRunning.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw WorkerError("this worker is already running")
+        }
+        defer { isRunning.store(false, ordering: .releasing) }
         let loop = try WorkerLoop(node: self, context: context ?? ZMQContext())
         try loop.run()
     }

@@ -79,13 +79,13 @@ import Testing
         let folder = try TemporaryDirectory(prefix: "mimeo-worker")
         let wrong = try RunningWorker(WorkerConfiguration(
             endpoint: coordinator.endpoint, name: "w-wrong", threads: 1,
-            curve: .init(keyPair: workerKeys, coordinatorKey: try ZMQCurveKeyPair.generate().publicKey),
+            curve: .init(keyPair: workerKeys, serverKey: try ZMQCurveKeyPair.generate().publicKey),
             cacheDirectory: folder.file("cache")))
         #expect(try coordinator.next(within: .milliseconds(500)) { $0.command == .ready } == nil)
         try wrong.stop()
         let worker = try RunningWorker(WorkerConfiguration(
             endpoint: coordinator.endpoint, name: "w-curve", threads: 1,
-            curve: .init(keyPair: workerKeys, coordinatorKey: serverKeys.publicKey), cacheDirectory: folder.file("cache")))
+            curve: .init(keyPair: workerKeys, serverKey: serverKeys.publicKey), cacheDirectory: folder.file("cache")))
         let ready = try #require(try coordinator.next(within: .seconds(10)) { $0.command == .ready })
         guard case let .ready(value) = ready.message else { return }
         #expect(value.name == "w-curve")

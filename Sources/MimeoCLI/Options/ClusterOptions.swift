@@ -24,7 +24,7 @@ struct ClusterClientKeyOptions: ParsableArguments {
         let hasSecret = curveSecretFile != nil || environment["MIMEO_CURVE_SECRET_KEY"] != nil
         guard hasSecret || serverKeyFile != nil else { return nil }
         guard let serverKeyFile else {
-            throw ValidationError("a secret key is given but not the coordinator's public key: add --coordinator-key coord.pub")
+            throw ClusterError("a CURVE secret key is given, but not the coordinator's public key: add --coordinator-key coord.pub (or set MIMEO_COORDINATOR_KEY_FILE)")
         }
         let pair: ZMQCurveKeyPair
         do {
@@ -33,16 +33,18 @@ struct ClusterClientKeyOptions: ParsableArguments {
             } else if environment["MIMEO_CURVE_SECRET_KEY"] != nil {
                 pair = try ZMQCurveKeyPair.fromEnvironment("MIMEO_CURVE_SECRET_KEY", environment: environment)
             } else {
-                throw ValidationError("the coordinator's key is given but not this node's secret key: add --curve-secret-file (make one with `mimeo keygen -o node.key`)")
+                throw ClusterError("the coordinator's public key is given, but not this node's secret key: add --curve-secret-file node.key (or set MIMEO_CURVE_SECRET_KEY; make one with `mimeo keygen -o node.key`)")
             }
             return CurveClientKeys(keyPair: pair, serverKey: try ZMQCurveKey.read(publicKeyFile: serverKeyFile))
-        } catch let error as ValidationError {
+        } catch let error as ClusterError {
             throw error
-        } catch {
-            throw ValidationError("\(error)")
+        } catch let error as ZMQUsageError {
+            throw ClusterError(error.message)
         }
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// How a node logs (`--log-format`, `--log-level`): structured lines on standard error.
 struct LogOptions: ParsableArguments {
@@ -55,18 +57,14 @@ struct LogOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Least severe level logged: trace, debug, info, notice, warning, error, critical.",
                                valueName: "level"))
-    var logLevel: String = "info"
-
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-    }
+    var logLevel: Logger.Level = .info
 
     /// Sets up the process's logging and returns a logger labelled `label`.
     func logger(label: String) -> Logger {
-        LoggingSetup.bootstrap(format: logFormat == .json ? .json : .text, level: Logger.Level(rawValue: logLevel) ?? .info)
-        return Logger(label: label)
+        LoggingSetup.bootstrap(format: logFormat == .json ? .json : .text, level: logLevel)
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
     }
 }
 

@@ -55,13 +55,7 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Leases run at once.")
         var slots: Int = 1
 
-        @Option(help: ArgumentHelp("This worker's CURVE secret key file (mode 600); or set MIMEO_CURVE_SECRET_KEY.",
-                                   valueName: "w1.key"))
-        var curveSecretFile: String?
-
-        @Option(help: ArgumentHelp("The coordinator's CURVE public key file; or set MIMEO_COORDINATOR_KEY_FILE.",
-                                   valueName: "coord.pub"))
-        var coordinatorKey: String?
+        @OptionGroup var keys: ClusterClientKeyOptions
 
         @Option(help: ArgumentHelp("Part files must lie inside this folder.", valueName: "dir"))
         var outputRoot: String = "/"
@@ -70,11 +64,7 @@ extension MimeoCommand {
                                    valueName: "dir"))
         var cache: String?
 
-        @Option(help: "How log lines are written.")
-        var logFormat: LogOutputFormat = .text
-
-        @Option(help: "The lowest level logged.")
-        var logLevel: Logger.Level = .info
+        @OptionGroup var log: LogOptions
 
         func validate() throws {
             do {
@@ -90,13 +80,12 @@ extension MimeoCommand {
 
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
-            let logger = LogOutput.logger(label: "mimeo.worker", format: logFormat, level: logLevel)
+            let logger = log.logger(label: "mimeo.worker")
             let cores = ProcessInfo.processInfo.activeProcessorCount
             var configuration = WorkerConfiguration(
                 endpoint: connect, name: name ?? WorkerConfiguration.defaultName,
                 threads: threads ?? max(1, cores / slots), slots: slots,
-                curve: try Self.curveKeys(secretFile: curveSecretFile, coordinatorKeyFile: coordinatorKey,
-                                          environment: environment),
+                curve: try keys.keys(environment: environment),
                 outputRoot: outputRoot, cacheDirectory: Self.cacheDirectory(cache, environment: environment))
             configuration.software = "mimeo \(MimeoCommand.configuration.version)"
             let node = try WorkerNode(configuration: configuration, logger: logger)
@@ -116,34 +105,6 @@ extension MimeoCommand {
             }
             defer { sources.forEach { $0.cancel() } }
             try node.run()
-        }
-
-        /// The CURVE keys from the flags or the environment; nil when neither names any key.
-        static func curveKeys(secretFile: String?, coordinatorKeyFile: String?,
-                              environment: [String: String]) throws -> WorkerConfiguration.CurveKeys? {
-            let secretVariable = "MIMEO_CURVE_SECRET_KEY", coordinatorVariable = "MIMEO_COORDINATOR_KEY_FILE"
-            let secretText = environment[secretVariable].flatMap { $0.isEmpty ? nil : $0 }
-            let coordinatorFile = coordinatorKeyFile ?? environment[coordinatorVariable].flatMap { $0.isEmpty ? nil : $0 }
-            let hasSecret = secretFile != nil || secretText != nil
-            switch (hasSecret, coordinatorFile) {
-            case (false, nil):
-                return nil
-            case (true, nil):
-                throw WorkerError("a CURVE secret key is given, but not the coordinator's public key: "
-                    + "add --coordinator-key coord.pub (or set \(coordinatorVariable))")
-            case (false, .some):
-                throw WorkerError("the coordinator's public key is given, but not this worker's secret key: "
-                    + "add --curve-secret-file w1.key (or set \(secretVariable))")
-            case let (true, .some(coordinatorFile)):
-                do {
-                    let pair = try secretFile.map { try ZMQCurveKeyPair.read(secretKeyFile: $0) }
-                        ?? ZMQCurveKeyPair.fromEnvironment(secretVariable, environment: environment)
-                    let coordinator = try ZMQCurveKey.read(publicKeyFile: coordinatorFile)
-                    return WorkerConfiguration.CurveKeys(keyPair: pair, coordinatorKey: coordinator)
-                } catch let error as ZMQUsageError {
-                    throw WorkerError(error.message)
-                }
-            }
         }
 
         /// `--cache`, else `$MIMEO_CACHE`, else `~/.cache/mimeo/models`.

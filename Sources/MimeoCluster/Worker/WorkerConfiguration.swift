@@ -19,7 +19,7 @@ public struct WorkerConfiguration: Sendable {
     /// Leases held at once (at least 1).
     public var slots: Int
     /// CURVE keys; nil connects in plaintext.
-    public var curve: CurveKeys?
+    public var curve: CurveClientKeys?
     /// Part files must lie inside this folder; "/" allows any path without a ".." component.
     public var outputRoot: String
     /// The folder of the model cache (`BlobStore`).
@@ -39,17 +39,7 @@ public struct WorkerConfiguration: Sendable {
     /// Samplers kept loaded for later leases, keyed by model, conditions and delimiter.
     public var cachedSamplers: Int
 
-    /// CURVE keys of a worker: its own key pair and the coordinator's public key.
-    public struct CurveKeys: Sendable {
-        public var keyPair: ZMQCurveKeyPair
-        public var coordinatorKey: ZMQCurveKey
-        public init(keyPair: ZMQCurveKeyPair, coordinatorKey: ZMQCurveKey) {
-            self.keyPair = keyPair
-            self.coordinatorKey = coordinatorKey
-        }
-    }
-
-    public init(endpoint: String, name: String, threads: Int, slots: Int = 1, curve: CurveKeys? = nil,
+    public init(endpoint: String, name: String, threads: Int, slots: Int = 1, curve: CurveClientKeys? = nil,
                 outputRoot: String = "/", cacheDirectory: String, computesStatistics: Bool = true,
                 software: String = "mimeo", labels: [String: String] = [:]) {
         self.endpoint = endpoint

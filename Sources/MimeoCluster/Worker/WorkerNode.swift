@@ -214,7 +214,7 @@ private final class WorkerLoop {
         let socket = try context.makeSocket(.dealer)
         try socket.setMaxMessageSize(Int64(ProtocolVersion.maxBulkBytes))
         if let curve = configuration.curve {
-            try socket.makeCurveClient(keyPair: curve.keyPair, serverKey: curve.coordinatorKey)
+            try socket.makeCurveClient(keyPair: curve.keyPair, serverKey: curve.serverKey)
         }
         try socket.connect(configuration.endpoint)
         self.socket = socket

@@ -17,8 +17,7 @@ final class BackgroundProcess {
     private var exitStatus: Int32?
 
     /// Starts `executable` with `arguments` and `environment` on top of this process's.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], name: String? = nil,
-         workingDirectory: String? = nil) throws {
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], name: String? = nil) throws {
         self.name = name ?? arguments.first ?? executable
         let scratch = NSTemporaryDirectory() + "mimeo-bg-\(UUID().uuidString)"
         outPath = scratch + ".out"
@@ -29,7 +28,6 @@ final class BackgroundProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        if let workingDirectory { posix_spawn_file_actions_addchdir_np(&actions, workingDirectory) }
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]

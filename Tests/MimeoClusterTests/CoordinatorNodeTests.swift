@@ -127,6 +127,8 @@ import Testing
         let (s1again, shard1again) = try worker.lease()
         #expect(s1again.id == AttemptID(job: id, shard: 1, attempt: 2))
         try worker.result(s1again, shard1again)
+        // RESULT has no answer and STATUS comes on another connection: poll.
+        #expect(try eventually { try client.status(id).jobs[0].shardsDone == 2 })
         status = try client.status(id).jobs[0]
         #expect(status.shardsDone == 2 && status.unitsDone == 2 * 4_096 && status.failedAttempts == 1)
 

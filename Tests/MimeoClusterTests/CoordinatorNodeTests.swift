@@ -13,9 +13,15 @@ import Testing
     @Test func aJobGoesFromSubmitThroughLeasesToDoneAndAManifest() throws {
         let folder = try TemporaryDirectory(prefix: "mimeo-coordinator")
         let coordinator = try CoordinatorHarness(testConfiguration(folder))
+        // A worker that runs no kind this coordinator has gets no lease, ever.
+        let trainer = try Peer(coordinator.endpoint)
+        try trainer.send(.ready(Ready(name: "trainer", software: "scripted-peer 1", threads: 1, slots: 1,
+                                      kinds: [JobKindSupport(kind: .trainRound, version: 1)], labels: [:])))
+        #expect(try trainer.next().map { if case .welcome = $0 { true } else { false } } == true)
+        try trainer.send(.ask(Ask(slots: 1)))
         let worker = try Peer(coordinator.endpoint)
         let welcome = try worker.join("w1")
-        #expect(welcome == Welcome(workerID: 1, heartbeatIntervalMilliseconds: 250, heartbeatLiveness: 20,
+        #expect(welcome == Welcome(workerID: 2, heartbeatIntervalMilliseconds: 250, heartbeatLiveness: 20,
                                    leaseTimeoutMilliseconds: 10_000, chunkBytes: 1_024))
         try worker.send(.ask(Ask(slots: 1)))
 
@@ -56,8 +62,8 @@ import Testing
         })
         #expect(running.jobs.count == 1 && running.jobs[0].state == .running)
         #expect(running.jobs[0].shards == 3 && running.jobs[0].shardsLeased == 1)
-        #expect(running.workers.map(\.name) == ["w1"] && running.workers[0].state == .busy)
-        #expect(running.workers[0].leases == [first.id] && running.workers[0].threads == 2)
+        #expect(running.workers.map(\.name) == ["trainer", "w1"] && running.workers[1].state == .busy)
+        #expect(running.workers[1].leases == [first.id] && running.workers[1].threads == 2)
 
         var results = [partResult(shard0)]
         try worker.result(first, shard0)
@@ -91,7 +97,9 @@ import Testing
         #expect(final.jobs.map(\.state) == [.completed])
         #expect(final.jobs[0].unitsDone == job.rows && final.jobs[0].unitsTotal == job.rows)
         #expect(final.jobs[0].shardsDone == 3 && final.jobs[0].shardsLeased == 0 && final.jobs[0].label == "happy")
-        #expect(final.workers[0].shardsDone == 3 && final.workers[0].state == .idle)
+        #expect(final.workers.map(\.name) == ["trainer", "w1"])
+        #expect(final.workers[1].shardsDone == 3 && final.workers[1].state == .idle)
+        #expect(try trainer.drain(for: .milliseconds(100)).isEmpty)
         let counters = coordinator.node.counters
         #expect(counters.resultsAccepted == 3 && counters.leasesSent == 3 && counters.rowsDone == job.rows)
         #expect(counters.staleAnswers == 0 && counters.droppedTotal == 0)
@@ -317,6 +325,8 @@ import Testing
 
         try canceller.send(.cancel(Cancel(job: 99)))
         #expect(try canceller.next().map(errorCode) == .unknownJob)
+        try canceller.send(.status(StatusQuery(job: 99)))
+        #expect(try canceller.next().map(errorCode) == .unknownJob)
         #expect(coordinator.stop())
     }
 
@@ -457,7 +467,20 @@ import Testing
         #expect(seen == seen.sorted())
         #expect(eventually { workers.shardsDone == 6 })
         #expect(try JobManifest.read(from: JobManifest.path(in: output)).parts.count == 6)
+        // Workers that leave say DISCONNECT: gone at once, not counted as lost.
         #expect(workers.stop() && workers.errors.isEmpty)
+        #expect(try eventually { try client.status().workers.isEmpty })
+        #expect(coordinator.node.counters.workersLost == 0)
+
+        // With nobody to run it, a job whose wait is stopped is cancelled (the model is not uploaded again).
+        let second = try client.submit(job, label: "stopped", modelPath: modelPath)
+        #expect(second == id + 1)
+        let stop = StopSignal()
+        stop.stop()
+        let cancelled = try client.wait(for: second, interval: .milliseconds(100), stop: stop)
+        #expect(cancelled.state == .cancelled)
+        #expect(try client.status(job: second).jobs.map(\.state) == [.cancelled])
+        #expect(throws: ClusterError.self) { try client.status(job: 99) }
         #expect(coordinator.stop())
     }
 

@@ -224,7 +224,7 @@ import Testing
         var undecodable = 0
         var sent = 0
         for round in 0..<3_000 {
-            let frames = hostileMessage(&rng, round: round)
+            let frames = hostileMessage(&rng)
             if (try? FrameCodec.decode(frames: frames)) == nil { undecodable += 1 }
             try peers[round % peers.count].sendFrames(frames)
             sent += 1
@@ -252,6 +252,7 @@ import Testing
         let counters = coordinator.node.counters
         #expect(counters.dropped["version"] == 1 && counters.dropped["refused"] == 5)
         #expect(counters.dropped["oversized", default: 0] >= UInt64(peers.count))
+        #expect(counters.dropped["malformed", default: 0] > 1_000 && counters.dropped["unknown-command", default: 0] > 10)
         #expect(counters.droppedTotal == UInt64(undecodable + 6), "\(counters.dropped)")
         #expect(counters.messagesIn == UInt64(sent - undecodable - 6))
 
@@ -526,7 +527,7 @@ private func errorCode(_ message: WireMessage) -> ErrorCode? {
 
 /// One hostile message: random frame counts and sizes (empty frames, some up to 1 MiB), often a valid header or
 /// command code with garbage after it; never another major version's header (the test sends those itself).
-private func hostileMessage(_ rng: inout SplitMix64, round: Int) -> [[UInt8]] {
+private func hostileMessage(_ rng: inout SplitMix64) -> [[UInt8]] {
     let count = Int.random(in: 1...6, using: &rng)
     var frames = (0..<count).map { _ -> [UInt8] in
         switch Int.random(in: 0..<1_000, using: &rng) {

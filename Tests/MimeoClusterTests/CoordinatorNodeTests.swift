@@ -67,6 +67,8 @@ import Testing
 
         var results = [partResult(shard0)]
         try worker.result(first, shard0)
+        // One ASK, one LEASE: the next shard waits for the next ASK.
+        #expect(try worker.drain(for: .milliseconds(100)).isEmpty)
         for index in 1...2 {
             try worker.send(.ask(Ask(slots: 1)))
             let (lease, shard) = try worker.lease()
@@ -158,7 +160,14 @@ import Testing
         try worker.send(.ask(Ask(slots: 1)))
         let (s2third, shard2third) = try worker.lease()
         #expect(s2third.id == AttemptID(job: id, shard: 2, attempt: 3))
+        // PROGRESS renews the lease: held for 1.6 s with a timeout of 1 s, then its RESULT counts.
+        for done in 1...4 {
+            usleep(400_000)
+            try worker.send(.progress(Progress(id: s2third.id, done: UInt64(done) * 100, total: shard2third.rowCount)))
+        }
         try worker.result(s2third, shard2third)
+        #expect(try eventually { try client.status(id).jobs[0].shardsDone == 3 })
+        #expect(coordinator.node.counters.leasesExpired == 1)
 
         // FAIL not retryable: the job fails at once and the client hears it.
         try worker.send(.ask(Ask(slots: 1)))

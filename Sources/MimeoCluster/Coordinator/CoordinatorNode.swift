@@ -205,6 +205,7 @@ struct WorkerPeer {
     var askedAt: UInt64 = 0
     var lastHeard: UInt64
     var lastSent: UInt64
+    /// When its heartbeat was last written to the store (monotonic clock: the wall clock may step back).
     var lastStoredHeartbeat: UInt64
     var attempts: Set<AttemptID> = []
     /// Rows done per attempt in flight, from PROGRESS.
@@ -502,7 +503,7 @@ struct CoordinatorLoop {
         let runsGenerate = ready.kinds.contains { $0.kind == .generate && $0.version >= GenerateShard.version }
         workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
                                    threads: ready.threads, slots: max(1, ready.slots), runsGenerate: runsGenerate,
-                                   lastHeard: clock, lastSent: clock, lastStoredHeartbeat: now)
+                                   lastHeard: clock, lastSent: clock, lastStoredHeartbeat: clock)
         workerNames[name] = peer
         emit(peer, .welcome(Welcome(workerID: nextWorkerID,
                                     heartbeatIntervalMilliseconds: configuration.heartbeatIntervalMilliseconds,
@@ -735,9 +736,9 @@ struct CoordinatorLoop {
         }
         for (peer, worker) in workers {
             if clock - worker.lastSent >= interval { emit(peer, .heartbeat, clock: clock) }
-            if now - worker.lastStoredHeartbeat >= 1_000 {
+            if clock - worker.lastStoredHeartbeat >= 1_000 {
                 try tx.heartbeat(worker: worker.name, now: now)
-                workers[peer]!.lastStoredHeartbeat = now
+                workers[peer]!.lastStoredHeartbeat = clock
             }
         }
     }

@@ -32,6 +32,11 @@ public struct JobManifest: Codable, Sendable, Equatable {
             self.attempt = attempt
             self.elapsedMilliseconds = elapsedMilliseconds
         }
+
+        enum CodingKeys: String, CodingKey {
+            case index, file, firstRow = "first_row", rows, bytes, sha256, worker, attempt
+            case elapsedMilliseconds = "elapsed_milliseconds"
+        }
     }
 
     public struct Condition: Codable, Sendable, Equatable {
@@ -66,6 +71,15 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var finishedAt: UInt64?
     /// Mergeable summaries of all parts together, when the workers sent them (see `PartSummaries`).
     public var summaries: PartSummaries?
+
+    /// The JSON keys: snake_case, spelled out, because a key strategy would not survive the round trip for
+    /// `modelSHA256` (written `model_sha256`, read back as `modelSha256`) nor for the summaries' own keys.
+    enum CodingKeys: String, CodingKey {
+        case format, job, label, modelSHA256 = "model_sha256", modelBytes = "model_bytes", rows, seed, conditions
+        case delimiter, batchRows = "batch_rows", shardCount = "shard_count", parts, retries
+        case failedAttempts = "failed_attempts", submittedAt = "submitted_at", startedAt = "started_at"
+        case finishedAt = "finished_at", summaries
+    }
 
     public init(job: UInt64, label: String, modelSHA256: String, modelBytes: UInt64, rows: UInt64, seed: UInt64,
                 conditions: [Condition], delimiter: String, batchRows: UInt32, shardCount: Int, parts: [Part],
@@ -143,7 +157,6 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         let bytes = [UInt8](try encoder.encode(self)) + [UInt8(ascii: "\n")]
         let output = try AtomicFileOutput(path: path)
         do {
@@ -157,8 +170,6 @@ public struct JobManifest: Codable, Sendable, Equatable {
 
     /// Reads a manifest.
     public static func read(from path: String) throws -> JobManifest {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(JobManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        try JSONDecoder().decode(JobManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

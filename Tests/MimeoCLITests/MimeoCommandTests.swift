@@ -14,7 +14,9 @@ import Testing
         ("info", MimeoCommand.Info.self, ["m.mimeo"]),
         ("benchmark", MimeoCommand.Benchmark.self, ["d.csv"]),
         ("keygen", MimeoCommand.Keygen.self, ["-o", "w1.key"]),
+        ("coordinator", MimeoCommand.Coordinator.self, ["--state", "c.db"]),
         ("worker", MimeoCommand.Worker.self, ["--connect", "tcp://127.0.0.1:5570"]),
+        ("status", MimeoCommand.Status.self, []),
     ]
 
     /// `text` with every run of whitespace made one space, so wrapped help can be searched.

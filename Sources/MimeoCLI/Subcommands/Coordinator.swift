@@ -22,9 +22,9 @@ extension MimeoCommand {
                 plaintext MWP on a network can be read and forged by anyone on the path.
                 Examples:
                   mimeo coordinator --bind tcp://127.0.0.1:5570 --state coordinator.db
-                  mimeo keygen -o coord.key && mimeo keygen -o w1.key && cat w1.pub >> workers.pub
-                  mimeo coordinator --bind tcp://0.0.0.0:5570 --state /state/coordinator.db \\
-                      --curve-secret-file coord.key --allow-keys workers.pub
+                  mimeo keygen -o coord.key; mimeo keygen -o w1.key; cat w1.pub >> allowed.pub
+                  mimeo coordinator --bind tcp://0.0.0.0:5570 --state /state/c.db \\
+                      --curve-secret-file coord.key --allow-keys allowed.pub --metrics 0.0.0.0:9570
                 Stop it with Ctrl-C (or SIGTERM): workers are told and rejoin when it is back.
                 """)
 
@@ -40,7 +40,7 @@ extension MimeoCommand {
         var curveSecretFile: String?
 
         @Option(help: ArgumentHelp(
-            "The public keys admitted: a file with one key per line ('#' comments), or a folder of .pub files. Or set MIMEO_ALLOW_KEYS_FILE.",
+            "The public keys admitted: a file with one key per line ('#' lines that are not keys are comments), or a folder of .pub files. Or set MIMEO_ALLOW_KEYS_FILE.",
             valueName: "workers.pub"))
         var allowKeys: String?
 

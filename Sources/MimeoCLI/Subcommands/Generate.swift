@@ -21,8 +21,8 @@ extension MimeoCommand {
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
                 they are byte for byte the one-process output for the same model, -n and --seed) and the \
                 coordinator writes _manifest.json beside them (rows, bytes and SHA-256 of every part).
-                  mimeo generate model.mimeo -n 50000000 --workers 2 -o out/ --seed 7     # local cluster, no set-up
-                  mimeo generate model.mimeo -n 1000000000 --cluster tcp://coord:5570 -o /shared/out --seed 7
+                  mimeo generate model.mimeo -n 50000000 --workers 2 -o out/ --seed 7
+                  mimeo generate model.mimeo -n 10000000 --cluster tcp://coord:5570 -o /out/a
                 With --cluster the output folder is a path as the workers see it (a shared volume). Ctrl-C \
                 cancels the job.
                 """)

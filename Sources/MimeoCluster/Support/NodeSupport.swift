@@ -40,8 +40,9 @@ public struct CurveServerKeys: Sendable {
         self.allowList = allowList
     }
 
-    /// Reads an allow-list: a file of Z85 public keys, one per line (`#` starts a comment), or a folder whose
-    /// `*.pub` files each hold one.
+    /// Reads an allow-list: a file of Z85 public keys, one per line (a line starting with `#` is a comment; `#`
+    /// is also a Z85 character, so there are no comments after a key), or a folder whose `*.pub`
+    /// files each hold one.
     public static func readAllowList(_ path: String) throws -> [ZMQCurveKey] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -59,9 +60,11 @@ public struct CurveServerKeys: Sendable {
         }
         var keys: [ZMQCurveKey] = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty else { continue }
+            // '#' is a Z85 character, but never the first of a key (a group's first digit is at most 82 of 84),
+            // so a line starting with it is a comment, and there are no comments after a key.
+            if line.hasPrefix("#") { continue }
             do {
                 keys.append(try ZMQCurveKey(z85: line))
             } catch {

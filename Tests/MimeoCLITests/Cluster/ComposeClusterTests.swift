@@ -35,8 +35,10 @@ struct ComposeClusterTests {
             volumeFolders[source] = folder
             return folder
         }
-        /// The service's argv as a local process: container paths to folders, addresses to loopback.
-        func localArguments(_ service: ComposeFile.Service, _ argv: [String]) throws -> [String] {
+        /// The service's argv as a local process (without the image's `mimeo` entrypoint): container paths to
+        /// folders, addresses to loopback.
+        func localArguments(_ service: ComposeFile.Service, _ fullArgv: [String]) throws -> [String] {
+            let argv = fullArgv.first == "mimeo" ? Array(fullArgv.dropFirst()) : fullArgv
             let mounts = try service.volumes.sorted { $0.target.count > $1.target.count }.map { ($0.target, try folder(for: $0)) }
             return argv.map { argument in
                 var value = argument
@@ -67,7 +69,7 @@ struct ComposeClusterTests {
         let coordinator = try BackgroundProcess(mimeo, try localArguments(coordinatorService, coordinatorService.argv),
                                                 environment: coordinatorService.environment, name: "coordinator")
         let healthCheck = try #require(coordinatorService.healthCheck)
-        let probe = try localArguments(coordinatorService, Array(healthCheck.drop { $0 != "mimeo" }.dropFirst()))
+        let probe = try localArguments(coordinatorService, Array(healthCheck.drop { $0 != "mimeo" }))
         #expect(eventually(timeout: 30) { (try? Mimeo.run(probe))?.succeeded == true },
                 "the health check never passed: \(coordinator.standardError)")
 
@@ -95,8 +97,8 @@ struct ComposeClusterTests {
         let single = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "7", "-o", root.file("one.csv"), "--quiet"])
         #expect(single.succeeded)
         #expect(try ClusterSupport.rowsDigest(parts).digest == ClusterSupport.rowsDigest([root.file("one.csv")]).digest)
-        let metrics = try Data(contentsOf: URL(string: "http://127.0.0.2:\(metricsPort)/metrics")!)
-        #expect(String(decoding: metrics, as: UTF8.self).contains("mimeo_shards_done_total 3"))
+        let metrics = try httpGet(host: "127.0.0.2", port: metricsPort, path: "/metrics")
+        #expect(metrics.contains("200 OK") && metrics.contains("mimeo_shards_done_total 3"), "\(metrics.prefix(300))")
         for worker in workers { #expect(worker.stop() == 0, "\(worker.name): \(worker.standardError)") }
         #expect(coordinator.stop() == 0, "\(coordinator.standardError)")
     }

@@ -103,7 +103,8 @@ import Testing
         coordinator.models[Self.model.hash] = Self.model.bytes
         let folder = try TemporaryDirectory(prefix: "mimeo-worker")
         let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 2,
-                                                           outputRoot: folder.path, cacheDirectory: folder.file("cache")))
+                                                           outputRoot: folder.path, cacheDirectory: folder.file("cache"),
+                                                           computesStatistics: true))
         let identity = try coordinator.join()
 
         let id = AttemptID(job: 3, shard: 1, attempt: 1)

@@ -64,6 +64,9 @@ extension MimeoCommand {
                                    valueName: "dir"))
         var cache: String?
 
+        @Flag(help: "Send per-column statistics of each part with its result (the coordinator merges them into the manifest); costs a parse of every batch.")
+        var statistics = false
+
         @OptionGroup var log: LogOptions
 
         func validate() throws {
@@ -87,6 +90,7 @@ extension MimeoCommand {
                 threads: threads ?? max(1, cores / slots), slots: slots,
                 curve: try keys.keys(environment: environment),
                 outputRoot: outputRoot, cacheDirectory: Self.cacheDirectory(cache, environment: environment))
+            configuration.computesStatistics = statistics
             configuration.software = "mimeo \(MimeoCommand.configuration.version)"
             let node = try WorkerNode(configuration: configuration, logger: logger)
 

@@ -14,6 +14,8 @@ import MimeoWire
 public struct PartSummaries: Codable, Sendable, Equatable {
     /// The format version this type reads and writes (GenerateResult's `summaryVersion`).
     public static let version: UInt16 = 1
+    /// The largest summaries a worker sends (1 MiB); larger statistics are left out of the result.
+    public static let maximumBytes = 1 << 20
 
     /// `TableStatistics` of the part's rows over the model's schema, when the worker computed them.
     public var statistics: TableStatistics?

@@ -301,9 +301,14 @@ struct ShardAttempt: Sendable {
             return .failed(.internalError, retryable: true, message: "generation failed: \(Self.describe(error))")
         }
 
-        let summaries: [UInt8]
+        var summaries: [UInt8]
         do {
             summaries = try PartSummaries(statistics: part.statistics, summary: part.summary).encoded()
+            // Exact-count statistics grow with a continuous column's distinct values: past the cap they are left
+            // out rather than bloat the RESULT and the coordinator's state (the job's merge then has none).
+            if summaries.count > PartSummaries.maximumBytes {
+                summaries = try PartSummaries(statistics: nil, summary: part.summary).encoded()
+            }
         } catch {
             return .failed(.internalError, retryable: false, message: "the part's summaries cannot be encoded: \(error)")
         }

@@ -24,7 +24,9 @@ public struct WorkerConfiguration: Sendable {
     public var outputRoot: String
     /// The folder of the model cache (`BlobStore`).
     public var cacheDirectory: String
-    /// Whether results carry `TableStatistics` of the part's rows.
+    /// Whether results carry `TableStatistics` of the part's rows (off by default: they cost a parse of every
+    /// batch, and exact counts of a continuous column's values can be large; over `PartSummaries.maximumBytes`
+    /// they are left out).
     public var computesStatistics: Bool
     /// The software named in READY (name and version, for the coordinator's logs).
     public var software: String
@@ -40,7 +42,7 @@ public struct WorkerConfiguration: Sendable {
     public var cachedSamplers: Int
 
     public init(endpoint: String, name: String, threads: Int, slots: Int = 1, curve: CurveClientKeys? = nil,
-                outputRoot: String = "/", cacheDirectory: String, computesStatistics: Bool = true,
+                outputRoot: String = "/", cacheDirectory: String, computesStatistics: Bool = false,
                 software: String = "mimeo", labels: [String: String] = [:]) {
         self.endpoint = endpoint
         self.name = name

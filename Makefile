@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out
 
-.PHONY: deps build demo test bench bench-wide fuzz clean
+.PHONY: deps build demo test bench bench-wide bench-cluster-overhead fuzz clean
 
 ## deps: install the Debian packages Mimeo builds against, if any is missing
 deps:
@@ -72,6 +72,14 @@ bench-wide: build
 	/usr/bin/time -v $(MIMEO) train $(WIDE_CSV) -o $(OUT)/wide-500.mimeo 2> $(OUT)/wide-500-train.log; \
 	  status=$$?; tr '\r' '\n' < $(OUT)/wide-500-train.log | grep -v -e '^epoch' -e '^	' -e '^$$'; \
 	  grep -e 'Elapsed (wall clock)' -e 'Maximum resident' $(OUT)/wide-500-train.log; exit $$status
+
+## bench-cluster-overhead: the cluster path against one process (--workers 1 vs --threads 1, 2 vs 2), side by side
+OVERHEAD_ROWS ?= 4000000
+bench-cluster-overhead: build
+	@mkdir -p $(OUT)
+	@[ -f $(OUT)/adult-bench.mimeo ] || $(MIMEO) train $(CSV) -o $(OUT)/adult-bench.mimeo --seed 1 --quiet
+	python3 scripts/bench-cluster-overhead.py $(MIMEO) $(OUT)/adult-bench.mimeo --rows $(OVERHEAD_ROWS) \
+	  --json $(OUT)/cluster-overhead.json
 
 ## fuzz: build the libFuzzer harnesses and run each for FUZZ_SECONDS (docs/fuzzing.md)
 FUZZ_SECONDS ?= 60

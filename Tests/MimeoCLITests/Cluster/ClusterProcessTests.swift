@@ -162,6 +162,24 @@ struct ClusterProcessTests {
         #expect(status.status == 69, "\(status)")
     }
 
+    /// A worker that cannot write the job's parts (here: the output is outside its --output-root) fails the
+    /// attempts; the job fails, and the client says why and exits 1 without leaving a part or temporary file.
+    @Test func aWorkerThatCannotWriteFailsTheJobWithItsReason() throws {
+        let mimeo = try ClusterSupport.executable()
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, state: directory.file("c.db"))
+        try FileManager.default.createDirectory(atPath: directory.file("root"), withIntermediateDirectories: true)
+        let worker = try ClusterSupport.startWorker(executable: mimeo, endpoint: endpoint, name: "w1", cache: directory.file("cache"),
+                                                    extra: ["--output-root", directory.file("root")])
+        let run = try Mimeo.run(["generate", model, "-n", "5000", "--cluster", endpoint, "-o", directory.file("out"), "--quiet"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.standardError.contains("failed") && run.standardError.contains("422"), "\(run.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out")).isEmpty)
+        worker.stop()
+        coordinator.stop()
+    }
+
     /// A folder that already holds another job's parts is refused before anything runs; `-n 0` writes the header part.
     @Test func existingPartsAreRefusedAndZeroRowsWritesTheHeader() throws {
         let model = try AdultModel.shared()

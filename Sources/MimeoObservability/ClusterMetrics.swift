@@ -1,3 +1,4 @@
+import Synchronization
 import CoreMetrics
 import Metrics
 import Prometheus
@@ -74,9 +75,9 @@ public final class ClusterMetrics: Sendable {
     private let rowsPerSecond: Prometheus.Gauge
     private let leaseRoundTripHistogram: DurationHistogram
     private let messageHandlingHistogram: DurationHistogram
-    private let rowRate: Locked<RowRateWindow>
+    private let rowRate: Mutex<RowRateWindow>
 
-    private static let metricsSystemBootstrapped = Locked(false)
+    private static let metricsSystemBootstrapped = Mutex(false)
 
     /// Registers every metric, all at zero, on `registry`.
     /// - Parameters:
@@ -120,7 +121,7 @@ public final class ClusterMetrics: Sendable {
         messageHandlingHistogram = registry.makeDurationHistogram(
             descriptor: name("message_handling", "seconds", "Time to decode and act on one received message."),
             buckets: Self.messageHandlingBuckets)
-        rowRate = Locked(RowRateWindow(window: rateWindow, start: now))
+        rowRate = Mutex(RowRateWindow(window: rateWindow, start: now))
     }
 
     /// Counts a message received (before it is decoded).

@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 
 /// Installs ``StructuredLogHandler`` as the process's swift-log backend.
@@ -17,7 +18,7 @@ public enum LoggingSetup {
         var sink: LogSink
     }
 
-    private static let settings = Locked<Settings?>(nil)
+    private static let settings = Mutex<Settings?>(nil)
 
     /// Makes structured lines the backend of every `Logger` made from now on.
     /// - Parameters:

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ public struct LogSink: Sendable {
         standardErrorLock.withLock { _ in writeAll(bytes, to: 2) }
     }
 
-    private static let standardErrorLock = Locked(())
+    private static let standardErrorLock = Mutex(())
 }
 
 /// Writes all of `bytes` to `descriptor`, retrying after signals; gives up on any other error.

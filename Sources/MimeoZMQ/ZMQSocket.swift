@@ -200,20 +200,9 @@ public final class ZMQSocket {
         dontWait: Bool = false,
         _ body: (_ bytes: UnsafeRawBufferPointer, _ more: Bool) throws -> Result
     ) throws -> Result? {
-        let handle = try openHandle("zmq_msg_recv")
-        return try withUnsafeTemporaryAllocation(of: zmq_msg_t.self, capacity: 1) { storage in
-            let message = storage.baseAddress!
-            zmq_msg_init(message)
-            defer { zmq_msg_close(message) }
-            while true {
-                if zmq_msg_recv(message, handle, dontWait ? ZMQ_DONTWAIT : 0) >= 0 { break }
-                let error = ZMQError.last("zmq_msg_recv")
-                if error.isInterrupted { continue }
-                if error.isWouldBlock { return nil }
-                throw error
-            }
-            let bytes = UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message))
-            return try body(bytes, zmq_msg_more(message) == 1)
+        try receiveMessage(dontWait: dontWait) { message in
+            try body(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message)),
+                     zmq_msg_more(message) == 1)
         }
     }
 
@@ -221,6 +210,16 @@ public final class ZMQSocket {
     /// metadata, for example `127.0.0.2`), when the transport has one.
     /// - Returns: the bytes, whether more frames follow and the address, or `nil` when the receive would block.
     public func receiveFrameWithPeerAddress(dontWait: Bool = false) throws -> (bytes: [UInt8], more: Bool, peerAddress: String?)? {
+        try receiveMessage(dontWait: dontWait) { message in
+            (Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message))),
+             zmq_msg_more(message) == 1, zmq_msg_gets(message, "Peer-Address").map { String(cString: $0) })
+        }
+    }
+
+    /// Receives one frame into a `zmq_msg_t` lent to `body` (retrying on `EINTR`); nil when it would block.
+    private func receiveMessage<Result>(
+        dontWait: Bool, _ body: (UnsafeMutablePointer<zmq_msg_t>) throws -> Result
+    ) throws -> Result? {
         let handle = try openHandle("zmq_msg_recv")
         return try withUnsafeTemporaryAllocation(of: zmq_msg_t.self, capacity: 1) { storage in
             let message = storage.baseAddress!
@@ -233,9 +232,7 @@ public final class ZMQSocket {
                 if error.isWouldBlock { return nil }
                 throw error
             }
-            let bytes = Array(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message)))
-            let address = zmq_msg_gets(message, "Peer-Address").map { String(cString: $0) }
-            return (bytes, zmq_msg_more(message) == 1, address)
+            return try body(message)
         }
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 @testable import MimeoObservability
 #if canImport(Glibc)
@@ -40,7 +41,7 @@ final class HTTPTestClient: Sendable {
         }
     }
 
-    private let outcome = Locked<Outcome?>(nil)
+    private let outcome = Mutex<Outcome?>(nil)
 
     /// Connects to `127.0.0.1:port`, sends `chunks` with `pause` between them, then reads until
     /// the server closes the connection or `timeout` passes. With `closeWithoutReading`, closes
@@ -48,12 +49,11 @@ final class HTTPTestClient: Sendable {
     /// before reading, so the server must close while most of a large response is still unsent.
     init(port: Int, chunks: [[UInt8]], pause: Duration = .zero, closeWithoutReading: Bool = false,
          slowReader: Bool = false, timeout: Duration = .seconds(5)) {
-        let outcome = self.outcome
-        Thread {
+        Thread { [self] in
             let result = Self.exchange(
                 port: port, chunks: chunks, pause: pause, closeWithoutReading: closeWithoutReading,
                 slowReader: slowReader, timeout: timeout)
-            outcome.withLock { $0 = result }
+            self.outcome.withLock { $0 = result }
         }.start()
     }
 

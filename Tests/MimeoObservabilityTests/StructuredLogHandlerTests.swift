@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import Testing
@@ -5,7 +6,7 @@ import Testing
 
 /// Lines a handler wrote, in order.
 final class CapturedLines: Sendable {
-    private let lines = Locked<[String]>([])
+    private let lines = Mutex<[String]>([])
     var sink: LogSink { LogSink { line in self.lines.withLock { $0.append(line) } } }
     var all: [String] { lines.withLock { $0 } }
 }

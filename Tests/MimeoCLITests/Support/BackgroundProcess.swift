@@ -22,24 +22,8 @@ final class BackgroundProcess {
         let scratch = NSTemporaryDirectory() + "mimeo-bg-\(UUID().uuidString)"
         outPath = scratch + ".out"
         errPath = scratch + ".err"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var variables = ProcessInfo.processInfo.environment
-        for (key, value) in environment { variables[key] = value }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw MimeoTestError("posix_spawn \(executable) failed: errno \(spawned)") }
-        self.pid = pid
+        pid = try spawnWithOutputFiles(executable, arguments, environment: environment, standardOutput: outPath,
+                                       standardError: errPath)
     }
 
     deinit {
@@ -96,6 +80,30 @@ final class BackgroundProcess {
         killNow()
         return exitStatus
     }
+}
+
+/// Starts `executable` with `arguments`, standard input from /dev/null, standard output and error to the files given
+/// (created or truncated), and `environment` on top of this process's; returns its pid.
+func spawnWithOutputFiles(_ executable: String, _ arguments: [String], environment: [String: String],
+                          standardOutput: String, standardError: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var variables = ProcessInfo.processInfo.environment
+    for (key, value) in environment { variables[key] = value }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw MimeoTestError("posix_spawn \(executable) failed: errno \(spawned)") }
+    return pid
 }
 
 /// Waits up to `timeout` seconds for `condition` to hold, checking every 50 ms; whether it did.

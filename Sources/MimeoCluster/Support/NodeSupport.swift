@@ -98,13 +98,16 @@ extension ZMQSocket {
     func receiveMessage(maxFrames: Int) throws -> (frames: [[UInt8]], peerAddress: String?)? {
         guard let first = try receiveFrameWithPeerAddress(dontWait: true) else { return nil }
         var frames = [first.bytes]
+        // A ROUTER makes the identity frame itself, so the peer's address comes with the frames after it.
+        var address = first.peerAddress
         var more = first.more
         while more {
-            guard let next = try receiveFrame(dontWait: false) else { break }
+            guard let next = try receiveFrameWithPeerAddress(dontWait: false) else { break }
             more = next.more
+            if address == nil { address = next.peerAddress }
             if frames.count <= maxFrames { frames.append(next.bytes) }
         }
-        return (frames, first.peerAddress)
+        return (frames, address)
     }
 
     /// Sends frames without waiting; false when the peer's queue is full or the peer is gone.

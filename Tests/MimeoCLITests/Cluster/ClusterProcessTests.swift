@@ -135,6 +135,7 @@ struct ClusterProcessTests {
         let status = try Mimeo.run(["status", "--coordinator", endpoint, "--json"] + clientKeys)
         #expect(status.succeeded, "\(status)")
         #expect(!status.standardOutput.contains("intruder"), "an unlisted key joined: \(status.standardOutput)")
+        #expect(status.standardOutput.contains("\"address\":\"127.0.0.1\""), "the worker's address as the coordinator sees it")
         #expect(coordinator.standardError.contains("connection refused"), "\(coordinator.standardError)")
         let plaintext = try Mimeo.run(["status", "--coordinator", endpoint, "--timeout-ms", "1500"])
         #expect(plaintext.status == 69, "a plaintext client talked to a CURVE coordinator: \(plaintext)")

@@ -48,6 +48,8 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var workersUp: Int = 0
     /// Sum and count of lease round trips (LEASE sent to RESULT accepted), in milliseconds.
     public var roundTripMillisecondsTotal: UInt64 = 0
+    /// Poll-loop passes, each one store transaction (one commit).
+    public var passes: UInt64 = 0
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
 
@@ -64,6 +66,7 @@ public struct CoordinatorCounters: Sendable, Equatable {
         workersLost += delta.workersLost
         rowsDone += delta.rowsDone
         roundTripMillisecondsTotal += delta.roundTripMillisecondsTotal
+        passes += delta.passes
         workersUp = delta.workersUp
     }
 }
@@ -281,6 +284,7 @@ struct CoordinatorLoop {
         let now = wallClockMilliseconds()
         let clock = monotonicMilliseconds()
         outgoing.removeAll(keepingCapacity: true)
+        local.passes += 1
         try store.write { tx in
             for frames in incoming { try handle(frames, tx: tx, now: now, clock: clock) }
             try timers(tx: tx, now: now, clock: clock)

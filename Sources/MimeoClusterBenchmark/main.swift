@@ -7,10 +7,11 @@
 // job of many one-batch shards through a `ClusterClient` (which uploads a small fake model), then runs the simulated
 // workers: DEALER sockets that READY, ASK with their slots, and answer every LEASE at once with a RESULT (the
 // shard's rows, a fake checksum, a summaries blob of `--summary-bytes`) followed by a new ASK, and send a HEARTBEAT
-// every second. After a warm-up it counts, over a timed window, the results the coordinator accepted and the
+// after a second without sending anything (spec: Heartbeating). After a warm-up it counts, over a timed window, the results the coordinator accepted and the
 // messages it received and sent (`CoordinatorNode.counters`), the coordinator thread's CPU time, and the bytes the
 // process wrote (`/proc/self/io`).
 import Foundation
+import Logging
 import MimeoCluster
 import MimeoWire
 import MimeoZMQ
@@ -102,7 +103,7 @@ func threadCPUSeconds(_ tid: Int32) -> Double {
 /// CPU seconds of the whole process.
 func processCPUSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
@@ -140,7 +141,21 @@ func seconds(_ duration: Duration) -> Double {
 struct SimulatedWorker {
     let socket: ZMQSocket
     let slots: UInt16
-    var lastHeartbeat: ContinuousClock.Instant
+    /// When it last sent anything: a HEARTBEAT goes out after one interval of silence (spec: Heartbeating).
+    var lastSent: ContinuousClock.Instant
+}
+
+/// A value that several threads read and write under a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}
+
+/// This thread's kernel id (for `/proc/self/task/<tid>`), from the `/proc/thread-self` link (`<pid>/task/<tid>`).
+func currentThreadID() -> Int32 {
+    let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+    return link.split(separator: "/").last.flatMap { Int32($0) } ?? 0
 }
 
 /// What the drivers saw, summed over their threads.
@@ -153,7 +168,7 @@ struct DriverTally: Sendable {
 
 /// Runs `count` simulated workers on the calling thread until `stop` is set.
 func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQContext, summaryBytes: Int,
-                  stop: StopSignal, tally: Mutex<DriverTally>) throws {
+                  stop: StopSignal, tally: Shared<DriverTally>) throws {
     let clock = ContinuousClock()
     let poller = ZMQPoller()
     var workers: [SimulatedWorker] = []
@@ -168,7 +183,7 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
         named.name = "sim-\(index)"
         try socket.send(ZMQMessage(FrameCodec.encode(.ready(named))))
         poller.register(socket)
-        workers.append(SimulatedWorker(socket: socket, slots: slots, lastHeartbeat: clock.now))
+        workers.append(SimulatedWorker(socket: socket, slots: slots, lastSent: clock.now))
     }
     defer { for worker in workers { worker.socket.close() } }
     let checksum = ContentHash(bytes: [UInt8](repeating: 0xAB, count: ContentHash.byteCount))!
@@ -205,8 +220,9 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
             for reply in replies { try workers[index].socket.send(reply) }
             local.results += UInt64(replies.count)
             if asks { try workers[index].socket.send(ZMQMessage(FrameCodec.encode(.ask(Ask(slots: slots))))) }
-            if now - workers[index].lastHeartbeat >= .seconds(1) {
-                workers[index].lastHeartbeat = now
+            if asks || !replies.isEmpty { workers[index].lastSent = now }
+            if now - workers[index].lastSent >= .seconds(1) {
+                workers[index].lastSent = now
                 try workers[index].socket.send(heartbeat)
             }
         }
@@ -267,16 +283,18 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
                                                  statePath: (folder as NSString).appendingPathComponent("state.db"))
     configuration.durability = durability
     configuration.writesManifests = false
-    let coordinator = CoordinatorNode(configuration: configuration)
+    var logger = Logger(label: "mimeo.coordinator")
+    logger.logLevel = .warning
+    let coordinator = CoordinatorNode(configuration: configuration, logger: logger)
 
     // The coordinator's thread: it reports its thread id and endpoint, then serves until stopped.
     let stopCoordinator = StopSignal()
     let listening = DispatchSemaphore(value: 0)
     let coordinatorDone = DispatchSemaphore(value: 0)
-    let started = Mutex<(tid: Int32, endpoint: String?, error: String?)>((0, nil, nil))
+    let started = Shared<(tid: Int32, endpoint: String?, error: String?)>((0, nil, nil))
     Thread {
         defer { coordinatorDone.signal() }
-        started.withLock { $0.tid = gettid() }
+        started.withLock { $0.tid = currentThreadID() }
         do {
             try coordinator.run(stop: stopCoordinator) { endpoint in
                 started.withLock { $0.endpoint = endpoint }
@@ -314,7 +332,7 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     let context = try ZMQContext()
     defer { context.shutdown() }
     let stopDrivers = StopSignal()
-    let tally = Mutex(DriverTally())
+    let tally = Shared(DriverTally())
     let driverCount = min(options.drivers, workers)
     let driversDone = DispatchSemaphore(value: 0)
     for driver in 0..<driverCount {

@@ -28,17 +28,19 @@ struct Options {
     var shards = 0
     var summaryBytes = 0
     var drivers = 1
+    var statusMilliseconds = 500
     var stateDirectory = NSTemporaryDirectory()
     var jsonPath: String?
     var sizesOnly = false
 
     static let usage = """
         usage: MimeoClusterBenchmark [--workers 1,10,100] [--slots 1,4] [--durability full,normal] [--seconds 10]
-                                     [--warmup 2] [--shards N] [--summary-bytes 0] [--drivers 1] [--state-dir DIR]
-                                     [--json PATH] [--sizes]
+                                     [--warmup 2] [--shards N] [--summary-bytes 0] [--drivers 1] [--status-ms 500]
+                                     [--state-dir DIR] [--json PATH] [--sizes]
           every combination of --workers, --slots and --durability is one run with a fresh coordinator;
           --shards: shards of the job (default: enough for 60,000 round trips/s over warm-up and window);
-          --drivers: threads that run the simulated workers; --sizes: print only the message sizes.
+          --drivers: threads that run the simulated workers; --status-ms: the submitting client asks for the job's
+          status this often, as `mimeo generate --cluster` does (0: never); --sizes: print only the message sizes.
         """
 
     init(arguments: [String]) throws {
@@ -74,6 +76,7 @@ struct Options {
             case "--shards": shards = try integers(argument)[0]
             case "--summary-bytes": summaryBytes = Int(try number(argument))
             case "--drivers": drivers = try integers(argument)[0]
+            case "--status-ms": statusMilliseconds = Int(try number(argument))
             case "--state-dir": stateDirectory = try value(argument)
             case "--json": jsonPath = try value(argument)
             case "--sizes": sizesOnly = true
@@ -98,6 +101,11 @@ func threadCPUSeconds(_ tid: Int32) -> Double {
     // Fields after the command: state is 3, utime 14 and stime 15 (1-based in proc(5)).
     guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// The kernel ids of this process's threads.
+func threadIDs() -> Set<Int32> {
+    Set(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []).compactMap { Int32($0) })
 }
 
 /// CPU seconds of the whole process.
@@ -249,7 +257,11 @@ struct RunResult: Codable {
     var durability: String
     var drivers: Int
     var summaryBytes: Int
+    /// STATUS queries answered in the window.
+    var statusReplies: Int
     var shards: Int
+    /// From SUBMIT to ACCEPTED: the model upload and the job's shards stored.
+    var submitSeconds: Double
     var windowSeconds: Double
     var roundTripsPerSecond: Double
     var messagesInPerSecond: Double
@@ -257,6 +269,8 @@ struct RunResult: Codable {
     var meanRoundTripMilliseconds: Double
     /// CPU time of the coordinator's loop thread per round trip (its ZeroMQ I/O thread not included).
     var coordinatorCPUMicrosecondsPerRoundTrip: Double
+    /// The same with the coordinator's ZeroMQ I/O thread: what one round trip costs the coordinator process.
+    var coordinatorAllThreadsCPUMicrosecondsPerRoundTrip: Double
     var coordinatorThreadCPUShare: Double
     var processCPUShare: Double
     /// Poll-loop passes (one transaction, one commit each) per second, and round trips per pass.
@@ -292,6 +306,7 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     let listening = DispatchSemaphore(value: 0)
     let coordinatorDone = DispatchSemaphore(value: 0)
     let started = Shared<(tid: Int32, endpoint: String?, error: String?)>((0, nil, nil))
+    let threadsBefore = threadIDs()
     Thread {
         defer { coordinatorDone.signal() }
         started.withLock { $0.tid = currentThreadID() }
@@ -311,6 +326,9 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     }
     guard listening.wait(timeout: .now() + 30) == .success else { throw ClusterError("the coordinator did not start") }
     let (tid, bound, failure) = started.withLock { $0 }
+    // The coordinator's loop thread and its ZeroMQ context's I/O and reaper threads.
+    let coordinatorThreads = threadIDs().subtracting(threadsBefore)
+    func coordinatorCPUSeconds() -> Double { coordinatorThreads.reduce(0) { $0 + threadCPUSeconds($1) } }
     guard let endpoint = bound else { throw ClusterError("the coordinator failed: \(failure ?? "?")") }
 
     // The job: one batch per shard, a small fake model that the coordinator fetches and hashes.
@@ -325,7 +343,7 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     let clock = ContinuousClock()
     let submitStart = clock.now
     let client = try ClusterClient(endpoint: endpoint, replyTimeout: .seconds(120))
-    _ = try client.submit(job, label: "bench", modelPath: modelPath)
+    let jobID = try client.submit(job, label: "bench", modelPath: modelPath)
     let submitSeconds = seconds(clock.now - submitStart)
 
     // The simulated workers, spread over the driver threads.
@@ -350,32 +368,49 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     defer { for _ in 0..<driverCount { driversDone.wait() } }
     defer { stopDrivers.stop() }
 
-    Thread.sleep(forTimeInterval: options.warmup)
+    // The client waits as `ClusterClient.wait` does: one STATUS of the job every `statusMilliseconds`.
+    var statusReplies = 0
+    func wait(_ duration: Double) throws {
+        let end = clock.now + .milliseconds(Int(duration * 1_000))
+        while clock.now < end {
+            guard options.statusMilliseconds > 0 else {
+                Thread.sleep(forTimeInterval: seconds(end - clock.now))
+                break
+            }
+            _ = try client.status(job: jobID, timeout: .seconds(10))
+            statusReplies += 1
+            let next = min(end, clock.now + .milliseconds(options.statusMilliseconds))
+            if next > clock.now { Thread.sleep(forTimeInterval: seconds(next - clock.now)) }
+        }
+    }
+    try wait(options.warmup)
     let before = coordinator.counters
     let ioBefore = IOCounters.now()
-    let cpuBefore = (threadCPUSeconds(tid), processCPUSeconds())
+    let cpuBefore = (threadCPUSeconds(tid), processCPUSeconds(), coordinatorCPUSeconds())
     let windowStart = clock.now
-    Thread.sleep(forTimeInterval: options.seconds)
+    let statusBefore = statusReplies
+    try wait(options.seconds)
     let after = coordinator.counters
     let window = seconds(clock.now - windowStart)
     let ioAfter = IOCounters.now()
-    let cpuAfter = (threadCPUSeconds(tid), processCPUSeconds())
+    let cpuAfter = (threadCPUSeconds(tid), processCPUSeconds(), coordinatorCPUSeconds())
     let stateBytes = fileSize(configuration.statePath) + fileSize(configuration.statePath + "-wal")
     let driverErrors = tally.withLock { $0.errors }
 
     let trips = Double(after.resultsAccepted - before.resultsAccepted)
     let perTrip = { (value: Double) in trips > 0 ? value / trips : 0 }
     let passes = Double(after.passes - before.passes)
-    _ = submitSeconds
     return RunResult(
         workers: workers, slots: slots, durability: durability.rawValue, drivers: driverCount,
-        summaryBytes: options.summaryBytes, shards: options.shards, windowSeconds: window,
+        summaryBytes: options.summaryBytes, statusReplies: statusReplies - statusBefore, shards: options.shards,
+        submitSeconds: submitSeconds, windowSeconds: window,
         roundTripsPerSecond: trips / window,
         messagesInPerSecond: Double(after.messagesIn - before.messagesIn) / window,
         messagesOutPerSecond: Double(after.messagesOut - before.messagesOut) / window,
         meanRoundTripMilliseconds: Double(after.roundTripMillisecondsTotal - before.roundTripMillisecondsTotal)
             / max(1, trips),
         coordinatorCPUMicrosecondsPerRoundTrip: perTrip((cpuAfter.0 - cpuBefore.0) * 1e6),
+        coordinatorAllThreadsCPUMicrosecondsPerRoundTrip: perTrip((cpuAfter.2 - cpuBefore.2) * 1e6),
         coordinatorThreadCPUShare: (cpuAfter.0 - cpuBefore.0) / window,
         processCPUShare: (cpuAfter.1 - cpuBefore.1) / window,
         passesPerSecond: passes / window, roundTripsPerPass: passes > 0 ? trips / passes : 0,
@@ -429,9 +464,10 @@ do {
     print("""
 
         \(options.shards) shards of 4,096 rows; window \(format(options.seconds)) s after \(format(options.warmup)) s \
-        warm-up; summaries \(options.summaryBytes) B; \(options.drivers) driver thread(s)
+        warm-up; summaries \(options.summaryBytes) B; \(options.drivers) driver thread(s); \
+        STATUS every \(options.statusMilliseconds) ms
         """)
-    print("workers slots durability | trips/s   msgs in/s msgs out/s | RTT ms | coord µs/trip coord CPU proc CPU | passes/s trips/pass | wchar B/trip disk B/trip")
+    print("workers slots durability | trips/s   msgs in/s msgs out/s | RTT ms | coord µs/trip (+I/O) coord CPU proc CPU | passes/s trips/pass | wchar B/trip disk B/trip")
     var results: [RunResult] = []
     for durability in options.durabilities {
         for slots in options.slots {
@@ -443,6 +479,7 @@ do {
                     format(result.roundTripsPerSecond).leftPad(7), format(result.messagesInPerSecond).leftPad(11),
                     format(result.messagesOutPerSecond).leftPad(10), "|", format(result.meanRoundTripMilliseconds, 2).leftPad(6), "|",
                     format(result.coordinatorCPUMicrosecondsPerRoundTrip, 1).leftPad(13),
+                    ("(" + format(result.coordinatorAllThreadsCPUMicrosecondsPerRoundTrip, 1) + ")").leftPad(7),
                     format(result.coordinatorThreadCPUShare * 100).leftPad(8) + "%",
                     format(result.processCPUShare * 100).leftPad(7) + "%", "|",
                     format(result.passesPerSecond).leftPad(8), format(result.roundTripsPerPass, 1).leftPad(10), "|",

@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).
         .executableTarget(name: "MimeoClusterBenchmark", dependencies: [
-            "MimeoCluster", "MimeoWire", "MimeoZMQ", .product(name: "Logging", package: "swift-log"),
+            "MimeoCluster", "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // L6: the command line.
         .executableTarget(

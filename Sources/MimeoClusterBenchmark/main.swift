@@ -13,6 +13,8 @@
 import Foundation
 import Logging
 import MimeoCluster
+import MimeoGeneration
+import MimeoTabular
 import MimeoWire
 import MimeoZMQ
 import Synchronization
@@ -32,15 +34,17 @@ struct Options {
     var stateDirectory = NSTemporaryDirectory()
     var jsonPath: String?
     var sizesOnly = false
+    var modelPath: String?
 
     static let usage = """
         usage: MimeoClusterBenchmark [--workers 1,10,100] [--slots 1,4] [--durability full,normal] [--seconds 10]
                                      [--warmup 2] [--shards N] [--summary-bytes 0] [--drivers 1] [--status-ms 500]
-                                     [--state-dir DIR] [--json PATH] [--sizes]
+                                     [--state-dir DIR] [--json PATH] [--sizes] [--model m.mimeo]
           every combination of --workers, --slots and --durability is one run with a fresh coordinator;
           --shards: shards of the job (default: enough for 60,000 round trips/s over warm-up and window);
           --drivers: threads that run the simulated workers; --status-ms: the submitting client asks for the job's
-          status this often, as `mimeo generate --cluster` does (0: never); --sizes: print only the message sizes.
+          status this often, as `mimeo generate --cluster` does (0: never); --sizes: print only the message sizes;
+          --model: also size a RESULT whose summaries are this model's statistics of one generated shard.
         """
 
     init(arguments: [String]) throws {
@@ -80,6 +84,7 @@ struct Options {
             case "--state-dir": stateDirectory = try value(argument)
             case "--json": jsonPath = try value(argument)
             case "--sizes": sizesOnly = true
+            case "--model": modelPath = try value(argument)
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -427,9 +432,20 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
 /// envelope adds the routing id frame).
 func wireBytes(_ message: WireMessage) -> Int { FrameCodec.encode(message).reduce(0) { $0 + $1.count } }
 
+/// The summaries blob a worker sends for a shard of `batches` batches of the model at `path` (`PartSummaries` with
+/// the rows' statistics, no fidelity summary: the job names no real table).
+func realSummaries(modelPath path: String, batches: Int) throws -> [UInt8] {
+    let trained = try ModelFile.read(from: path)
+    let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder)
+    let shard = try ShardGeneration(sampler: sampler, seed: 7, totalRows: batches * Sampler.batchSize, firstBatch: 0,
+                                    batchCount: batches, threads: 1, computesStatistics: true)
+    let part = try shard.run { _ in }
+    return try PartSummaries(statistics: part.statistics, summary: nil).encoded()
+}
+
 /// The sizes of the messages of one lease round trip, for a realistic shard (about 1,000,000 rows of a 1e10-row job) and
 /// results with summaries blobs of several sizes.
-func messageSizes(summaryBytes: [Int]) throws -> [(name: String, bytes: Int)] {
+func messageSizes(summaryBytes: [Int], modelPath: String?) throws -> [(name: String, bytes: Int)] {
     let hash = ContentHash.sha256(Array("model".utf8))
     let job = GenerateJob(modelHash: hash, modelBytes: 1_234_567, rows: 10_000_000_000, seed: 7, batchesPerShard: 245,
                           conditions: [], delimiter: UInt8(ascii: ","), output: "/shared/mimeo/out/adult-1e10",
@@ -448,6 +464,13 @@ func messageSizes(summaryBytes: [Int]) throws -> [(name: String, bytes: Int)] {
                                     summaryVersion: 1, summaries: [UInt8](repeating: 0x20, count: bytes))
         sizes.append(("RESULT, summaries of \(bytes) bytes", wireBytes(.result(ShardResult(id: id, work: result)))))
     }
+    if let modelPath {
+        let summaries = try realSummaries(modelPath: modelPath, batches: 1)
+        let result = GenerateResult(rows: 4_096, bytes: 440_000, checksum: hash, elapsedMilliseconds: 20,
+                                    summaryVersion: PartSummaries.version, summaries: summaries)
+        sizes.append(("RESULT, statistics of a 4,096-row shard of \((modelPath as NSString).lastPathComponent) (\(summaries.count) B blob)",
+                      wireBytes(.result(ShardResult(id: id, work: result)))))
+    }
     return sizes
 }
 
@@ -458,7 +481,7 @@ func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(
 do {
     let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
     print("Message sizes (FrameCodec.encode, frames summed):")
-    let sizes = try messageSizes(summaryBytes: [0, 4_096, 16_384])
+    let sizes = try messageSizes(summaryBytes: [0, 4_096, 16_384], modelPath: options.modelPath)
     for (name, bytes) in sizes { print("  \(name): \(bytes) B") }
     if options.sizesOnly { exit(0) }
     print("""

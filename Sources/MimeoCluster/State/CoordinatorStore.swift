@@ -74,6 +74,9 @@ public final class CoordinatorStore: Sendable {
                 throw StoreError.corrupt("the state file cannot use write-ahead logging (journal mode \(mode ?? "?"))")
             }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // 64 MiB of page cache (the default is 2 MiB): a pass that stores hundreds of results with summaries of
+            // tens of KB each touches thousands of pages, which would otherwise be read back from the file.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         queue = try DatabaseQueue(path: path, configuration: configuration)
         let migrator = StoreSchema.migrator

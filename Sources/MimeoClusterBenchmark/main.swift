@@ -7,9 +7,10 @@
 // job of many one-batch shards through a `ClusterClient` (which uploads a small fake model), then runs the simulated
 // workers: DEALER sockets that READY, ASK with their slots, and answer every LEASE at once with a RESULT (the
 // shard's rows, a fake checksum, a summaries blob of `--summary-bytes`) followed by a new ASK, and send a HEARTBEAT
-// after a second without sending anything (spec: Heartbeating). After a warm-up it counts, over a timed window, the results the coordinator accepted and the
-// messages it received and sent (`CoordinatorNode.counters`), the coordinator thread's CPU time, and the bytes the
-// process wrote (`/proc/self/io`).
+// after a second without sending anything (spec: Heartbeating). The client polls the job's STATUS meanwhile. After a
+// warm-up it counts, over a timed window, the results the coordinator accepted, the messages it received and sent
+// (`CoordinatorNode.counters`), the CPU time of the coordinator's threads, and the bytes the process wrote
+// (`/proc/self/io`).
 import Foundation
 import Logging
 import MimeoCluster
@@ -153,7 +154,6 @@ func seconds(_ duration: Duration) -> Double {
 /// One simulated worker's socket and state, owned by its driver thread.
 struct SimulatedWorker {
     let socket: ZMQSocket
-    let slots: UInt16
     /// When it last sent anything: a HEARTBEAT goes out after one interval of silence (spec: Heartbeating).
     var lastSent: ContinuousClock.Instant
 }
@@ -171,15 +171,13 @@ func currentThreadID() -> Int32 {
     return link.split(separator: "/").last.flatMap { Int32($0) } ?? 0
 }
 
-/// What the drivers saw, summed over their threads.
+/// The ERRORs and DISCONNECTs the simulated workers got, summed over the driver threads (none in a sound run).
 struct DriverTally: Sendable {
-    var leases: UInt64 = 0
-    var results: UInt64 = 0
     var errors: UInt64 = 0
     var disconnects: UInt64 = 0
 }
 
-/// Runs `count` simulated workers on the calling thread until `stop` is set.
+/// Runs the simulated workers numbered `indices` on the calling thread until `stop` is set.
 func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQContext, summaryBytes: Int,
                   stop: StopSignal, tally: Shared<DriverTally>) throws {
     let clock = ContinuousClock()
@@ -196,7 +194,7 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
         named.name = "sim-\(index)"
         try socket.send(ZMQMessage(FrameCodec.encode(.ready(named))))
         poller.register(socket)
-        workers.append(SimulatedWorker(socket: socket, slots: slots, lastSent: clock.now))
+        workers.append(SimulatedWorker(socket: socket, lastSent: clock.now))
     }
     defer { for worker in workers { worker.socket.close() } }
     let checksum = ContentHash(bytes: [UInt8](repeating: 0xAB, count: ContentHash.byteCount))!
@@ -216,9 +214,8 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
                     case .welcome:
                         asks = true
                     case let .lease(lease):
-                        local.leases += 1
                         let rows = (try? lease.work(as: GenerateShard.self).rowCount) ?? 0
-                        let result = GenerateResult(rows: rows, bytes: rows * 110, checksum: checksum,
+                        let result = GenerateResult(rows: rows, bytes: rows * 108, checksum: checksum,
                                                     elapsedMilliseconds: 1, summaryVersion: PartSummaries.version,
                                                     summaries: summaries)
                         replies.append(ZMQMessage(FrameCodec.encode(.result(ShardResult(id: lease.id, work: result)))))
@@ -231,7 +228,6 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
             }
             // Every lease is answered at once, so after the results all slots are free again.
             for reply in replies { try workers[index].socket.send(reply) }
-            local.results += UInt64(replies.count)
             if asks { try workers[index].socket.send(ZMQMessage(FrameCodec.encode(.ask(Ask(slots: slots))))) }
             if asks || !replies.isEmpty { workers[index].lastSent = now }
             if now - workers[index].lastSent >= .seconds(1) {
@@ -239,11 +235,9 @@ func driveWorkers(indices: [Int], slots: UInt16, endpoint: String, context: ZMQC
                 try workers[index].socket.send(heartbeat)
             }
         }
-        if local.leases > 0 || local.errors > 0 {
+        if local.errors > 0 || local.disconnects > 0 {
             let delta = local
             tally.withLock {
-                $0.leases += delta.leases
-                $0.results += delta.results
                 $0.errors += delta.errors
                 $0.disconnects += delta.disconnects
             }
@@ -287,6 +281,7 @@ struct RunResult: Codable {
     var stateFileBytes: Int
     var staleAnswers: UInt64
     var sendFailures: UInt64
+    /// ERRORs and DISCONNECTs the simulated workers got.
     var driverErrors: UInt64
 }
 
@@ -340,7 +335,7 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     let modelPath = (folder as NSString).appendingPathComponent("model.bin")
     var generator = SystemRandomNumberGenerator()
     let model = (0..<65_536).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    FileManager.default.createFile(atPath: modelPath, contents: Data(model))
+    try Data(model).write(to: URL(fileURLWithPath: modelPath))
     let job = GenerateJob(modelHash: .sha256(model), modelBytes: UInt64(model.count),
                           rows: UInt64(options.shards) * 4_096, seed: 7, batchesPerShard: 1, conditions: [],
                           delimiter: UInt8(ascii: ","), output: (folder as NSString).appendingPathComponent("out"),
@@ -400,7 +395,7 @@ func run(workers: Int, slots: Int, durability: CoordinatorStore.Durability, opti
     let ioAfter = IOCounters.now()
     let cpuAfter = (threadCPUSeconds(tid), processCPUSeconds(), coordinatorCPUSeconds())
     let stateBytes = fileSize(configuration.statePath) + fileSize(configuration.statePath + "-wal")
-    let driverErrors = tally.withLock { $0.errors }
+    let driverErrors = tally.withLock { $0.errors + $0.disconnects }
 
     let trips = Double(after.resultsAccepted - before.resultsAccepted)
     let perTrip = { (value: Double) in trips > 0 ? value / trips : 0 }
@@ -510,7 +505,7 @@ do {
                 ]
                 print(columns.joined(separator: " "))
                 if result.staleAnswers + result.sendFailures + result.driverErrors > 0 {
-                    print("  (stale answers \(result.staleAnswers), send failures \(result.sendFailures), errors to workers \(result.driverErrors))")
+                    print("  (stale answers \(result.staleAnswers), send failures \(result.sendFailures), ERROR or DISCONNECT to workers \(result.driverErrors))")
                 }
             }
         }

@@ -36,16 +36,19 @@ struct Options {
     var jsonPath: String?
     var sizesOnly = false
     var modelPath: String?
+    var summaryBatches = 1
 
     static let usage = """
         usage: MimeoClusterBenchmark [--workers 1,10,100] [--slots 1,4] [--durability full,normal] [--seconds 10]
                                      [--warmup 2] [--shards N] [--summary-bytes 0] [--drivers 1] [--status-ms 500]
                                      [--state-dir DIR] [--json PATH] [--sizes] [--model m.mimeo]
+                                     [--summary-batches 1]
           every combination of --workers, --slots and --durability is one run with a fresh coordinator;
           --shards: shards of the job (default: enough for 60,000 round trips/s over warm-up and window);
           --drivers: threads that run the simulated workers; --status-ms: the submitting client asks for the job's
           status this often, as `mimeo generate --cluster` does (0: never); --sizes: print only the message sizes;
-          --model: also size a RESULT whose summaries are this model's statistics of one generated shard.
+          --model: also size a RESULT whose summaries are this model's statistics of one generated shard of
+          --summary-batches batches of 4,096 rows.
         """
 
     init(arguments: [String]) throws {
@@ -86,6 +89,7 @@ struct Options {
             case "--json": jsonPath = try value(argument)
             case "--sizes": sizesOnly = true
             case "--model": modelPath = try value(argument)
+            case "--summary-batches": summaryBatches = try integers(argument)[0]
             case "-h", "--help":
                 print(Self.usage)
                 exit(0)
@@ -440,7 +444,7 @@ func realSummaries(modelPath path: String, batches: Int) throws -> [UInt8] {
 
 /// The sizes of the messages of one lease round trip, for a realistic shard (about 1,000,000 rows of a 1e10-row job) and
 /// results with summaries blobs of several sizes.
-func messageSizes(summaryBytes: [Int], modelPath: String?) throws -> [(name: String, bytes: Int)] {
+func messageSizes(summaryBytes: [Int], modelPath: String?, summaryBatches: Int) throws -> [(name: String, bytes: Int)] {
     let hash = ContentHash.sha256(Array("model".utf8))
     let job = GenerateJob(modelHash: hash, modelBytes: 1_234_567, rows: 10_000_000_000, seed: 7, batchesPerShard: 245,
                           conditions: [], delimiter: UInt8(ascii: ","), output: "/shared/mimeo/out/adult-1e10",
@@ -460,10 +464,11 @@ func messageSizes(summaryBytes: [Int], modelPath: String?) throws -> [(name: Str
         sizes.append(("RESULT, summaries of \(bytes) bytes", wireBytes(.result(ShardResult(id: id, work: result)))))
     }
     if let modelPath {
-        let summaries = try realSummaries(modelPath: modelPath, batches: 1)
-        let result = GenerateResult(rows: 4_096, bytes: 440_000, checksum: hash, elapsedMilliseconds: 20,
+        let summaries = try realSummaries(modelPath: modelPath, batches: summaryBatches)
+        let rows = UInt64(summaryBatches * Sampler.batchSize)
+        let result = GenerateResult(rows: rows, bytes: rows * 108, checksum: hash, elapsedMilliseconds: 20,
                                     summaryVersion: PartSummaries.version, summaries: summaries)
-        sizes.append(("RESULT, statistics of a 4,096-row shard of \((modelPath as NSString).lastPathComponent) (\(summaries.count) B blob)",
+        sizes.append(("RESULT, statistics of a \(rows)-row shard of \((modelPath as NSString).lastPathComponent) (\(summaries.count) B blob)",
                       wireBytes(.result(ShardResult(id: id, work: result)))))
     }
     return sizes
@@ -476,7 +481,8 @@ func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(
 do {
     let options = try Options(arguments: Array(CommandLine.arguments.dropFirst()))
     print("Message sizes (FrameCodec.encode, frames summed):")
-    let sizes = try messageSizes(summaryBytes: [0, 4_096, 16_384], modelPath: options.modelPath)
+    let sizes = try messageSizes(summaryBytes: [0, 4_096, 16_384], modelPath: options.modelPath,
+                                        summaryBatches: options.summaryBatches)
     for (name, bytes) in sizes { print("  \(name): \(bytes) B") }
     if options.sizesOnly { exit(0) }
     print("""

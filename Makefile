@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out
 
-.PHONY: deps build demo test bench bench-wide bench-cluster-overhead fuzz clean
+.PHONY: deps build demo test bench bench-wide bench-cluster bench-cluster-overhead fuzz clean
 
 ## deps: install the Debian packages Mimeo builds against, if any is missing
 deps:
@@ -72,6 +72,14 @@ bench-wide: build
 	/usr/bin/time -v $(MIMEO) train $(WIDE_CSV) -o $(OUT)/wide-500.mimeo 2> $(OUT)/wide-500-train.log; \
 	  status=$$?; tr '\r' '\n' < $(OUT)/wide-500-train.log | grep -v -e '^epoch' -e '^	' -e '^$$'; \
 	  grep -e 'Elapsed (wall clock)' -e 'Maximum resident' $(OUT)/wide-500-train.log; exit $$status
+
+## bench-cluster: coordinator lease round trips/s with 1, 10 and 100 simulated workers (docs/scaling.md)
+CLUSTER_BENCH_JSON := $(OUT)/cluster-bench.json
+bench-cluster: deps
+	$(SWIFT) build -c release --product MimeoClusterBenchmark
+	@mkdir -p $(OUT)
+	.build/release/MimeoClusterBenchmark --workers 1,10,100 --slots 1,4 --durability full,normal --seconds 10 \
+	  --json $(CLUSTER_BENCH_JSON)
 
 ## bench-cluster-overhead: the cluster path against one process (--workers 1 vs --threads 1, 2 vs 2), side by side
 OVERHEAD_ROWS ?= 4000000

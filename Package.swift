@@ -58,6 +58,11 @@ let package = Package(
         ]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
+        // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).
+        .executableTarget(name: "MimeoClusterBenchmark", dependencies: [
+            "MimeoCluster", "MimeoWire", "MimeoZMQ", "MimeoGeneration", "MimeoTabular",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // L6: the command line.
         .executableTarget(
             name: "MimeoCLI",

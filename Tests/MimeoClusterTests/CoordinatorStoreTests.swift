@@ -160,6 +160,43 @@ import Testing
         #expect(try !store.write { try $0.heartbeat(worker: "w2", now: 60) })
     }
 
+    @Test func progressCountsTheRowsOfDoneShardsWithAShortLastShard() throws {
+        let store = try openStore(try temporaryStatePath())
+        // Shards of 8,192, 8,192 and 100 rows.
+        let id = try store.submit(generateJob(rows: 4_096 * 4 + 100, batchesPerShard: 2), now: 0)
+        var leases: [MimeoCluster.Lease] = []
+        for _ in 0..<3 { leases.append(try #require(try store.lease(to: "w1", now: 1))) }
+        #expect(try store.read { try $0.job(id) }?.shardsLeased == 3)
+        #expect(try store.complete(shard: leases[2].shard, attempt: 1, from: "w1", result: shardResult(leases[2].shard), now: 2))
+        var job = try #require(try store.read { try $0.job(id) })
+        #expect(job.rowsDone == 100 && job.shardsLeased == 2)
+        #expect(try store.complete(shard: leases[0].shard, attempt: 1, from: "w1", result: shardResult(leases[0].shard), now: 3))
+        job = try #require(try store.status().jobs.first)
+        #expect(job.rowsDone == 8_292 && job.shardsLeased == 1 && job.shardsDone == 2)
+        #expect(try store.complete(shard: leases[1].shard, attempt: 1, from: "w1", result: shardResult(leases[1].shard), now: 4))
+        job = try #require(try store.read { try $0.job(id) })
+        #expect(job.rowsDone == 16_484 && job.shardsLeased == 0 && job.state == .done)
+    }
+
+    @Test func aRolledBackSubmissionLeavesNoPlanBehind() throws {
+        let store = try openStore(try temporaryStatePath())
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try store.write { tx in
+                _ = try tx.submit(generateJob(rows: 4_096 * 3, batchesPerShard: 1), now: 0)
+                _ = try tx.lease(to: "w1", now: 0)
+                throw Abort()
+            }
+        }
+        // The next job takes the same id; its leases carry its own rows and output.
+        var job = generateJob(rows: 50_000, batchesPerShard: 3)
+        job.output = "elsewhere"
+        _ = try store.submit(job, now: 1)
+        let lease = try #require(try store.lease(to: "w1", now: 1))
+        let shard = try GenerateShard.decode(kind: lease.kind, version: lease.payloadVersion, payload: lease.payload)
+        #expect(shard.totalRows == 50_000 && shard.batchCount == 3 && shard.output.hasPrefix("elsewhere/"))
+    }
+
     @Test func groupCommitKeepsAllOrNothing() throws {
         let path = try temporaryStatePath()
         let store = try openStore(path)

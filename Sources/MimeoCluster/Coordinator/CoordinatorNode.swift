@@ -51,6 +51,8 @@ public struct CoordinatorCounters: Sendable, Equatable {
     public var workersUp: Int = 0
     /// Sum and count of lease round trips (LEASE sent to RESULT accepted), in milliseconds.
     public var roundTripMillisecondsTotal: UInt64 = 0
+    /// Poll-loop passes, each one store transaction (one commit).
+    public var passes: UInt64 = 0
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
 
@@ -67,6 +69,7 @@ public struct CoordinatorCounters: Sendable, Equatable {
         workersLost += delta.workersLost
         rowsDone += delta.rowsDone
         roundTripMillisecondsTotal += delta.roundTripMillisecondsTotal
+        passes += delta.passes
         workersUp = delta.workersUp
     }
 }
@@ -316,6 +319,7 @@ struct CoordinatorLoop {
         let now = wallClockMilliseconds()
         let clock = monotonicMilliseconds()
         outgoing.removeAll(keepingCapacity: true)
+        local.passes += 1
         try store.write { tx in
             for message in incoming {
                 try handle(message.frames, peerAddress: message.peerAddress, tx: tx, now: now, clock: clock)

@@ -10,12 +10,14 @@ import MimeoWire
 public final class StoreTransaction {
     let db: Database
     let options: CoordinatorStore.Options
+    let plans: JobPlanCache
     /// Jobs that ended (done, failed or cancelled) in this transaction so far, in order.
     public private(set) var endedJobs: [JobEnd] = []
 
-    init(db: Database, options: CoordinatorStore.Options) {
+    init(db: Database, options: CoordinatorStore.Options, plans: JobPlanCache) {
         self.db = db
         self.options = options
+        self.plans = plans
     }
 
     // MARK: Jobs
@@ -76,23 +78,21 @@ public final class StoreTransaction {
     /// lease timeout), or nil when no shard is pending.
     public func lease(to worker: String, now: UInt64) throws -> Lease? {
         guard let row = try Row.fetchOne(statement("""
-            SELECT s.job_id, s.idx, s.attempts, j.state, j.payload, j.batch_rows, j.batches_per_shard,
-                   j.lease_timeout_ms
+            SELECT s.job_id, s.idx, s.attempts, j.state, j.lease_timeout_ms
             FROM shards s JOIN jobs j ON j.id = s.job_id
             WHERE s.state = 'pending' AND j.state IN ('queued', 'running')
             ORDER BY s.job_id, s.idx LIMIT 1
             """)) else { return nil }
-        let jobID: Int64 = row["job_id"]
-        let index: Int = row["idx"]
-        let attempts: Int64 = row["attempts"]
-        let timeout: Int64 = row["lease_timeout_ms"]
+        let jobID: Int64 = row[0]
+        let index: Int = row[1]
+        let attempts: Int64 = row[2]
+        let state: String = row[3]
+        let timeout: Int64 = row[4]
         let attempt = UInt32(clamping: attempts + 1)
         let expiresAt = UInt64(clamping: stored(now).addingReportingOverflow(timeout).overflow
                                ? Int64.max : stored(now) + timeout)
-        let job = try decodeJob(row["payload"], id: jobID)
-        guard let plan = try? ShardPlan(totalRows: job.rows, batchRows: row["batch_rows"],
-                                        batchesPerShard: row["batches_per_shard"]),
-              let payload = plan.leasePayload(index, of: job)
+        let planned = try plannedJob(jobID)
+        guard let payload = planned.plan.leasePayload(index, of: planned.job)
         else { throw StoreError.corrupt("job \(jobID) shard \(index) does not fit its plan") }
 
         try execute("""
@@ -102,11 +102,14 @@ public final class StoreTransaction {
         try execute("""
             INSERT INTO attempts (job_id, shard_idx, attempt, worker, leased_at, deadline) VALUES (?, ?, ?, ?, ?, ?)
             """, [jobID, index, attempt, worker, stored(now), stored(expiresAt)])
-        try execute("""
-            UPDATE jobs SET retries = retries + ?,
-                            state = 'running', started_at = COALESCE(started_at, ?)
-            WHERE id = ?
-            """, [attempt > 1 ? 1 : 0, stored(now), jobID])
+        // A running job's first attempt at a shard changes nothing in its row (it is running, started_at is set).
+        if attempt > 1 || state != JobState.running.rawValue {
+            try execute("""
+                UPDATE jobs SET retries = retries + ?,
+                                state = 'running', started_at = COALESCE(started_at, ?)
+                WHERE id = ?
+                """, [attempt > 1 ? 1 : 0, stored(now), jobID])
+        }
         return Lease(shard: ShardID(job: JobID(jobID), index: index), attempt: attempt, worker: worker,
                      expiresAt: expiresAt, leaseTimeoutMilliseconds: UInt32(clamping: timeout),
                      kind: GenerateShard.kind, payloadVersion: GenerateShard.version, payload: payload.encoded())
@@ -129,20 +132,22 @@ public final class StoreTransaction {
     @discardableResult
     public func complete(shard: ShardID, attempt: UInt32, from worker: String, result: GenerateResult,
                          now: UInt64) throws -> Bool {
-        guard try holder(shard, attempt: attempt, worker: worker) != nil else { return try stale(shard) }
+        // The holder check (`holder(_:attempt:worker:)`) is the update's condition.
+        guard shard.job <= UInt64(Int64.max) else { return try stale(shard) }
         try execute("""
             UPDATE shards SET state = 'done', worker = NULL, lease_expires_at = NULL, result_rows = ?,
                               result_bytes = ?, result_checksum = ?, result_elapsed_ms = ?, summary_version = ?,
                               summary = ?, done_at = ?
-            WHERE job_id = ? AND idx = ?
+            WHERE job_id = ? AND idx = ? AND state = 'leased' AND attempts = ? AND worker = ?
+                  AND (SELECT state FROM jobs WHERE id = ?) = 'running'
             """, [stored(result.rows), stored(result.bytes), Data(result.checksum.bytes),
                              stored(result.elapsedMilliseconds), result.summaryVersion, Data(result.summaries),
-                             stored(now), stored(shard.job), shard.index])
+                             stored(now), stored(shard.job), shard.index, attempt, worker, stored(shard.job)])
+        guard db.changesCount > 0 else { return try stale(shard) }
         try endAttempt(shard, attempt: attempt, outcome: "completed", reason: nil, now: now)
-        try execute("UPDATE jobs SET done_shards = done_shards + 1 WHERE id = ?",
-                       [stored(shard.job)])
-        if try Bool.fetchOne(statement("SELECT done_shards = shard_count FROM jobs WHERE id = ?"),
-                             arguments: [stored(shard.job)]) == true {
+        if try Bool.fetchOne(statement("""
+            UPDATE jobs SET done_shards = done_shards + 1 WHERE id = ? RETURNING done_shards = shard_count
+            """), arguments: [stored(shard.job)]) == true {
             try execute("UPDATE jobs SET state = 'done', finished_at = ? WHERE id = ?",
                            [stored(now), stored(shard.job)])
             endedJobs.append(JobEnd(job: shard.job, state: .done, reason: nil, holders: []))
@@ -225,10 +230,7 @@ public final class StoreTransaction {
                                 shardsDone: done[name] ?? 0)
         }
         let jobs = try Row.fetchAll(statement("""
-            SELECT j.*,
-                   (SELECT COUNT(*) FROM shards s WHERE s.job_id = j.id AND s.state = 'leased') AS leased,
-                   (SELECT COALESCE(SUM(row_count), 0) FROM shards s WHERE s.job_id = j.id AND s.state = 'done')
-                       AS rows_done
+            SELECT j.*, \(Self.progressColumns)
             FROM jobs j ORDER BY j.id
             """)).map(jobStatus)
         return ClusterSnapshot(workers: workers, jobs: jobs)
@@ -237,10 +239,7 @@ public final class StoreTransaction {
     /// One job's status, or nil for an unknown id.
     public func job(_ id: JobID) throws -> JobStatus? {
         try Row.fetchOne(statement("""
-            SELECT j.*,
-                   (SELECT COUNT(*) FROM shards s WHERE s.job_id = j.id AND s.state = 'leased') AS leased,
-                   (SELECT COALESCE(SUM(row_count), 0) FROM shards s WHERE s.job_id = j.id AND s.state = 'done')
-                       AS rows_done
+            SELECT j.*, \(Self.progressColumns)
             FROM jobs j WHERE j.id = ?
             """), arguments: [stored(id)]).map(jobStatus)
     }
@@ -365,8 +364,12 @@ public final class StoreTransaction {
             """, [outcome, reason, stored(now), stored(shard.job), shard.index, attempt])
     }
 
+    /// The leases matching `filter`, which must require `state = 'leased'`: they are found through the partial
+    /// index of leased shards (the outstanding ones), not by scanning every shard in key order.
     private func leases(sql filter: String, arguments: StatementArguments) throws -> [LeaseRef] {
-        try Row.fetchAll(statement("SELECT job_id, idx, attempts, worker FROM shards \(filter) ORDER BY job_id, idx"),
+        try Row.fetchAll(statement("""
+            SELECT job_id, idx, attempts, worker FROM shards INDEXED BY shards_leased \(filter) ORDER BY job_id, idx
+            """),
                          arguments: arguments).map { row in
             LeaseRef(shard: ShardID(job: unstored(row["job_id"]), index: row["idx"]), attempt: row["attempts"],
                      worker: row["worker"])
@@ -379,6 +382,31 @@ public final class StoreTransaction {
         else { return nil }
         guard let state = JobState(rawValue: raw) else { throw StoreError.corrupt("job \(job) has state \(raw)") }
         return state
+    }
+
+    /// A job's leased shards and the rows of its done shards, found without reading every shard: the leased ones
+    /// through their partial index, and the rows from the count of done shards, which all hold a full shard's
+    /// rows but the last one (`ShardPlan`).
+    private static let progressColumns = """
+        (SELECT COUNT(*) FROM shards s INDEXED BY shards_leased WHERE s.job_id = j.id AND s.state = 'leased') AS leased,
+        j.done_shards * j.batch_rows * j.batches_per_shard
+            - COALESCE((SELECT j.batch_rows * j.batches_per_shard - s.row_count FROM shards s
+                        WHERE s.job_id = j.id AND s.idx = j.shard_count - 1 AND s.state = 'done'), 0) AS rows_done
+        """
+
+    /// A job's payload and shard plan, decoded once per store (both never change once the job is stored).
+    private func plannedJob(_ id: Int64) throws -> PlannedJob {
+        if let cached = plans.job(id) { return cached }
+        guard let row = try Row.fetchOne(statement("SELECT payload, batch_rows, batches_per_shard FROM jobs WHERE id = ?"),
+                                         arguments: [id])
+        else { throw StoreError.unknownJob(unstored(id)) }
+        let job = try decodeJob(row["payload"], id: id)
+        guard let plan = try? ShardPlan(totalRows: job.rows, batchRows: row["batch_rows"],
+                                        batchesPerShard: row["batches_per_shard"])
+        else { throw StoreError.corrupt("job \(id) does not fit its plan") }
+        let planned = PlannedJob(job: job, plan: plan)
+        plans.insert(planned, for: id)
+        return planned
     }
 
     private func decodeJob(_ payload: Data, id: Int64) throws -> GenerateJob {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MimeoCluster
+import MimeoData
 import MimeoTabular
 import MimeoWire
 
@@ -60,7 +61,18 @@ struct ClusterGenerate {
 
     private func submitAndWait(job: GenerateJob, label: String, endpoint: String, keys: CurveClientKeys?,
                                local: LocalCluster?, folder: String) throws {
-        defer { local?.stop() }
+        defer {
+            if let local {
+                local.stop()
+                // The workers ran on this machine, so their pids say which temporary parts are orphans
+                // (a worker killed mid-part); a remote cluster's pids would say nothing here.
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                for name in names where name.hasPrefix("part-") && name.contains(".csv.tmp-") {
+                    let part = String(name[..<name.range(of: ".tmp-")!.lowerBound])
+                    _ = AtomicFileOutput.removeStaleTemporaries(of: (folder as NSString).appendingPathComponent(part))
+                }
+            }
+        }
         let stop = StopSignal()
         StopOnSignals.install(stop)
         let started = Date()
@@ -73,9 +85,15 @@ struct ClusterGenerate {
             throw ExitCode(69)
         }
         let showProgress = !command.quiet
+        var workersExited = false
         let outcome: ClusterClient.Outcome
         do {
             outcome = try client.wait(for: id, stop: stop) { status in
+                // A local cluster whose workers all exited would wait forever: cancel the job instead.
+                if let local, local.runningWorkers == 0, !stop.isStopped {
+                    workersExited = true
+                    stop.stop()
+                }
                 guard showProgress else { return }
                 let total = max(status.unitsTotal, 1)
                 let eta = status.unitsPerSecond > 0
@@ -99,6 +117,9 @@ struct ClusterGenerate {
                                   + "in \(String(format: "%.2f", elapsed)) s (\(Terminal.count(Int(Double(command.n) / max(elapsed, 1e-9)))) rows/s); "
                                   + "manifest: \(JobManifest.path(in: folder))", final: true)
             }
+        case .cancelled where workersExited:
+            Terminal.message("Error: the local worker processes exited (their messages are above); job \(id) cancelled")
+            throw ExitCode.failure
         case .cancelled:
             Terminal.message("job \(id) cancelled")
             throw ExitCode(130)

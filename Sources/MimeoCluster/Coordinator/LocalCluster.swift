@@ -85,8 +85,8 @@ public final class LocalCluster {
 
     deinit { stop() }
 
-    /// Whether every worker process is still running.
-    public var workersRunning: Bool { workers.allSatisfy(\.isRunning) }
+    /// How many worker processes are still running.
+    public var runningWorkers: Int { workers.count { $0.isRunning } }
 
     /// Stops the workers (SIGTERM, then SIGKILL after `grace`) and the coordinator; idempotent.
     public func stop(grace: Duration = .seconds(5)) {

@@ -181,6 +181,28 @@ struct ClusterProcessTests {
         coordinator.stop()
     }
 
+    /// `--workers 2` whose worker processes are all SIGKILLed: the job is cancelled instead of waiting forever, the
+    /// client exits 1 saying why, and the killed workers' temporary parts are removed.
+    @Test func embeddedClusterWhoseWorkersDieEndsWithAnError() throws {
+        let mimeo = try ClusterSupport.executable()
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let client = try BackgroundProcess(mimeo, ["generate", model, "-n", "5000000", "--workers", "2", "-o",
+                                                   directory.file("out"), "--quiet"], name: "client")
+        var workers: [pid_t] = []
+        #expect(eventually(timeout: 30) {
+            let children = (try? String(contentsOfFile: "/proc/\(client.pid)/task/\(client.pid)/children", encoding: .utf8)) ?? ""
+            workers = children.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let temporaries = (try? FileManager.default.contentsOfDirectory(atPath: directory.file("out")))?
+                .filter { $0.contains(".tmp-") } ?? []
+            return workers.count == 2 && temporaries.count == 2
+        }, "the local workers never started writing")
+        for worker in workers { kill(worker, SIGKILL) }
+        #expect(client.wait(timeout: 60) == 1, "\(client.standardError)")
+        #expect(client.standardError.contains("local worker processes exited"), "\(client.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.file("out")).isEmpty)
+    }
+
     /// A folder that already holds another job's parts is refused before anything runs; `-n 0` writes the header part.
     @Test func existingPartsAreRefusedAndZeroRowsWritesTheHeader() throws {
         let model = try AdultModel.shared()

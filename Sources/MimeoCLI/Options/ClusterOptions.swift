@@ -26,13 +26,8 @@ struct ClusterClientKeyOptions: ParsableArguments {
         guard let serverKeyFile else {
             throw ClusterError("a CURVE secret key is given, but not the coordinator's public key: add --coordinator-key coord.pub (or set MIMEO_COORDINATOR_KEY_FILE)")
         }
-        let pair: ZMQCurveKeyPair
         do {
-            if let curveSecretFile {
-                pair = try ZMQCurveKeyPair.read(secretKeyFile: curveSecretFile)
-            } else if environment["MIMEO_CURVE_SECRET_KEY"] != nil {
-                pair = try ZMQCurveKeyPair.fromEnvironment("MIMEO_CURVE_SECRET_KEY", environment: environment)
-            } else {
+            guard let pair = try curveSecretKeyPair(file: curveSecretFile, environment: environment) else {
                 throw ClusterError("the coordinator's public key is given, but not this node's secret key: add --curve-secret-file node.key (or set MIMEO_CURVE_SECRET_KEY; make one with `mimeo keygen -o node.key`)")
             }
             return CurveClientKeys(keyPair: pair, serverKey: try ZMQCurveKey.read(publicKeyFile: serverKeyFile))
@@ -42,6 +37,14 @@ struct ClusterClientKeyOptions: ParsableArguments {
             throw ClusterError(error.message)
         }
     }
+}
+
+/// A node's CURVE key pair: from the secret key `file` (mode 600), else from the key text in
+/// MIMEO_CURVE_SECRET_KEY; nil when neither is given.
+func curveSecretKeyPair(file: String?, environment: [String: String]) throws -> ZMQCurveKeyPair? {
+    if let file { return try ZMQCurveKeyPair.read(secretKeyFile: file) }
+    guard environment["MIMEO_CURVE_SECRET_KEY"] != nil else { return nil }
+    return try ZMQCurveKeyPair.fromEnvironment("MIMEO_CURVE_SECRET_KEY", environment: environment)
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -24,7 +24,7 @@ extension MimeoCommand {
                   mimeo coordinator --bind tcp://127.0.0.1:5570 --state coordinator.db
                   mimeo keygen -o coord.key; mimeo keygen -o w1.key; cat w1.pub >> allowed.pub
                   mimeo coordinator --bind tcp://0.0.0.0:5570 --state /state/c.db \\
-                      --curve-secret-file coord.key --allow-keys allowed.pub --metrics 0.0.0.0:9570
+                      --curve-secret-file coord.key --allow-keys allowed.pub
                 Stop it with Ctrl-C (or SIGTERM): workers are told and rejoin when it is back.
                 """)
 
@@ -40,7 +40,7 @@ extension MimeoCommand {
         var curveSecretFile: String?
 
         @Option(help: ArgumentHelp(
-            "The public keys admitted: a file with one key per line ('#' lines that are not keys are comments), or a folder of .pub files. Or set MIMEO_ALLOW_KEYS_FILE.",
+            "The public keys admitted: a file with one key per line (lines starting with '#' are comments), or a folder of .pub files. Or set MIMEO_ALLOW_KEYS_FILE.",
             valueName: "workers.pub"))
         var allowKeys: String?
 
@@ -101,12 +101,7 @@ extension MimeoCommand {
                 throw ValidationError("a secret key is given but no allow-list: add --allow-keys workers.pub (the public keys of the workers and clients to admit)")
             }
             do {
-                let pair: ZMQCurveKeyPair
-                if let curveSecretFile {
-                    pair = try ZMQCurveKeyPair.read(secretKeyFile: curveSecretFile)
-                } else if environment["MIMEO_CURVE_SECRET_KEY"] != nil {
-                    pair = try ZMQCurveKeyPair.fromEnvironment("MIMEO_CURVE_SECRET_KEY", environment: environment)
-                } else {
+                guard let pair = try curveSecretKeyPair(file: curveSecretFile, environment: environment) else {
                     throw ValidationError("an allow-list is given but no secret key: add --curve-secret-file coord.key")
                 }
                 let allowList = try CurveServerKeys.readAllowList(allowPath)

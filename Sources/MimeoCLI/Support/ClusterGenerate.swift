@@ -15,10 +15,12 @@ struct ClusterGenerate {
         let folder = absolutePath(command.output)
         let trained = try ModelFile.read(from: command.model)
         let delimiter = try parseDelimiter(command.delimiter)
+        let parsed: [Condition]
         let sampler: Sampler
         do {
-            sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder,
-                                  conditions: try Condition.parse(arguments: command.conditions), delimiter: delimiter)
+            parsed = try Condition.parse(arguments: command.conditions)
+            sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: parsed,
+                                  delimiter: delimiter)
         } catch let error as ConditionError {
             Terminal.message("Error: \(error.message)")
             throw ExitCode.validationFailure
@@ -26,9 +28,9 @@ struct ClusterGenerate {
         try prepare(folder: folder)
         let (hash, bytes) = try ContentHash.sha256(file: command.model)
         if command.n == 0 {
-            return try writeHeaderOnly(folder: folder, sampler: sampler, hash: hash, modelBytes: bytes)
+            return try writeHeaderOnly(folder: folder, sampler: sampler, conditions: parsed, hash: hash, modelBytes: bytes)
         }
-        let conditions = try Condition.parse(arguments: command.conditions).map { WireCondition(column: $0.column, value: $0.value) }
+        let conditions = parsed.map { WireCondition(column: $0.column, value: $0.value) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var batchesPerShard = command.shardBatches ?? 0
         if batchesPerShard == 0, let workers = command.workers {
@@ -39,20 +41,19 @@ struct ClusterGenerate {
                               output: folder, maxAttempts: 0)
         let label = command.label ?? "\((command.model as NSString).lastPathComponent) -n \(command.n)"
 
-        var local: LocalCluster?
         if let workers = command.workers {
             let run = try TemporaryFolder(prefix: "mimeo-cluster")
             let threads = command.threads ?? max(1, cores / workers)
             let executable = currentExecutable()
             var logger = Logger(label: "mimeo.coordinator")
             logger.logLevel = .warning
-            local = try LocalCluster(workers: workers, executable: executable, folder: run.path,
+            let local = try LocalCluster(workers: workers, executable: executable, folder: run.path,
                                      statePath: command.state.map(absolutePath), logger: logger) { index, endpoint in
                 ["worker", "--connect", endpoint, "--name", "local-\(index + 1)", "--threads", String(threads),
                  "--cache", (run.path as NSString).appendingPathComponent("cache"), "--log-level", "warning"]
             }
             defer { withExtendedLifetime(run) {} }
-            return try submitAndWait(job: job, label: label, endpoint: local!.endpoint, keys: nil, local: local,
+            return try submitAndWait(job: job, label: label, endpoint: local.endpoint, keys: nil, local: local,
                                      folder: folder)
         }
         try submitAndWait(job: job, label: label, endpoint: command.cluster!, keys: try command.clusterKeys.keys(),
@@ -158,7 +159,8 @@ struct ClusterGenerate {
 
     /// `-n 0`: one part holding the header line and its manifest, written here without a cluster (what
     /// `mimeo generate -n 0` writes, as a folder).
-    private func writeHeaderOnly(folder: String, sampler: Sampler, hash: ContentHash, modelBytes: UInt64) throws {
+    private func writeHeaderOnly(folder: String, sampler: Sampler, conditions: [Condition], hash: ContentHash,
+                                 modelBytes: UInt64) throws {
         let header = sampler.headerBytes()
         let name = ShardPlan.partName(0, shardCount: 1)
         let part = try TemporaryFiles.output(path: (folder as NSString).appendingPathComponent(name))
@@ -168,7 +170,7 @@ struct ClusterGenerate {
         let manifest = JobManifest(
             job: 0, label: command.label ?? "", modelSHA256: hash.description, modelBytes: modelBytes, rows: 0,
             seed: command.seed,
-            conditions: try Condition.parse(arguments: command.conditions).map { .init(column: $0.column, value: $0.value) },
+            conditions: conditions.map { .init(column: $0.column, value: $0.value) },
             delimiter: String(decoding: [sampler.delimiter], as: UTF8.self), batchRows: UInt32(Sampler.batchSize),
             shardCount: 1,
             parts: [.init(index: 0, file: name, firstRow: 0, rows: 0, bytes: UInt64(header.count),

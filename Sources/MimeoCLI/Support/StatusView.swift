@@ -3,7 +3,7 @@ import MimeoWire
 
 /// What `mimeo status` prints: a snapshot as tables (workers, then jobs) or as JSON.
 enum StatusView {
-    /// The snapshot as text, `width` columns wide at most for the progress bar's line.
+    /// The snapshot as text: a header line, then the workers' and the jobs' tables.
     static func render(_ snapshot: StatusSnapshot, endpoint: String) -> String {
         var lines: [String] = []
         let running = snapshot.jobs.filter { $0.state == .running || $0.state == .queued }.count

@@ -758,12 +758,10 @@ struct CoordinatorLoop {
                 }
                 let peer = worker.routingID
                 let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)
-                let rows = (try? GenerateShard.decode(kind: lease.kind, version: lease.payloadVersion,
-                                                      payload: lease.payload).rowCount) ?? 0
                 workers[peer]!.freeSlots -= 1
                 if workers[peer]!.attempts.isEmpty { workers[peer]!.rate.add(0, at: clock) }
                 workers[peer]!.attempts.insert(attempt)
-                leaseInfo[attempt] = (rows, clock)
+                leaseInfo[attempt] = (lease.rows, clock)
                 local.leasesSent += 1
                 metrics?.shardLeased()
                 if lease.attempt > 1 { metrics?.shardRetried() }

@@ -112,7 +112,8 @@ public final class StoreTransaction {
         }
         return Lease(shard: ShardID(job: JobID(jobID), index: index), attempt: attempt, worker: worker,
                      expiresAt: expiresAt, leaseTimeoutMilliseconds: UInt32(clamping: timeout),
-                     kind: GenerateShard.kind, payloadVersion: GenerateShard.version, payload: payload.encoded())
+                     kind: GenerateShard.kind, payloadVersion: GenerateShard.version, payload: payload.encoded(),
+                     rows: payload.rowCount)
     }
 
     /// PROGRESS: renews the lease of `attempt` at `shard` if `worker` holds it; returns whether it counted.

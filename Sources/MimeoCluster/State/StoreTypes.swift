@@ -43,6 +43,8 @@ public struct Lease: Sendable, Equatable {
     public var payloadVersion: UInt16
     /// The LEASE payload (for kind 1, a `GenerateShard`).
     public var payload: [UInt8]
+    /// Rows of the shard (the payload's `rowCount`), which its RESULT must report.
+    public var rows: UInt64
 }
 
 /// One attempt at one shard held by one worker: a lease that is outstanding, or that ended without a result.

@@ -90,7 +90,9 @@ public final class ClusterClient {
         while clock.now < deadline {
             guard let message = try receive(timeout: deadline - clock.now) else { break }
             switch message {
-            case let .statusReply(snapshot): return snapshot
+            // A reply to an earlier query (a poll of `wait` still in flight) names another job: skip it.
+            case let .statusReply(snapshot) where job == 0 || snapshot.jobs.contains(where: { $0.job == job }):
+                return snapshot
             case let .error(reply): throw ClusterError("the coordinator refused: \(reply.message) (\(reply.code.rawValue))")
             default: continue
             }

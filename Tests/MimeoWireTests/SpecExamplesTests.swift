@@ -160,5 +160,5 @@ struct OtherPayload: JobPayload {
     static let kind = JobKind(rawValue: 900)
     static let version: UInt16 = 1
     func write(to writer: inout WireWriter) {}
-    init(reading reader: inout WireReader) throws(WireError) {}
+    init(reading reader: inout WireReader, version: UInt16) throws(WireError) {}
 }

@@ -202,7 +202,9 @@ struct WorkerPeer {
     var address: String
     var threads: UInt16
     var slots: UInt16
-    var runsGenerate: Bool
+    /// The highest payload version of kind generate it listed in READY (0: it runs none); it is leased shards of
+    /// jobs of at most this version.
+    var generateVersion: UInt16
     /// Free slots from its latest ASK, less the leases sent since.
     var freeSlots = 0
     var askedAt: UInt64 = 0
@@ -235,13 +237,17 @@ struct RateMeter {
     }
 }
 
-/// A model a client is uploading after SUBMIT.
-struct ModelUpload {
+/// The blobs a client is uploading after SUBMIT, one at a time: the model, then the real table (each only if the
+/// coordinator lacks it).
+struct JobUpload {
     var request: UInt64
     var job: GenerateJob
     var label: String
+    /// The blob being received.
     var download: BlobDownload
     var writer: BlobWriter
+    /// The blobs to fetch after this one, in order.
+    var remaining: [BlobReference]
     var lastActivity: UInt64
 }
 
@@ -257,7 +263,7 @@ struct CoordinatorLoop {
     private var workers: [[UInt8]: WorkerPeer] = [:]
     private var workerNames: [String: [UInt8]] = [:]
     private var nextWorkerID: UInt64 = 0
-    private var uploads: [[UInt8]: ModelUpload] = [:]
+    private var uploads: [[UInt8]: JobUpload] = [:]
     /// The client that submitted each job in this run (for DONE).
     private var submitters: [JobID: [UInt8]] = [:]
     /// Other clients that cancelled a job (they get DONE too).
@@ -339,13 +345,22 @@ struct CoordinatorLoop {
         return local
     }
 
-    /// Work done once the pass's transaction is committed: manifests of finished jobs.
+    /// Work done once the pass's transaction is committed: fidelity reports and manifests of finished jobs. A job
+    /// with a real table has its table read and its evaluator built here, on the loop's thread, once per job.
     mutating func afterCommit() {
         guard !finishedJobs.isEmpty else { return }
         let jobs = finishedJobs
         finishedJobs.removeAll()
         guard configuration.writesManifests else { return }
         for job in jobs {
+            // The fidelity report first, so that a manifest that names it is never there without it.
+            do {
+                if let path = try JobFidelity.write(job: job, store: store, blobs: blobs) {
+                    logger.info("fidelity report written", metadata: ["job": "\(job)", "path": "\(path)"])
+                }
+            } catch {
+                logger.error("fidelity report not written", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
             do {
                 let path = try JobManifest.write(job: job, store: store)
                 logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])
@@ -504,9 +519,10 @@ struct CoordinatorLoop {
         if workerNames[name] != nil { name += "#\(nextWorkerID)" }
         let address = peerAddress ?? ready.labels["host"] ?? ""
         try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
-        let runsGenerate = ready.kinds.contains { $0.kind == .generate && $0.version >= GenerateShard.version }
+        let generateVersion = ready.kinds.filter { $0.kind == .generate }.map(\.version).max() ?? 0
         workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
-                                   threads: ready.threads, slots: max(1, ready.slots), runsGenerate: runsGenerate,
+                                   threads: ready.threads, slots: max(1, ready.slots),
+                                   generateVersion: generateVersion,
                                    lastHeard: clock, lastSent: clock, lastStoredHeartbeat: clock)
         workerNames[name] = peer
         emit(peer, .welcome(Welcome(workerID: nextWorkerID,
@@ -614,19 +630,39 @@ struct CoordinatorLoop {
         guard job.modelBytes > 0 else {
             return refuse(peer, .invalidJob, command: .submit, "the job's model is empty", clock: clock)
         }
-        if blobs.size(of: job.modelHash) == job.modelBytes {
+        var needed: [BlobReference] = []
+        for blob in [BlobReference(hash: job.modelHash, bytes: job.modelBytes)] + (job.realTable.map { [$0] } ?? []) {
+            if let earlier = needed.first(where: { $0.hash == blob.hash }) {
+                guard earlier.bytes == blob.bytes else {
+                    return refuse(peer, .invalidJob, command: .submit,
+                                  "blob \(blob.hash) is given as \(earlier.bytes) and as \(blob.bytes) bytes", clock: clock)
+                }
+                continue
+            }
+            if blobs.size(of: blob.hash) != blob.bytes { needed.append(blob) }
+        }
+        guard let first = needed.first else {
             return try accept(peer, request: submit.request, job: job, label: submit.label, tx: tx, now: now, clock: clock)
         }
         do {
-            var upload = ModelUpload(request: submit.request, job: job, label: submit.label,
-                                     download: BlobDownload(hash: job.modelHash, totalBytes: job.modelBytes,
-                                                            chunkSize: configuration.chunkBytes),
-                                     writer: try BlobWriter(store: blobs), lastActivity: clock)
-            for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
-            uploads[peer] = upload
+            uploads[peer] = try startUpload(peer, JobUpload(request: submit.request, job: job, label: submit.label,
+                                                            download: BlobDownload(hash: first.hash, totalBytes: 0, chunkSize: 1),
+                                                            writer: try BlobWriter(store: blobs),
+                                                            remaining: Array(needed.dropFirst()), lastActivity: clock),
+                                            blob: first, clock: clock)
         } catch {
-            refuse(peer, .internalError, command: .submit, "cannot store the model: \(error)", clock: clock)
+            refuse(peer, .internalError, command: .submit, "cannot store the job's files: \(error)", clock: clock)
         }
+    }
+
+    /// Starts receiving `blob` into `upload`'s writer: the first MODEL-GETs go out.
+    private mutating func startUpload(_ peer: [UInt8], _ upload: JobUpload, blob: BlobReference,
+                                      clock: UInt64) throws -> JobUpload {
+        var upload = upload
+        upload.download = BlobDownload(hash: blob.hash, totalBytes: blob.bytes, chunkSize: configuration.chunkBytes)
+        upload.lastActivity = clock
+        for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
+        return upload
     }
 
     private mutating func receiveModel(_ peer: [UInt8], _ chunk: ModelChunk, tx: StoreTransaction, now: UInt64,
@@ -639,7 +675,13 @@ struct CoordinatorLoop {
             upload.lastActivity = clock
             if upload.download.isComplete {
                 uploads[peer] = nil
-                try upload.writer.commit(expecting: upload.job.modelHash)
+                try upload.writer.commit(expecting: upload.download.hash)
+                if let next = upload.remaining.first {
+                    upload.remaining.removeFirst()
+                    upload.writer = try BlobWriter(store: blobs)
+                    uploads[peer] = try startUpload(peer, upload, blob: next, clock: clock)
+                    return
+                }
                 try accept(peer, request: upload.request, job: upload.job, label: upload.label, tx: tx, now: now,
                            clock: clock)
             } else {
@@ -749,12 +791,17 @@ struct CoordinatorLoop {
 
     private mutating func dispatch(tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
         guard mayHaveWork else { return }
-        let ready = workers.values.filter { $0.freeSlots > 0 && $0.runsGenerate }.sorted { $0.askedAt < $1.askedAt }
-        for worker in ready {
+        let ready = workers.values.filter { $0.freeSlots > 0 && $0.generateVersion >= 1 }
+            .sorted { $0.askedAt < $1.askedAt }
+        nextWorker: for worker in ready {
             for _ in 0..<worker.freeSlots {
-                guard let lease = try tx.lease(to: worker.name, now: now) else {
-                    mayHaveWork = false
-                    return
+                guard let lease = try tx.lease(to: worker.name, payloadVersion: worker.generateVersion, now: now) else {
+                    // A worker of the newest version sees every pending shard; an older one only those it runs.
+                    if worker.generateVersion >= GenerateShard.version {
+                        mayHaveWork = false
+                        return
+                    }
+                    continue nextWorker
                 }
                 let peer = worker.routingID
                 let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)

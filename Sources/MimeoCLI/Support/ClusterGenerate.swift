@@ -142,7 +142,7 @@ struct ClusterGenerate {
             return BlobReference(hash: hash, bytes: bytes)
         } catch {
             Terminal.message("Error: --real \(path): \(error)")
-            throw ExitCode(65)
+            throw ExitCode.failure
         }
     }
 

@@ -105,3 +105,46 @@ import Testing
         return text
     }
 }
+
+/// The coordinator's side of a job with a real table, over the wire.
+@Suite struct RealTableJobTests {
+    /// The client's model, then its table, are fetched one after the other; the job's shards go only to a worker
+    /// that lists version 2, whose LEASE names the table, which it then fetches by hash. A client that serves other
+    /// table bytes than the job names gets an ERROR, not a job.
+    @Test func modelThenTableAreUploadedAndOnlyVersionTwoWorkersAreLeased() throws {
+        let folder = try TemporaryDirectory(prefix: "mimeo-coordinator")
+        let coordinator = try CoordinatorHarness(testConfiguration(folder))
+        let old = try Peer(coordinator.endpoint)
+        _ = try old.join("old", version: 1)
+        try old.send(.ask(Ask(slots: 1)))
+        let model = testModel(3_000)
+        let table = Array((0..<300).map { "\($0),\($0 % 7)\n" }.joined().utf8)
+        let output = folder.file("out")
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+
+        var lying = testJob(model: model, rows: 4_096, output: output)
+        lying.realTable = BlobReference(hash: ContentHash.sha256(table), bytes: UInt64(table.count))
+        let liar = try Peer(coordinator.endpoint)
+        #expect(throws: ClusterError.self) {
+            _ = try liar.submit(lying, model: model, table: table.map { $0 ^ 1 })
+        }
+
+        var job = testJob(model: model, rows: 4_096, output: output)
+        job.seed = 8
+        job.realTable = lying.realTable
+        let client = try Peer(coordinator.endpoint)
+        let (id, gets) = try client.submit(job, model: model, table: table)
+        // The model was stored by the refused job's upload; only the table is fetched again, in order.
+        #expect(!gets.isEmpty && gets.allSatisfy { $0.hash == job.realTable?.hash })
+        #expect(gets.map(\.offset) == Array(stride(from: 0, to: UInt64(table.count), by: 1_024)))
+
+        #expect(try old.drain(for: .milliseconds(600)).allSatisfy { if case .lease = $0 { false } else { true } },
+                "a worker that lists only version 1 was leased a version 2 shard")
+        let new = try Peer(coordinator.endpoint)
+        _ = try new.join("new", version: 2)
+        try new.send(.ask(Ask(slots: 1)))
+        let (lease, shard) = try new.lease()
+        #expect(lease.id.job == id && lease.version == 2 && shard.realTable == job.realTable)
+        #expect(try new.fetchModel(shard.realTable!.hash, size: shard.realTable!.bytes, chunkBytes: 1_024) == table)
+    }
+}

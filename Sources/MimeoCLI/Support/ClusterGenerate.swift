@@ -146,13 +146,13 @@ struct ClusterGenerate {
         }
     }
 
-    /// The overall scores of `_fidelity.json` once the job is done, or why it has none. The local cluster's
-    /// coordinator has written it before it stops; a remote one writes it right after DONE, so a missing file is
-    /// only mentioned.
+    /// The overall scores of `_fidelity.json` once the job is done, or why it has none. The coordinator writes it
+    /// before it sends DONE; a file missing here means this machine does not see the coordinator's output folder
+    /// as it does, which is only mentioned.
     private func printFidelity(folder: String) {
         let path = JobFidelity.path(in: folder)
         guard let document = try? JobFidelity.read(from: path) else {
-            Terminal.message("fidelity: \(path) is not written yet (the coordinator writes it when the job is done)")
+            Terminal.message("fidelity: \(path) is not readable here (the coordinator wrote it into the folder as it sees it)")
             return
         }
         guard let fidelity = document.fidelity else {

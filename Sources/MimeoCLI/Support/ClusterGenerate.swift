@@ -119,7 +119,7 @@ struct ClusterGenerate {
                 Terminal.progress("wrote \(Terminal.count(command.n)) rows in \(parts) part\(parts == 1 ? "" : "s") to \(folder) "
                                   + "in \(String(format: "%.2f", elapsed)) s (\(Terminal.count(Int(Double(command.n) / max(elapsed, 1e-9)))) rows/s); "
                                   + "manifest: \(JobManifest.path(in: folder))", final: true)
-                if job.realTable != nil { printFidelity(folder: folder) }
+                if job.realTable != nil { printFidelity(folder: folder, stop: stop) }
             }
         case .cancelled where workersExited:
             Terminal.message("Error: the local worker processes exited (their messages are above); job \(id) cancelled")
@@ -146,11 +146,17 @@ struct ClusterGenerate {
         }
     }
 
-    /// The overall scores of `_fidelity.json` once the job is done, or why it has none. The coordinator writes it
-    /// before it sends DONE; a file missing here means this machine does not see the coordinator's output folder
-    /// as it does, which is only mentioned.
-    private func printFidelity(folder: String) {
+    /// The overall scores of `_fidelity.json` once the job is done, or why it has none. The coordinator writes the
+    /// manifest before it sends DONE and the fidelity report right after, off its loop: when the manifest is
+    /// visible here, this waits (up to 10 minutes, or Ctrl-C) for the report; when it is not, this machine does not
+    /// see the folder as the coordinator does, which is only mentioned.
+    private func printFidelity(folder: String, stop: StopSignal) {
         let path = JobFidelity.path(in: folder)
+        let visible = FileManager.default.fileExists(atPath: JobManifest.path(in: folder))
+        let deadline = Date().addingTimeInterval(600)
+        while visible, !FileManager.default.fileExists(atPath: path), Date() < deadline, !stop.isStopped {
+            usleep(50_000)
+        }
         guard let document = try? JobFidelity.read(from: path) else {
             Terminal.message("fidelity: \(path) is not readable here (the coordinator wrote it into the folder as it sees it)")
             return

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import MimeoObservability
@@ -173,6 +174,9 @@ public final class CoordinatorNode: Sendable {
             send(outgoing, on: socket, metrics: metrics)
         }
         send(loop.shutdownMessages(), on: socket, metrics: metrics)
+        if !loop.fidelityWriters.wait(timeout: .seconds(120)) {
+            logger.warning("stopped before every fidelity report was written; the next start writes them")
+        }
         logger.info("coordinator stopped")
     }
 
@@ -264,6 +268,8 @@ struct CoordinatorLoop {
     private var workerNames: [String: [UInt8]] = [:]
     private var nextWorkerID: UInt64 = 0
     private var uploads: [[UInt8]: JobUpload] = [:]
+    /// The fidelity reports being written off the loop's thread; `run` waits for them before it returns.
+    let fidelityWriters = BackgroundWork()
     /// The client that submitted each job in this run (for DONE).
     private var submitters: [JobID: [UInt8]] = [:]
     /// Other clients that cancelled a job (they get DONE too).
@@ -311,10 +317,13 @@ struct CoordinatorLoop {
         unfinishedJobs = Set(jobs.filter { !$0.state.isFinished }.map(\.id))
         metrics?.setJobsRunning(unfinishedJobs.count)
         if configuration.writesManifests {
-            // A job that finished just before a crash may lack its manifest.
-            for job in jobs.suffix(100) where job.state == .done
-                && !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output)) {
-                finishedJobs.append(job.id)
+            // A job that finished just before a crash may lack its manifest, or its fidelity report (written after
+            // the manifest, off the loop's thread).
+            for job in jobs.suffix(100) where job.state == .done {
+                let lacksManifest = !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output))
+                let lacksFidelity = !FileManager.default.fileExists(atPath: JobFidelity.path(in: job.output))
+                    && (try? store.read { try $0.generateJob(job.id) })?.realTable != nil
+                if lacksManifest || lacksFidelity { finishedJobs.append(job.id) }
             }
             afterCommit()
         }
@@ -345,27 +354,31 @@ struct CoordinatorLoop {
         return local
     }
 
-    /// Work done once the pass's transaction is committed: fidelity reports and manifests of finished jobs. A job
-    /// with a real table has its table read and its evaluator built here, on the loop's thread, once per job.
+    /// Work done once the pass's transaction is committed: manifests of finished jobs, and for a job with a real
+    /// table its fidelity report. The report needs the real table read and its evaluator built, which can take
+    /// seconds: it is written on a thread of its own, so that the loop keeps answering heartbeats meanwhile.
     mutating func afterCommit() {
         guard !finishedJobs.isEmpty else { return }
         let jobs = finishedJobs
         finishedJobs.removeAll()
         guard configuration.writesManifests else { return }
         for job in jobs {
-            // The fidelity report first, so that a manifest that names it is never there without it.
-            do {
-                if let path = try JobFidelity.write(job: job, store: store, blobs: blobs) {
-                    logger.info("fidelity report written", metadata: ["job": "\(job)", "path": "\(path)"])
-                }
-            } catch {
-                logger.error("fidelity report not written", metadata: ["job": "\(job)", "error": "\(error)"])
-            }
             do {
                 let path = try JobManifest.write(job: job, store: store)
                 logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])
             } catch {
                 logger.error("manifest not written", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+            guard (try? store.read({ try $0.generateJob(job) }))?.realTable != nil else { continue }
+            let store = self.store, blobs = self.blobs, logger = self.logger
+            fidelityWriters.start(name: "mimeo-fidelity-\(job)") {
+                do {
+                    if let path = try JobFidelity.write(job: job, store: store, blobs: blobs) {
+                        logger.info("fidelity report written", metadata: ["job": "\(job)", "path": "\(path)"])
+                    }
+                } catch {
+                    logger.error("fidelity report not written", metadata: ["job": "\(job)", "error": "\(error)"])
+                }
             }
         }
     }
@@ -858,5 +871,28 @@ extension JobState {
         case .failed: .failed
         case .cancelled: .cancelled
         }
+    }
+}
+
+/// Work on threads of its own that the caller can wait for (bounded).
+final class BackgroundWork: Sendable {
+    private let group = DispatchGroup()
+
+    /// Runs `work` on a new thread.
+    func start(name: String, _ work: @escaping @Sendable () -> Void) {
+        group.enter()
+        let group = self.group
+        let thread = Thread {
+            defer { group.leave() }
+            work()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Waits until all work started so far has ended, at most `timeout`; returns whether it has.
+    func wait(timeout: Duration) -> Bool {
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        return group.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success
     }
 }

@@ -72,7 +72,7 @@ public struct JobManifest: Codable, Sendable, Equatable {
     /// Mergeable summaries of all parts together, when the workers sent them (see `PartSummaries`).
     public var summaries: PartSummaries?
     /// The job's real table (`--real`), and the name of its fidelity report next to the manifest
-    /// (`JobFidelity.fileName`); nil for a job without one.
+    /// (`JobFidelity.fileName`, written right after the manifest); nil for a job without one.
     public var realSHA256: String?
     public var fidelity: String?
 

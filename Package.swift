@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
+            "MimeoEval",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

@@ -4,12 +4,23 @@
 public protocol JobPayload: Sendable, Equatable {
     /// The job kind this payload belongs to.
     static var kind: JobKind { get }
-    /// The payload version this type reads and writes.
+    /// The highest payload version this type reads and writes.
     static var version: UInt16 { get }
-    /// Writes the payload's fields.
+    /// The payload versions this type reads: from the oldest it still reads up to `version`.
+    static var versions: ClosedRange<UInt16> { get }
+    /// The version this value is written as (the oldest that holds all of its fields).
+    var payloadVersion: UInt16 { get }
+    /// Writes the payload's fields, in the layout of `payloadVersion`.
     func write(to writer: inout WireWriter)
-    /// Reads the payload's fields; the caller checks that nothing is left.
-    init(reading reader: inout WireReader) throws(WireError)
+    /// Reads the payload's fields in the layout of `version`; the caller checks that nothing is left.
+    init(reading reader: inout WireReader, version: UInt16) throws(WireError)
+}
+
+extension JobPayload {
+    /// One version only, unless the type says otherwise.
+    public static var versions: ClosedRange<UInt16> { version...version }
+    /// The type's version, unless the value says otherwise.
+    public var payloadVersion: UInt16 { Self.version }
 }
 
 extension JobPayload {
@@ -22,13 +33,41 @@ extension JobPayload {
 
     /// Decodes a payload of this type, checking kind and version and that no bytes are left over.
     public static func decode(kind: JobKind, version: UInt16, payload: [UInt8]) throws(WireError) -> Self {
-        guard kind == Self.kind, version == Self.version else {
+        guard kind == Self.kind, Self.versions.contains(version) else {
             throw .unsupportedPayload(kind: kind.rawValue, version: version)
         }
         var reader = WireReader(payload, frame: 4)
-        let value = try Self(reading: &reader)
+        let value = try Self(reading: &reader, version: version)
         try reader.finish()
         return value
+    }
+}
+
+/// A file the coordinator holds by content (a job's real table): its SHA-256 and size. Workers fetch it with
+/// MODEL-GET, like a model (spec: Fetching a model).
+public struct BlobReference: Hashable, Sendable {
+    public var hash: ContentHash
+    /// Bytes, at least 1.
+    public var bytes: UInt64
+    public init(hash: ContentHash, bytes: UInt64) {
+        self.hash = hash
+        self.bytes = bytes
+    }
+}
+
+extension WireWriter {
+    mutating func blob(_ blob: BlobReference) {
+        hash(blob.hash)
+        u64(blob.bytes)
+    }
+}
+
+extension WireReader {
+    mutating func blob(_ field: String) throws(WireError) -> BlobReference {
+        let hash = try hash(field + " hash")
+        let bytes = try u64(field + " bytes")
+        guard bytes >= 1 else { throw .invalidValue(field: field + " bytes", reason: "must be at least 1") }
+        return BlobReference(hash: hash, bytes: bytes)
     }
 }
 
@@ -62,10 +101,12 @@ extension WireReader {
     }
 }
 
-/// SUBMIT payload of kind 1 (generate), version 1: generate `rows` rows from a model (spec: Job kind 1).
+/// SUBMIT payload of kind 1 (generate): generate `rows` rows from a model (spec: Job kind 1). Version 1 without a
+/// real table; version 2 adds one (`--real`), against which the workers summarise their parts' fidelity.
 public struct GenerateJob: JobPayload {
     public static let kind = JobKind.generate
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
+    public static let versions: ClosedRange<UInt16> = 1...2
 
     /// The SHA-256 of the model file; the coordinator fetches it from the client with MODEL-GET if it lacks it.
     public var modelHash: ContentHash
@@ -84,9 +125,16 @@ public struct GenerateJob: JobPayload {
     public var output: String
     /// Attempts per shard before the job fails; 0 lets the coordinator choose.
     public var maxAttempts: UInt16
+    /// The real table (`--real`) the parts' fidelity is measured against; the coordinator fetches it from the
+    /// client with MODEL-GET after the model, and writes `_fidelity.json` when the job is done. Nil: version 1.
+    public var realTable: BlobReference?
+
+    /// Version 1 without a real table, 2 with one.
+    public var payloadVersion: UInt16 { realTable == nil ? 1 : 2 }
 
     public init(modelHash: ContentHash, modelBytes: UInt64, rows: UInt64, seed: UInt64, batchesPerShard: UInt32,
-                conditions: [WireCondition], delimiter: UInt8, output: String, maxAttempts: UInt16) {
+                conditions: [WireCondition], delimiter: UInt8, output: String, maxAttempts: UInt16,
+                realTable: BlobReference? = nil) {
         self.modelHash = modelHash
         self.modelBytes = modelBytes
         self.rows = rows
@@ -96,6 +144,7 @@ public struct GenerateJob: JobPayload {
         self.delimiter = delimiter
         self.output = output
         self.maxAttempts = maxAttempts
+        self.realTable = realTable
     }
 
     public func write(to writer: inout WireWriter) {
@@ -108,9 +157,10 @@ public struct GenerateJob: JobPayload {
         writer.u8(delimiter)
         writer.string(output)
         writer.u16(maxAttempts)
+        if let realTable { writer.blob(realTable) }
     }
 
-    public init(reading reader: inout WireReader) throws(WireError) {
+    public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
         modelHash = try reader.hash("generate model hash")
         modelBytes = try reader.u64("generate model bytes")
         rows = try reader.u64("generate rows")
@@ -121,14 +171,17 @@ public struct GenerateJob: JobPayload {
         delimiter = try reader.u8("generate delimiter")
         output = try reader.string("generate output")
         maxAttempts = try reader.u16("generate max attempts")
+        realTable = version >= 2 ? try reader.blob("generate real table") : nil
     }
 }
 
-/// LEASE payload of kind 1 (generate), version 1: one shard, batches `firstBatch ..< firstBatch + batchCount`
-/// of the sampler, which are rows `firstRow ..< firstRow + rowCount` of the job (spec: Job kind 1).
+/// LEASE payload of kind 1 (generate): one shard, batches `firstBatch ..< firstBatch + batchCount` of the sampler,
+/// which are rows `firstRow ..< firstRow + rowCount` of the job (spec: Job kind 1). Version 1 without a real table;
+/// version 2 adds the job's real table, whose fidelity summary of the part the worker returns.
 public struct GenerateShard: JobPayload {
     public static let kind = JobKind.generate
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
+    public static let versions: ClosedRange<UInt16> = 1...2
 
     public var modelHash: ContentHash
     public var modelBytes: UInt64
@@ -145,11 +198,18 @@ public struct GenerateShard: JobPayload {
     public var delimiter: UInt8
     /// The part file to write (through a temporary name), for example `out/part-00003.csv`.
     public var output: String
+    /// The job's real table: the worker fetches it by hash, reads it as `mimeo evaluate --real` does and returns
+    /// the part's `SyntheticSummary` against it. Nil: version 1.
+    public var realTable: BlobReference?
+
+    /// Version 1 without a real table, 2 with one.
+    public var payloadVersion: UInt16 { realTable == nil ? 1 : 2 }
 
     /// A shard of batches `firstBatch ..< firstBatch + batchCount` of a job of `totalRows` rows; the row range
     /// follows from them.
     public init(modelHash: ContentHash, modelBytes: UInt64, seed: UInt64, totalRows: UInt64, batchRows: UInt32,
-                firstBatch: UInt64, batchCount: UInt32, conditions: [WireCondition], delimiter: UInt8, output: String) {
+                firstBatch: UInt64, batchCount: UInt32, conditions: [WireCondition], delimiter: UInt8, output: String,
+                realTable: BlobReference? = nil) {
         self.modelHash = modelHash
         self.modelBytes = modelBytes
         self.seed = seed
@@ -165,6 +225,7 @@ public struct GenerateShard: JobPayload {
         self.conditions = conditions
         self.delimiter = delimiter
         self.output = output
+        self.realTable = realTable
     }
 
     public func write(to writer: inout WireWriter) {
@@ -180,9 +241,10 @@ public struct GenerateShard: JobPayload {
         writer.conditions(conditions)
         writer.u8(delimiter)
         writer.string(output)
+        if let realTable { writer.blob(realTable) }
     }
 
-    public init(reading reader: inout WireReader) throws(WireError) {
+    public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
         modelHash = try reader.hash("shard model hash")
         modelBytes = try reader.u64("shard model bytes")
         seed = try reader.u64("shard seed")
@@ -195,6 +257,7 @@ public struct GenerateShard: JobPayload {
         conditions = try reader.conditions("shard where")
         delimiter = try reader.u8("shard delimiter")
         output = try reader.string("shard output")
+        realTable = version >= 2 ? try reader.blob("shard real table") : nil
         // The row range must be exactly the rows of the batch range (spec: Job kind 1).
         let expected = GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: totalRows,
                                      batchRows: batchRows, firstBatch: firstBatch, batchCount: batchCount,
@@ -244,7 +307,7 @@ public struct GenerateResult: JobPayload {
         writer.bytes(summaries)
     }
 
-    public init(reading reader: inout WireReader) throws(WireError) {
+    public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
         rows = try reader.u64("result rows")
         bytes = try reader.u64("result bytes")
         checksum = try reader.hash("result checksum")

@@ -94,6 +94,7 @@ public struct ShardPlan: Sendable, Equatable {
         let folder = job.output.hasSuffix("/") || job.output.isEmpty ? job.output : job.output + "/"
         return GenerateShard(modelHash: job.modelHash, modelBytes: job.modelBytes, seed: job.seed, totalRows: totalRows,
                              batchRows: batchRows, firstBatch: shard.firstBatch, batchCount: shard.batchCount,
-                             conditions: job.conditions, delimiter: job.delimiter, output: folder + partName(index))
+                             conditions: job.conditions, delimiter: job.delimiter, output: folder + partName(index),
+                             realTable: job.realTable)
     }
 }

@@ -170,7 +170,7 @@ public struct Lease: Sendable, Equatable {
     /// A lease carrying a typed payload.
     public init<P: JobPayload>(id: AttemptID, timeoutMilliseconds: UInt32 = ProtocolVersion.leaseTimeoutMilliseconds,
                                work: P) {
-        self.init(id: id, kind: P.kind, version: P.version, timeoutMilliseconds: timeoutMilliseconds,
+        self.init(id: id, kind: P.kind, version: work.payloadVersion, timeoutMilliseconds: timeoutMilliseconds,
                   payload: work.encoded())
     }
 
@@ -209,7 +209,7 @@ public struct ShardResult: Sendable, Equatable {
 
     /// A result carrying a typed payload.
     public init<P: JobPayload>(id: AttemptID, work: P) {
-        self.init(id: id, kind: P.kind, version: P.version, payload: work.encoded())
+        self.init(id: id, kind: P.kind, version: work.payloadVersion, payload: work.encoded())
     }
 
     /// Decodes the payload as `P`; throws `unsupportedPayload` for another kind or version.
@@ -288,7 +288,7 @@ public struct Submit: Sendable, Equatable {
 
     /// A submission carrying a typed payload.
     public init<P: JobPayload>(request: UInt64, label: String, work: P) {
-        self.init(request: request, kind: P.kind, version: P.version, label: label, payload: work.encoded())
+        self.init(request: request, kind: P.kind, version: work.payloadVersion, label: label, payload: work.encoded())
     }
 
     /// Decodes the payload as `P`; throws `unsupportedPayload` for another kind or version.

@@ -145,10 +145,10 @@ final class Peer {
 
     // MARK: Worker
 
-    /// READY as a worker that runs kind 1 version 1; returns the WELCOME.
-    func join(_ name: String, slots: UInt16 = 1) throws -> Welcome {
+    /// READY as a worker that runs kind 1 up to payload version `version`; returns the WELCOME.
+    func join(_ name: String, slots: UInt16 = 1, version: UInt16 = 1) throws -> Welcome {
         try send(.ready(Ready(name: name, software: "scripted-peer 1", threads: 2, slots: slots,
-                              kinds: [JobKindSupport(kind: .generate, version: 1)], labels: ["site": "test"])))
+                              kinds: [JobKindSupport(kind: .generate, version: version)], labels: ["site": "test"])))
         let reply = try next()
         guard case let .welcome(welcome)? = reply else {
             throw ClusterError("expected WELCOME, got \(String(describing: reply))")
@@ -186,18 +186,18 @@ final class Peer {
 
     // MARK: Client
 
-    /// SUBMIT, answering MODEL-GETs from `model` (or `served`, when given, to lie about the bytes), until ACCEPTED.
-    /// Returns the job id and the MODEL-GETs the coordinator sent.
-    func submit(_ job: GenerateJob, model: [UInt8], served: [UInt8]? = nil, label: String = "test",
+    /// SUBMIT, answering MODEL-GETs from `model` (or `served`, when given, to lie about the bytes), and for the
+    /// job's real table from `table`, until ACCEPTED. Returns the job id and the MODEL-GETs the coordinator sent.
+    func submit(_ job: GenerateJob, model: [UInt8], served: [UInt8]? = nil, table: [UInt8] = [], label: String = "test",
                 request: UInt64 = 1) throws -> (job: UInt64, gets: [ModelGet]) {
         try send(.submit(Submit(request: request, label: label, work: job)))
         var gets: [ModelGet] = []
-        let bytes = served ?? model
         while true {
             let reply = try next()
             switch reply {
             case let .modelGet(get)?:
                 gets.append(get)
+                let bytes = get.hash == job.realTable?.hash ? table : served ?? model
                 let end = min(bytes.count, Int(get.offset) + Int(get.length))
                 try send(.modelChunk(ModelChunk(hash: get.hash, offset: get.offset, total: UInt64(bytes.count),
                                                 data: Array(bytes[Int(get.offset)..<end]))))

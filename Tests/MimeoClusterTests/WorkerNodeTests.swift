@@ -3,6 +3,7 @@ import Foundation
 import Logging
 @testable import MimeoCluster
 import MimeoData
+import MimeoEval
 import MimeoTabular
 import MimeoTestSupport
 import MimeoWire
@@ -59,7 +60,7 @@ import Testing
 
         let (identity, ready) = try #require(try coordinator.next { $0.command == .ready })
         #expect(ready == .ready(Ready(name: "w-join", software: "mimeo test", threads: 3, slots: 2,
-                                      kinds: [JobKindSupport(kind: .generate, version: 1)], labels: ["site": "a"])))
+                                      kinds: [JobKindSupport(kind: .generate, version: 2)], labels: ["site": "a"])))
         try coordinator.send(.welcome(Welcome(workerID: 7)), to: identity)
         let ask = try #require(try coordinator.next { $0.command == .ask })
         #expect(ask.message == .ask(Ask(slots: 2)))
@@ -94,6 +95,45 @@ import Testing
 
     // MARK: Leases
     // MARK: Leases
+
+    /// Two leases of a job with a real table: the worker fetches the table by hash with the model, builds the
+    /// evaluator once for both, and each RESULT carries the fidelity summary of its part: the summary `mimeo
+    /// evaluate`'s evaluator makes of the part file.
+    @Test func realTableLeasesReturnTheirPartsFidelitySummaryFromOneEvaluator() throws {
+        let coordinator = try ScriptedCoordinator()
+        coordinator.models[Self.model.hash] = Self.model.bytes
+        let text = try String(contentsOfFile: Datasets.adultSample, encoding: .utf8)
+        let realBytes = Array((text.split(separator: "\n", omittingEmptySubsequences: false).prefix(2_001)
+            .joined(separator: "\n") + "\n").utf8)
+        let table = BlobReference(hash: ContentHash.sha256(realBytes), bytes: UInt64(realBytes.count))
+        coordinator.models[table.hash] = realBytes
+        let folder = try TemporaryDirectory(prefix: "mimeo-worker")
+        let worker = try RunningWorker(WorkerConfiguration(endpoint: coordinator.endpoint, name: "w1", threads: 2,
+                                                           outputRoot: folder.path, cacheDirectory: folder.file("cache")))
+        let identity = try coordinator.join()
+        let real = try folder.write(realBytes, to: "real.csv")
+        let prepared = try EvaluationPipeline.prepareFidelity(realTableAt: real)
+
+        for index in 0..<2 {
+            let id = AttemptID(job: 4, shard: UInt32(index), attempt: 1)
+            let part = folder.file("out/part-0000\(index).csv")
+            var shard = Self.shard(rows: 9_000, firstBatch: UInt64(index), batchCount: 1, output: part)
+            shard.realTable = table
+            try coordinator.send(.lease(MimeoWire.Lease(id: id, work: shard)), to: identity)
+            let reply = try #require(try coordinator.next(within: .seconds(60)) { $0.command == .result || $0.command == .fail })
+            guard case let .result(result) = reply.message else {
+                Issue.record("expected RESULT, got \(reply.message)")
+                return
+            }
+            let payload = try result.work(as: GenerateResult.self)
+            let summary = try #require(try PartSummaries.decode(payload.summaries, version: payload.summaryVersion).summary)
+            #expect(summary.rowCount == 4_096)
+            #expect(summary == (try prepared.evaluator.summarize(csvAt: part, missingValues: prepared.schema.missingValues)))
+        }
+        try worker.stop()
+        #expect(worker.node.evaluatorBuilds == 1)
+        #expect(worker.node.counters.leasesSucceeded == 2)
+    }
 
     /// The part of one lease is byte for byte the rows the one-process run writes there, and RESULT carries its
     /// SHA-256, rows, bytes and summaries.

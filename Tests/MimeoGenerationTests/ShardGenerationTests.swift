@@ -179,8 +179,9 @@ import Testing
                               seed: 12, batchesPerShard: 1, conditions: wireConditions, delimiter: UInt8(ascii: ","),
                               output: "out", maxAttempts: 3)
         let plan = try ShardPlan(totalRows: job.rows, batchesPerShard: job.batchesPerShard)
-        let payload = try GenerateShard.decode(kind: .generate, version: GenerateShard.version,
-                                               payload: plan.leasePayload(2, of: job)!.encoded())
+        let leased = plan.leasePayload(2, of: job)!
+        let payload = try GenerateShard.decode(kind: .generate, version: leased.payloadVersion,
+                                               payload: leased.encoded())
         let sampler = try Sampler(model: Self.trained.model, encoder: Self.trained.metadata.encoder,
                                   conditions: ShardGeneration.conditions(of: payload))
         var bytes: [UInt8] = []

@@ -17,6 +17,19 @@ enum SpecExamples {
     static let generateShard = GenerateShard(modelHash: modelHash, modelBytes: 3, seed: 7, totalRows: 50_000,
                                              batchRows: 4_096, firstBatch: 12, batchCount: 1, conditions: conditions,
                                              delimiter: UInt8(ascii: ","), output: "out/part-00004.csv")
+    /// The real table of the version 2 examples: the six bytes "x\n1\n2\n" (their SHA-256).
+    static let realTable = BlobReference(
+        hash: ContentHash(hex: "aea284871ddeeebac4b57b7a8ee7dad070886e690408ce2409306b9b6487beb1")!, bytes: 6)
+    static let generateJobV2: GenerateJob = {
+        var job = generateJob
+        job.realTable = realTable
+        return job
+    }()
+    static let generateShardV2: GenerateShard = {
+        var shard = generateShard
+        shard.realTable = realTable
+        return shard
+    }()
     static let generateResult = GenerateResult(rows: 848, bytes: 97_011, checksum: partChecksum, elapsedMilliseconds: 95,
                                                summaryVersion: 1, summaries: [0xDE, 0xAD, 0xBE, 0xEF])
     static let attempt = AttemptID(job: 42, shard: 4, attempt: 2)
@@ -25,6 +38,8 @@ enum SpecExamples {
     static let payloads: [String: (kind: JobKind, version: UInt16, bytes: [UInt8], decode: @Sendable ([UInt8]) throws -> Bool)] = [
         "GenerateJob": (.generate, 1, generateJob.encoded(), { try GenerateJob.decode(kind: .generate, version: 1, payload: $0) == generateJob }),
         "GenerateShard": (.generate, 1, generateShard.encoded(), { try GenerateShard.decode(kind: .generate, version: 1, payload: $0) == generateShard }),
+        "GenerateJobV2": (.generate, 2, generateJobV2.encoded(), { try GenerateJob.decode(kind: .generate, version: 2, payload: $0) == generateJobV2 }),
+        "GenerateShardV2": (.generate, 2, generateShardV2.encoded(), { try GenerateShard.decode(kind: .generate, version: 2, payload: $0) == generateShardV2 }),
         "GenerateResult": (.generate, 1, generateResult.encoded(), { try GenerateResult.decode(kind: .generate, version: 1, payload: $0) == generateResult }),
     ]
 

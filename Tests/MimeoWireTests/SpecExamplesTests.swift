@@ -85,13 +85,46 @@ struct SpecParseError: Error, CustomStringConvertible {
         #expect(frames[1] == [WireCommand.allCases.first { $0.name == name }!.rawValue])
     }
 
-    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult"])
+    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult", "GenerateJobV2", "GenerateShardV2"])
     func payloadExampleDecodesAndEncodesByteForByte(name: String) throws {
         let spec = try SpecDocument.load()
         let bytes = try #require(spec.payloads[name])
         let example = try #require(SpecExamples.payloads[name])
         #expect(example.bytes == bytes)
         #expect(try example.decode(bytes))
+    }
+
+    /// Version 2 is version 1 followed by the real table; a value is written as the version its fields need, each
+    /// version reads only its own layout, and a version 2 payload without a table does not exist.
+    @Test func payloadVersionsOfKindGenerate() throws {
+        let spec = try SpecDocument.load()
+        let v1 = try #require(spec.payloads["GenerateJob"]), v2 = try #require(spec.payloads["GenerateJobV2"])
+        #expect(Array(v2.prefix(v1.count)) == v1 && v2.count == v1.count + 40)
+        #expect(SpecExamples.generateJob.payloadVersion == 1 && SpecExamples.generateJobV2.payloadVersion == 2)
+        #expect(SpecExamples.generateShard.payloadVersion == 1 && SpecExamples.generateShardV2.payloadVersion == 2)
+        #expect(GenerateJob.versions == 1...2 && GenerateShard.versions == 1...2 && GenerateResult.versions == 1...1)
+        // Each version's bytes under the other version: left-over bytes, or a frame cut short.
+        #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 1, payload: v2) }
+        #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 2, payload: v1) }
+        let s1 = try #require(spec.payloads["GenerateShard"]), s2 = try #require(spec.payloads["GenerateShardV2"])
+        #expect(throws: WireError.self) { try GenerateShard.decode(kind: .generate, version: 1, payload: s2) }
+        #expect(throws: WireError.self) { try GenerateShard.decode(kind: .generate, version: 2, payload: s1) }
+        #expect(throws: WireError.unsupportedPayload(kind: 1, version: 3)) {
+            try GenerateShard.decode(kind: .generate, version: 3, payload: s2)
+        }
+        // A table of 0 bytes is malformed.
+        var empty = v2
+        for index in (empty.count - 8)..<empty.count { empty[index] = 0 }
+        #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 2, payload: empty) }
+        // A lease and a submission carry the payload's own version; the shard plan passes the table on.
+        #expect(Lease(id: SpecExamples.attempt, work: SpecExamples.generateShardV2).version == 2)
+        #expect(Lease(id: SpecExamples.attempt, work: SpecExamples.generateShard).version == 1)
+        #expect(Submit(request: 1, label: "", work: SpecExamples.generateJobV2).version == 2)
+        let plan = try ShardPlan(totalRows: 50_000, batchRows: 4_096, batchesPerShard: 3)
+        var job = SpecExamples.generateJobV2
+        job.output = "out"
+        #expect(plan.leasePayload(4, of: job) == SpecExamples.generateShardV2)
+        #expect(plan.leasePayload(4, of: SpecExamples.generateJob) == SpecExamples.generateShard)
     }
 
     @Test func messageExamplesCarryThePayloadExamples() throws {
@@ -160,5 +193,5 @@ struct OtherPayload: JobPayload {
     static let kind = JobKind(rawValue: 900)
     static let version: UInt16 = 1
     func write(to writer: inout WireWriter) {}
-    init(reading reader: inout WireReader) throws(WireError) {}
+    init(reading reader: inout WireReader, version: UInt16) throws(WireError) {}
 }

@@ -462,22 +462,30 @@ def check_shard(v: dict) -> None:
         raise malformed(f"row count {v['row_count']} is not the rows of the batch range ({row_count})")
 
 
+GENERATE_JOB_FIELDS = [
+    ("model", HASH), ("model_size", U64), ("rows", UInt(8, lo=1)), ("seed", U64), ("batches_per_shard", U32),
+    ("conditions", List(CONDITION)), ("delimiter", U8), ("output", STRING), ("attempts", U16),
+]
+GENERATE_SHARD_FIELDS = [
+    ("model", HASH), ("model_size", U64), ("seed", U64), ("job_rows", U64), ("batch_rows", AT_LEAST_1_U32),
+    ("first_batch", U64), ("batch_count", AT_LEAST_1_U32), ("first_row", U64), ("row_count", U64),
+    ("conditions", List(CONDITION)), ("delimiter", U8), ("part", STRING),
+]
+# Version 2 of GenerateJob and GenerateShard: version 1 followed by the job's real table (hash and size, at least 1).
+REAL_TABLE_FIELDS = [("real_table", HASH), ("real_table_size", UInt(8, lo=1))]
+
 PAYLOADS = {
-    "GenerateJob": Struct([
-        ("model", HASH), ("model_size", U64), ("rows", UInt(8, lo=1)), ("seed", U64), ("batches_per_shard", U32),
-        ("conditions", List(CONDITION)), ("delimiter", U8), ("output", STRING), ("attempts", U16),
-    ]),
-    "GenerateShard": Struct([
-        ("model", HASH), ("model_size", U64), ("seed", U64), ("job_rows", U64), ("batch_rows", AT_LEAST_1_U32),
-        ("first_batch", U64), ("batch_count", AT_LEAST_1_U32), ("first_row", U64), ("row_count", U64),
-        ("conditions", List(CONDITION)), ("delimiter", U8), ("part", STRING),
-    ], check_shard),
+    "GenerateJob": Struct(GENERATE_JOB_FIELDS),
+    "GenerateShard": Struct(GENERATE_SHARD_FIELDS, check_shard),
+    "GenerateJobV2": Struct(GENERATE_JOB_FIELDS + REAL_TABLE_FIELDS),
+    "GenerateShardV2": Struct(GENERATE_SHARD_FIELDS + REAL_TABLE_FIELDS, check_shard),
     "GenerateResult": Struct([
         ("rows", U64), ("file_bytes", U64), ("checksum", HASH), ("elapsed_ms", U64), ("summary_version", U16),
         ("summaries", BYTES),
     ]),
 }
-# (kind, payload version) -> payload name, for the frame 4 of SUBMIT, LEASE and RESULT.
+# Command -> payload name of kind 1, payload version 1, for the frame 4 of SUBMIT, LEASE and RESULT; version 2 of
+# SUBMIT and LEASE is the name with "V2". This client, as a worker, lists version 1 only.
 KIND1_PAYLOADS = {"SUBMIT": "GenerateJob", "LEASE": "GenerateShard", "RESULT": "GenerateResult"}
 
 
@@ -497,9 +505,14 @@ def encode_payload(name: str, value: dict) -> bytes:
 
 
 def payload_of(message: dict) -> tuple[str, dict] | None:
-    """The decoded kind-1 payload of a SUBMIT, LEASE or RESULT of payload version 1, or None for other kinds."""
+    """The decoded kind-1 payload of a SUBMIT, LEASE or RESULT of payload version 1 (or 2, for SUBMIT and LEASE), or
+    None for other kinds and versions."""
     name = KIND1_PAYLOADS.get(message["command"])
-    if name is None or (message["kind"], message["version"]) != (1, 1):
+    if name is None or message["kind"] != 1:
+        return None
+    if message["version"] == 2 and name != "GenerateResult":
+        name += "V2"
+    elif message["version"] != 1:
         return None
     return name, decode_payload(name, message["bulk"])
 
@@ -567,6 +580,7 @@ def parse_blocks(text: str) -> list[tuple[str, str, list[bytes]]]:
 
 
 ABC = hashlib.sha256(b"abc").digest()
+X12 = hashlib.sha256(b"x\n1\n2\n").digest()  # the real table of the version 2 examples
 SEX_FEMALE = [{"column": "sex", "value": "Female"}]
 STATUS_TIME_MS = 1_796_097_600_000  # 2026-12-01 04:00:00 UTC, the STATUS-REPLY example
 
@@ -609,6 +623,10 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
         "GenerateShard": {"model": ABC, "model_size": 3, "seed": 7, "job_rows": 50_000, "batch_rows": 4096,
                           "first_batch": 12, "batch_count": 1, "first_row": 49_152, "row_count": 848,
                           "conditions": SEX_FEMALE, "delimiter": ord(","), "part": "out/part-00004.csv"},
+        "GenerateJobV2": {"model": ABC, "rows": 50_000, "output": "out", "attempts": 5, "real_table": X12,
+                          "real_table_size": 6},
+        "GenerateShardV2": {"model": ABC, "first_batch": 12, "row_count": 848, "part": "out/part-00004.csv",
+                            "real_table": X12, "real_table_size": 6},
         "GenerateResult": {"rows": 848, "file_bytes": 97_011, "elapsed_ms": 95, "summary_version": 1,
                            "summaries": bytes.fromhex("deadbeef")},
     }
@@ -902,7 +920,8 @@ def take_lease(peer: Worker, lease: dict, worker_id: int, args: argparse.Namespa
     --fail, then DISCONNECT, which releases whatever the worker still holds."""
     attempt = lease["attempt"]
     try:
-        payload = payload_of(lease)
+        # This worker lists kind 1 version 1 in READY: a lease of version 2 is one it did not list.
+        payload = payload_of(lease) if lease["version"] == 1 else None
     except WireError as error:
         peer.send({"command": "FAIL", "attempt": attempt, "code": 422, "retryable": False,
                    "message": f"unreadable GenerateShard: {error}"})

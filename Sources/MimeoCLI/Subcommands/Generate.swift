@@ -20,8 +20,11 @@ extension MimeoCommand {
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
                 they are byte for byte the one-process output for the same model, -n and --seed) and the \
-                coordinator writes _manifest.json beside them (rows, bytes and SHA-256 of every part).
+                coordinator writes _manifest.json beside them (rows, bytes and SHA-256 of every part). \
+                With --real, it also writes _fidelity.json: the fidelity of all parts against that table, \
+                merged from the workers' summaries without reading the parts.
                   mimeo generate model.mimeo -n 50000000 --workers 2 -o out/ --seed 7
+                  mimeo generate model.mimeo -n 100000 --workers 2 -o out/ --real train.csv
                   mimeo generate model.mimeo -n 10000000 --cluster tcp://coord:5570 -o /out/a
                 With --cluster the output folder is a path as the workers see it (a shared volume). Ctrl-C \
                 cancels the job.
@@ -68,6 +71,9 @@ extension MimeoCommand {
         @Option(help: "A label for the job in `mimeo status` (default: the model's file name and -n).")
         var label: String?
 
+        @Option(help: ArgumentHelp("With --workers or --cluster: the real table to score the parts against; the coordinator writes _fidelity.json (the fidelity `mimeo evaluate --real` gives the parts) from the workers' summaries.", valueName: "train.csv"))
+        var real: String?
+
         @OptionGroup var clusterKeys: ClusterClientKeyOptions
 
         func validate() throws {
@@ -92,6 +98,7 @@ extension MimeoCommand {
             } else {
                 if state != nil { throw ValidationError("--state goes with --workers") }
                 if shardBatches != nil { throw ValidationError("--shard-batches goes with --workers or --cluster") }
+                if real != nil { throw ValidationError("--real goes with --workers or --cluster (use `mimeo evaluate` on a file)") }
             }
             if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
         }

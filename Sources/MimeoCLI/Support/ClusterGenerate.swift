@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MimeoCluster
 import MimeoData
+import MimeoEval
 import MimeoTabular
 import MimeoWire
 
@@ -27,6 +28,7 @@ struct ClusterGenerate {
         }
         try prepare(folder: folder)
         let (hash, bytes) = try ContentHash.sha256(file: command.model)
+        let realTable = try command.real.map(checkRealTable)
         if command.n == 0 {
             return try writeHeaderOnly(folder: folder, sampler: sampler, conditions: parsed, hash: hash, modelBytes: bytes)
         }
@@ -38,7 +40,7 @@ struct ClusterGenerate {
         }
         let job = GenerateJob(modelHash: hash, modelBytes: bytes, rows: UInt64(command.n), seed: command.seed,
                               batchesPerShard: batchesPerShard, conditions: conditions, delimiter: delimiter,
-                              output: folder, maxAttempts: 0)
+                              output: folder, maxAttempts: 0, realTable: realTable)
         let label = command.label ?? "\((command.model as NSString).lastPathComponent) -n \(command.n)"
 
         if let workers = command.workers {
@@ -80,7 +82,7 @@ struct ClusterGenerate {
         let client = try ClusterClient(endpoint: endpoint, curve: keys)
         let id: UInt64
         do {
-            id = try client.submit(job, label: label, modelPath: command.model)
+            id = try client.submit(job, label: label, modelPath: command.model, realTablePath: command.real)
         } catch let error as ClusterError {
             Terminal.message("Error: \(error.description)")
             throw ExitCode(69)
@@ -117,6 +119,7 @@ struct ClusterGenerate {
                 Terminal.progress("wrote \(Terminal.count(command.n)) rows in \(parts) part\(parts == 1 ? "" : "s") to \(folder) "
                                   + "in \(String(format: "%.2f", elapsed)) s (\(Terminal.count(Int(Double(command.n) / max(elapsed, 1e-9)))) rows/s); "
                                   + "manifest: \(JobManifest.path(in: folder))", final: true)
+                if job.realTable != nil { printFidelity(folder: folder, stop: stop) }
             }
         case .cancelled where workersExited:
             Terminal.message("Error: the local worker processes exited (their messages are above); job \(id) cancelled")
@@ -130,6 +133,43 @@ struct ClusterGenerate {
         }
     }
 
+    /// Reads `--real` as `mimeo evaluate --real` does (so a table it would refuse fails here, before any work) and
+    /// returns its hash and size for the job.
+    private func checkRealTable(_ path: String) throws -> BlobReference {
+        do {
+            _ = try EvaluationPipeline.prepareFidelity(realTableAt: path)
+            let (hash, bytes) = try ContentHash.sha256(file: path)
+            return BlobReference(hash: hash, bytes: bytes)
+        } catch {
+            Terminal.message("Error: --real \(path): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// The overall scores of `_fidelity.json` once the job is done, or why it has none. The coordinator writes the
+    /// manifest before it sends DONE and the fidelity report right after, off its loop: when the manifest is
+    /// visible here, this waits (up to 10 minutes, or Ctrl-C) for the report; when it is not, this machine does not
+    /// see the folder as the coordinator does, which is only mentioned.
+    private func printFidelity(folder: String, stop: StopSignal) {
+        let path = JobFidelity.path(in: folder)
+        let visible = FileManager.default.fileExists(atPath: JobManifest.path(in: folder))
+        let deadline = Date().addingTimeInterval(600)
+        while visible, !FileManager.default.fileExists(atPath: path), Date() < deadline, !stop.isStopped {
+            usleep(50_000)
+        }
+        guard let document = try? JobFidelity.read(from: path) else {
+            Terminal.message("fidelity: \(path) is not readable here (the coordinator wrote it into the folder as it sees it)")
+            return
+        }
+        guard let fidelity = document.fidelity else {
+            Terminal.message("fidelity: not measured: \(document.note ?? "no report")")
+            return
+        }
+        func score(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "n/a" }
+        Terminal.message("fidelity: overall \(score(fidelity.overall)), column shapes \(score(fidelity.columnShapes)), "
+                         + "column pair trends \(score(fidelity.columnPairTrends)) (\(path))")
+    }
+
     /// Creates the folder, refusing one that already holds the parts or manifest of a job.
     private func prepare(folder: String) throws {
         var isDirectory: ObjCBool = false
@@ -140,7 +180,7 @@ struct ClusterGenerate {
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             let existing = names.filter { name in
-                name == "_manifest.json" || (name.hasPrefix("part-") && name.hasSuffix(".csv"))
+                name == "_manifest.json" || name == JobFidelity.fileName || (name.hasPrefix("part-") && name.hasSuffix(".csv"))
             }.sorted()
             guard existing.isEmpty else {
                 Terminal.message("Error: \(folder) already holds \(existing.prefix(3).joined(separator: ", "))\(existing.count > 3 ? ", ..." : "") "

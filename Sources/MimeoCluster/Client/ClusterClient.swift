@@ -43,18 +43,28 @@ public final class ClusterClient {
         context.shutdown()
     }
 
-    /// Submits a generation job whose model is the file at `modelPath`, answering the coordinator's MODEL-GETs
-    /// from it, and returns the job id once the coordinator has stored the job.
+    /// Submits a generation job whose model is the file at `modelPath` (and whose real table, for a job that names
+    /// one, is the file at `realTablePath`), answering the coordinator's MODEL-GETs from them, and returns the job
+    /// id once the coordinator has stored the job.
     ///
     /// - Throws: `ClusterError` when the coordinator refuses the job (its ERROR's message) or does not answer
     ///   within `replyTimeout`.
-    public func submit(_ job: GenerateJob, label: String, modelPath: String) throws -> UInt64 {
+    public func submit(_ job: GenerateJob, label: String, modelPath: String, realTablePath: String? = nil) throws -> UInt64 {
         let request = nextRequest
         nextRequest += 1
-        guard let model = FileHandle(forReadingAtPath: modelPath) else {
-            throw ClusterError("\(modelPath): cannot be opened for reading")
+        var offered = [(blob: BlobReference(hash: job.modelHash, bytes: job.modelBytes), path: modelPath)]
+        if let table = job.realTable {
+            guard let realTablePath else { throw ClusterError("the job names a real table and no file was given for it") }
+            offered.append((table, realTablePath))
         }
-        defer { try? model.close() }
+        var files: [ContentHash: (bytes: UInt64, handle: FileHandle)] = [:]
+        defer { for file in files.values { try? file.handle.close() } }
+        for (blob, path) in offered where files[blob.hash] == nil {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ClusterError("\(path): cannot be opened for reading")
+            }
+            files[blob.hash] = (blob.bytes, handle)
+        }
         try send(.submit(Submit(request: request, label: label, work: job)))
         while true {
             guard let message = try receive(timeout: replyTimeout) else {
@@ -62,14 +72,14 @@ public final class ClusterClient {
             }
             switch message {
             case let .modelGet(get):
-                guard get.hash == job.modelHash, get.offset < job.modelBytes else {
+                guard let file = files[get.hash], get.offset < file.bytes else {
                     try send(.error(ErrorReply(code: .modelUnavailable, command: WireCommand.modelGet.rawValue,
-                                               message: "this client offers only model \(job.modelHash)")))
+                                               message: "this client offers only \(offered.map { "\($0.blob.hash)" }.joined(separator: " and "))")))
                     continue
                 }
-                try model.seek(toOffset: get.offset)
-                let data = [UInt8](try model.read(upToCount: Int(get.length)) ?? Data())
-                try send(.modelChunk(ModelChunk(hash: get.hash, offset: get.offset, total: job.modelBytes, data: data)))
+                try file.handle.seek(toOffset: get.offset)
+                let data = [UInt8](try file.handle.read(upToCount: Int(get.length)) ?? Data())
+                try send(.modelChunk(ModelChunk(hash: get.hash, offset: get.offset, total: file.bytes, data: data)))
             case let .accepted(accepted) where accepted.request == request:
                 return accepted.job
             case let .error(reply):

@@ -173,6 +173,9 @@ public final class CoordinatorNode: Sendable {
             send(outgoing, on: socket, metrics: metrics)
         }
         send(loop.shutdownMessages(), on: socket, metrics: metrics)
+        if !loop.fidelityWriters.wait(timeout: .seconds(120)) {
+            logger.warning("stopped before every fidelity report was written; the next start writes them")
+        }
         logger.info("coordinator stopped")
     }
 
@@ -202,7 +205,9 @@ struct WorkerPeer {
     var address: String
     var threads: UInt16
     var slots: UInt16
-    var runsGenerate: Bool
+    /// The highest payload version of kind generate it listed in READY (0: it runs none); it is leased shards of
+    /// jobs of at most this version.
+    var generateVersion: UInt16
     /// Free slots from its latest ASK, less the leases sent since.
     var freeSlots = 0
     var askedAt: UInt64 = 0
@@ -235,13 +240,17 @@ struct RateMeter {
     }
 }
 
-/// A model a client is uploading after SUBMIT.
-struct ModelUpload {
+/// The blobs a client is uploading after SUBMIT, one at a time: the model, then the real table (each only if the
+/// coordinator lacks it).
+struct JobUpload {
     var request: UInt64
     var job: GenerateJob
     var label: String
+    /// The blob being received.
     var download: BlobDownload
     var writer: BlobWriter
+    /// The blobs to fetch after this one, in order.
+    var remaining: [BlobReference]
     var lastActivity: UInt64
 }
 
@@ -257,7 +266,9 @@ struct CoordinatorLoop {
     private var workers: [[UInt8]: WorkerPeer] = [:]
     private var workerNames: [String: [UInt8]] = [:]
     private var nextWorkerID: UInt64 = 0
-    private var uploads: [[UInt8]: ModelUpload] = [:]
+    private var uploads: [[UInt8]: JobUpload] = [:]
+    /// The fidelity reports being written off the loop's thread; `run` waits for them before it returns.
+    let fidelityWriters = BackgroundWork()
     /// The client that submitted each job in this run (for DONE).
     private var submitters: [JobID: [UInt8]] = [:]
     /// Other clients that cancelled a job (they get DONE too).
@@ -305,10 +316,13 @@ struct CoordinatorLoop {
         unfinishedJobs = Set(jobs.filter { !$0.state.isFinished }.map(\.id))
         metrics?.setJobsRunning(unfinishedJobs.count)
         if configuration.writesManifests {
-            // A job that finished just before a crash may lack its manifest.
-            for job in jobs.suffix(100) where job.state == .done
-                && !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output)) {
-                finishedJobs.append(job.id)
+            // A job that finished just before a crash may lack its manifest, or its fidelity report (written after
+            // the manifest, off the loop's thread).
+            for job in jobs.suffix(100) where job.state == .done {
+                let lacksManifest = !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output))
+                let lacksFidelity = !FileManager.default.fileExists(atPath: JobFidelity.path(in: job.output))
+                    && (try? store.read { try $0.generateJob(job.id) })?.realTable != nil
+                if lacksManifest || lacksFidelity { finishedJobs.append(job.id) }
             }
             afterCommit()
         }
@@ -339,7 +353,9 @@ struct CoordinatorLoop {
         return local
     }
 
-    /// Work done once the pass's transaction is committed: manifests of finished jobs.
+    /// Work done once the pass's transaction is committed: manifests of finished jobs, and for a job with a real
+    /// table its fidelity report. The report needs the real table read and its evaluator built, which can take
+    /// seconds: it is written on a thread of its own, so that the loop keeps answering heartbeats meanwhile.
     mutating func afterCommit() {
         guard !finishedJobs.isEmpty else { return }
         let jobs = finishedJobs
@@ -351,6 +367,17 @@ struct CoordinatorLoop {
                 logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])
             } catch {
                 logger.error("manifest not written", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+            guard (try? store.read({ try $0.generateJob(job) }))?.realTable != nil else { continue }
+            let store = self.store, blobs = self.blobs, logger = self.logger
+            fidelityWriters.start(name: "mimeo-fidelity-\(job)") {
+                do {
+                    if let path = try JobFidelity.write(job: job, store: store, blobs: blobs) {
+                        logger.info("fidelity report written", metadata: ["job": "\(job)", "path": "\(path)"])
+                    }
+                } catch {
+                    logger.error("fidelity report not written", metadata: ["job": "\(job)", "error": "\(error)"])
+                }
             }
         }
     }
@@ -504,9 +531,10 @@ struct CoordinatorLoop {
         if workerNames[name] != nil { name += "#\(nextWorkerID)" }
         let address = peerAddress ?? ready.labels["host"] ?? ""
         try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
-        let runsGenerate = ready.kinds.contains { $0.kind == .generate && $0.version >= GenerateShard.version }
+        let generateVersion = ready.kinds.filter { $0.kind == .generate }.map(\.version).max() ?? 0
         workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
-                                   threads: ready.threads, slots: max(1, ready.slots), runsGenerate: runsGenerate,
+                                   threads: ready.threads, slots: max(1, ready.slots),
+                                   generateVersion: generateVersion,
                                    lastHeard: clock, lastSent: clock, lastStoredHeartbeat: clock)
         workerNames[name] = peer
         emit(peer, .welcome(Welcome(workerID: nextWorkerID,
@@ -614,19 +642,39 @@ struct CoordinatorLoop {
         guard job.modelBytes > 0 else {
             return refuse(peer, .invalidJob, command: .submit, "the job's model is empty", clock: clock)
         }
-        if blobs.size(of: job.modelHash) == job.modelBytes {
+        var needed: [BlobReference] = []
+        for blob in [BlobReference(hash: job.modelHash, bytes: job.modelBytes)] + (job.realTable.map { [$0] } ?? []) {
+            if let earlier = needed.first(where: { $0.hash == blob.hash }) {
+                guard earlier.bytes == blob.bytes else {
+                    return refuse(peer, .invalidJob, command: .submit,
+                                  "blob \(blob.hash) is given as \(earlier.bytes) and as \(blob.bytes) bytes", clock: clock)
+                }
+                continue
+            }
+            if blobs.size(of: blob.hash) != blob.bytes { needed.append(blob) }
+        }
+        guard let first = needed.first else {
             return try accept(peer, request: submit.request, job: job, label: submit.label, tx: tx, now: now, clock: clock)
         }
         do {
-            var upload = ModelUpload(request: submit.request, job: job, label: submit.label,
-                                     download: BlobDownload(hash: job.modelHash, totalBytes: job.modelBytes,
-                                                            chunkSize: configuration.chunkBytes),
-                                     writer: try BlobWriter(store: blobs), lastActivity: clock)
-            for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
-            uploads[peer] = upload
+            uploads[peer] = try startUpload(peer, JobUpload(request: submit.request, job: job, label: submit.label,
+                                                            download: BlobDownload(hash: first.hash, totalBytes: 0, chunkSize: 1),
+                                                            writer: try BlobWriter(store: blobs),
+                                                            remaining: Array(needed.dropFirst()), lastActivity: clock),
+                                            blob: first, clock: clock)
         } catch {
-            refuse(peer, .internalError, command: .submit, "cannot store the model: \(error)", clock: clock)
+            refuse(peer, .internalError, command: .submit, "cannot store the job's files: \(error)", clock: clock)
         }
+    }
+
+    /// Starts receiving `blob` into `upload`'s writer: the first MODEL-GETs go out.
+    private mutating func startUpload(_ peer: [UInt8], _ upload: JobUpload, blob: BlobReference,
+                                      clock: UInt64) throws -> JobUpload {
+        var upload = upload
+        upload.download = BlobDownload(hash: blob.hash, totalBytes: blob.bytes, chunkSize: configuration.chunkBytes)
+        upload.lastActivity = clock
+        for get in upload.download.requests() { emit(peer, .modelGet(get), clock: clock) }
+        return upload
     }
 
     private mutating func receiveModel(_ peer: [UInt8], _ chunk: ModelChunk, tx: StoreTransaction, now: UInt64,
@@ -639,7 +687,13 @@ struct CoordinatorLoop {
             upload.lastActivity = clock
             if upload.download.isComplete {
                 uploads[peer] = nil
-                try upload.writer.commit(expecting: upload.job.modelHash)
+                try upload.writer.commit(expecting: upload.download.hash)
+                if let next = upload.remaining.first {
+                    upload.remaining.removeFirst()
+                    upload.writer = try BlobWriter(store: blobs)
+                    uploads[peer] = try startUpload(peer, upload, blob: next, clock: clock)
+                    return
+                }
                 try accept(peer, request: upload.request, job: upload.job, label: upload.label, tx: tx, now: now,
                            clock: clock)
             } else {
@@ -749,12 +803,17 @@ struct CoordinatorLoop {
 
     private mutating func dispatch(tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
         guard mayHaveWork else { return }
-        let ready = workers.values.filter { $0.freeSlots > 0 && $0.runsGenerate }.sorted { $0.askedAt < $1.askedAt }
-        for worker in ready {
+        let ready = workers.values.filter { $0.freeSlots > 0 && $0.generateVersion >= 1 }
+            .sorted { $0.askedAt < $1.askedAt }
+        nextWorker: for worker in ready {
             for _ in 0..<worker.freeSlots {
-                guard let lease = try tx.lease(to: worker.name, now: now) else {
-                    mayHaveWork = false
-                    return
+                guard let lease = try tx.lease(to: worker.name, payloadVersion: worker.generateVersion, now: now) else {
+                    // A worker of the newest version sees every pending shard; an older one only those it runs.
+                    if worker.generateVersion >= GenerateShard.version {
+                        mayHaveWork = false
+                        return
+                    }
+                    continue nextWorker
                 }
                 let peer = worker.routingID
                 let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)

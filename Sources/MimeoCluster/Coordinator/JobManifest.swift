@@ -71,6 +71,10 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var finishedAt: UInt64?
     /// Mergeable summaries of all parts together, when the workers sent them (see `PartSummaries`).
     public var summaries: PartSummaries?
+    /// The job's real table (`--real`), and the name of its fidelity report next to the manifest
+    /// (`JobFidelity.fileName`, written right after the manifest); nil for a job without one.
+    public var realSHA256: String?
+    public var fidelity: String?
 
     /// The JSON keys: snake_case, spelled out, because a key strategy would not survive the round trip for
     /// `modelSHA256` (written `model_sha256`, read back as `modelSha256`) nor for the summaries' own keys.
@@ -78,13 +82,13 @@ public struct JobManifest: Codable, Sendable, Equatable {
         case format, job, label, modelSHA256 = "model_sha256", modelBytes = "model_bytes", rows, seed, conditions
         case delimiter, batchRows = "batch_rows", shardCount = "shard_count", parts, retries
         case failedAttempts = "failed_attempts", submittedAt = "submitted_at", startedAt = "started_at"
-        case finishedAt = "finished_at", summaries
+        case finishedAt = "finished_at", summaries, realSHA256 = "real_sha256", fidelity
     }
 
     public init(job: UInt64, label: String, modelSHA256: String, modelBytes: UInt64, rows: UInt64, seed: UInt64,
                 conditions: [Condition], delimiter: String, batchRows: UInt32, shardCount: Int, parts: [Part],
                 retries: UInt32, failedAttempts: UInt32, submittedAt: UInt64, startedAt: UInt64?,
-                finishedAt: UInt64?, summaries: PartSummaries?) {
+                finishedAt: UInt64?, summaries: PartSummaries?, realSHA256: String? = nil, fidelity: String? = nil) {
         self.job = job
         self.label = label
         self.modelSHA256 = modelSHA256
@@ -102,6 +106,8 @@ public struct JobManifest: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.summaries = summaries
+        self.realSHA256 = realSHA256
+        self.fidelity = fidelity
     }
 
     /// Where a job writing into `output` keeps its manifest.
@@ -138,7 +144,8 @@ public struct JobManifest: Codable, Sendable, Equatable {
                          elapsedMilliseconds: result.result.elapsedMilliseconds)
                 },
                 retries: status.retries, failedAttempts: status.failedAttempts, submittedAt: status.createdAt,
-                startedAt: status.startedAt, finishedAt: status.finishedAt, summaries: results.isEmpty ? nil : merged)
+                startedAt: status.startedAt, finishedAt: status.finishedAt, summaries: results.isEmpty ? nil : merged,
+                realSHA256: job.realTable?.hash.description, fidelity: job.realTable == nil ? nil : JobFidelity.fileName)
         }
     }
 

@@ -42,7 +42,7 @@ public final class StoreTransaction {
             INSERT INTO jobs (kind, payload_version, payload, label, rows, seed, model_hash, output, batch_rows,
                               batches_per_shard, shard_count, max_attempts, lease_timeout_ms, state, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)
-            """, [GenerateJob.kind.rawValue, GenerateJob.version, Data(job.encoded()), label,
+            """, [GenerateJob.kind.rawValue, job.payloadVersion, Data(job.encoded()), label,
                              stored(job.rows), Int64(bitPattern: job.seed), Data(job.modelHash.bytes), job.output,
                              plan.batchRows, plan.batchesPerShard, plan.shardCount, maxAttempts,
                              options.leaseTimeoutMilliseconds, stored(now)])
@@ -75,14 +75,16 @@ public final class StoreTransaction {
     // MARK: Leases
 
     /// Leases the lowest pending shard of the oldest unfinished job to `worker` (attempt + 1, expiring after the job's
-    /// lease timeout), or nil when no shard is pending.
-    public func lease(to worker: String, now: UInt64) throws -> Lease? {
+    /// lease timeout), or nil when no shard is pending. A job's shards are leased with its own payload version (a job
+    /// with a real table is version 2), so only jobs of at most `payloadVersion` are considered: the highest version
+    /// of kind generate the worker listed in READY.
+    public func lease(to worker: String, payloadVersion: UInt16 = GenerateShard.version, now: UInt64) throws -> Lease? {
         guard let row = try Row.fetchOne(statement("""
             SELECT s.job_id, s.idx, s.attempts, j.state, j.lease_timeout_ms
             FROM shards s JOIN jobs j ON j.id = s.job_id
-            WHERE s.state = 'pending' AND j.state IN ('queued', 'running')
+            WHERE s.state = 'pending' AND j.state IN ('queued', 'running') AND j.payload_version <= ?
             ORDER BY s.job_id, s.idx LIMIT 1
-            """)) else { return nil }
+            """), arguments: [payloadVersion]) else { return nil }
         let jobID: Int64 = row[0]
         let index: Int = row[1]
         let attempts: Int64 = row[2]
@@ -112,7 +114,7 @@ public final class StoreTransaction {
         }
         return Lease(shard: ShardID(job: JobID(jobID), index: index), attempt: attempt, worker: worker,
                      expiresAt: expiresAt, leaseTimeoutMilliseconds: UInt32(clamping: timeout),
-                     kind: GenerateShard.kind, payloadVersion: GenerateShard.version, payload: payload.encoded(),
+                     kind: GenerateShard.kind, payloadVersion: payload.payloadVersion, payload: payload.encoded(),
                      rows: payload.rowCount)
     }
 
@@ -247,9 +249,10 @@ public final class StoreTransaction {
 
     /// A job's submitted payload (for the manifest and for MODEL-GET).
     public func generateJob(_ id: JobID) throws -> GenerateJob {
-        guard let payload = try Data.fetchOne(statement("SELECT payload FROM jobs WHERE id = ?"), arguments: [stored(id)])
+        guard let row = try Row.fetchOne(statement("SELECT payload, payload_version FROM jobs WHERE id = ?"),
+                                         arguments: [stored(id)])
         else { throw StoreError.unknownJob(id) }
-        return try decodeJob(payload, id: Int64(id))
+        return try decodeJob(row["payload"], version: row["payload_version"], id: Int64(id))
     }
 
     /// The accepted results of a job's shards, in shard order (for the manifest and the merged summaries).
@@ -398,10 +401,12 @@ public final class StoreTransaction {
     /// A job's payload and shard plan, decoded once per store (both never change once the job is stored).
     private func plannedJob(_ id: Int64) throws -> PlannedJob {
         if let cached = plans.job(id) { return cached }
-        guard let row = try Row.fetchOne(statement("SELECT payload, batch_rows, batches_per_shard FROM jobs WHERE id = ?"),
+        guard let row = try Row.fetchOne(statement("""
+            SELECT payload, payload_version, batch_rows, batches_per_shard FROM jobs WHERE id = ?
+            """),
                                          arguments: [id])
         else { throw StoreError.unknownJob(unstored(id)) }
-        let job = try decodeJob(row["payload"], id: id)
+        let job = try decodeJob(row["payload"], version: row["payload_version"], id: id)
         guard let plan = try? ShardPlan(totalRows: job.rows, batchRows: row["batch_rows"],
                                         batchesPerShard: row["batches_per_shard"])
         else { throw StoreError.corrupt("job \(id) does not fit its plan") }
@@ -410,9 +415,10 @@ public final class StoreTransaction {
         return planned
     }
 
-    private func decodeJob(_ payload: Data, id: Int64) throws -> GenerateJob {
+    private func decodeJob(_ payload: Data, version: Int64, id: Int64) throws -> GenerateJob {
         do {
-            return try GenerateJob.decode(kind: GenerateJob.kind, version: GenerateJob.version, payload: [UInt8](payload))
+            return try GenerateJob.decode(kind: GenerateJob.kind, version: UInt16(clamping: version),
+                                          payload: [UInt8](payload))
         } catch {
             throw StoreError.corrupt("job \(id)'s payload does not decode: \(error)")
         }

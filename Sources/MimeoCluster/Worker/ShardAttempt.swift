@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoEval
 import MimeoGeneration
 import MimeoTabular
 import MimeoWire
@@ -155,6 +156,46 @@ final class SamplerCache: Sendable {
     }
 }
 
+/// Fidelity evaluators by real table (a job's `--real`), most recently used last: the table is read and the
+/// evaluator built once per job, not once per shard. Shared by a worker's attempt threads; one builds at a time.
+final class EvaluatorCache: Sendable {
+    /// What a shard needs of a prepared real table.
+    struct Entry: Sendable {
+        var evaluator: FidelityEvaluator
+        /// The real schema's missing-value spellings, which `mimeo evaluate` reads the synthetic table with.
+        var missingValues: [String]
+    }
+
+    private let capacity: Int
+    private let entries = Mutex<[(table: ContentHash, entry: Entry)]>([])
+    private let buildCount = Atomic<Int>(0)
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Evaluators built so far.
+    var builds: Int { buildCount.load(ordering: .relaxed) }
+
+    /// The evaluator of real table `table`, reading the file at `path` as `mimeo evaluate --real` does if it is
+    /// not built yet.
+    ///
+    /// - Throws: what `EvaluationPipeline.prepareFidelity(realTableAt:)` throws.
+    func entry(for table: ContentHash, path: String) throws -> Entry {
+        try entries.withLock { entries throws -> Entry in
+            if let index = entries.firstIndex(where: { $0.table == table }) {
+                let cached = entries.remove(at: index)
+                entries.append(cached)
+                return cached.entry
+            }
+            buildCount.add(1, ordering: .relaxed)
+            let prepared = try EvaluationPipeline.prepareFidelity(realTableAt: path)
+            let entry = Entry(evaluator: prepared.evaluator, missingValues: prepared.schema.missingValues)
+            entries.append((table, entry))
+            if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+            return entry
+        }
+    }
+}
+
 /// The part files this process is writing, by absolute path. Two attempts at one shard in one process (a lease
 /// that expired here and went to another worker of the same process) would share the temporary file
 /// `<part>.tmp-<pid>`; instead the newer attempt cancels the older and waits until it has let go.
@@ -192,6 +233,8 @@ struct ShardAttempt: Sendable {
     let shard: GenerateShard
     /// The verified model file in the cache.
     let modelPath: String
+    /// The verified real table in the cache, for a lease that names one.
+    let realTablePath: String?
     /// The part's absolute path, already checked against the output root.
     let partPath: String
     /// The output root (absolute, normalised), against which symbolic links in the part's path are checked.
@@ -201,6 +244,7 @@ struct ShardAttempt: Sendable {
     let control: AttemptControl
     let mailbox: WorkerMailbox
     let samplers: SamplerCache
+    let evaluators: EvaluatorCache
 
     /// Runs the attempt and posts its outcome.
     func run() {
@@ -231,9 +275,26 @@ struct ShardAttempt: Sendable {
             }
             return .failed(.invalidJob, retryable: false, message: "model \(shard.modelHash) cannot be read: \(error)")
         }
+        var evaluation: EvaluatorCache.Entry?
+        if let table = shard.realTable, let realTablePath {
+            do {
+                evaluation = try evaluators.entry(for: table.hash, path: realTablePath)
+            } catch {
+                // As for the model: a cached table that no longer matches its hash is this worker's problem; a
+                // verified table that `mimeo evaluate` would refuse is the job's.
+                guard let (hash, _) = try? ContentHash.sha256(file: realTablePath), hash == table.hash else {
+                    unlink(realTablePath)
+                    return .failed(.modelUnavailable, retryable: true,
+                                   message: "the cached real table \(table.hash) is missing or damaged; removed from the cache")
+                }
+                return .failed(.invalidJob, retryable: false, message: "the real table cannot be evaluated: \(error)")
+            }
+        }
         let generation: ShardGeneration
         do {
             generation = try ShardGeneration(sampler: sampler, payload: shard, threads: threads,
+                                             evaluator: evaluation?.evaluator,
+                                             missingValues: evaluation?.missingValues ?? Schema.defaultMissingValues,
                                              computesStatistics: computesStatistics)
         } catch {
             return .failed(.invalidJob, retryable: false, message: "\(error)")
@@ -308,6 +369,11 @@ struct ShardAttempt: Sendable {
             // out rather than bloat the RESULT and the coordinator's state (the job's merge then has none).
             if summaries.count > PartSummaries.maximumBytes {
                 summaries = try PartSummaries(statistics: nil, summary: part.summary).encoded()
+            }
+            // A fidelity summary over the cap is left out too: the coordinator's `_fidelity.json` then names this
+            // part as missing instead of reporting on fewer rows.
+            if summaries.count > PartSummaries.maximumBytes {
+                summaries = try PartSummaries(statistics: nil, summary: nil).encoded()
             }
         } catch {
             return .failed(.internalError, retryable: false, message: "the part's summaries cannot be encoded: \(error)")

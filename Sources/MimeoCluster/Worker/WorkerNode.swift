@@ -27,6 +27,8 @@ public final class WorkerNode: Sendable {
     /// The model cache.
     let store: BlobStore
     let samplers: SamplerCache
+    /// Fidelity evaluators by real table, built once per job's table.
+    let evaluators: EvaluatorCache
     private let stopRequested = Atomic<Bool>(false)
     private let isRunning = Atomic<Bool>(false)
     private let counterState = Mutex<WorkerCounters>(WorkerCounters())
@@ -44,6 +46,7 @@ public final class WorkerNode: Sendable {
         self.context = context
         store = try BlobStore(root: configuration.cacheDirectory)
         samplers = SamplerCache(capacity: configuration.cachedSamplers)
+        evaluators = EvaluatorCache(capacity: 2)
     }
 
     /// Runs the worker on the calling thread until `stop()`: joins, heartbeats, runs leases, reconnects with
@@ -75,6 +78,9 @@ public final class WorkerNode: Sendable {
 
     /// Models read from the cache into samplers so far (a model reused by a later lease is not read again).
     public var modelLoads: Int { samplers.loads }
+
+    /// Real tables read into fidelity evaluators so far (a table reused by a later lease is not read again).
+    public var evaluatorBuilds: Int { evaluators.builds }
 
     func count(_ update: (inout WorkerCounters) -> Void) {
         counterState.withLock { update(&$0) }
@@ -412,9 +418,9 @@ private final class WorkerLoop {
             fail(id, .busy, retryable: true, "no free slot: this worker holds \(attempts.count) of \(configuration.slots) leases")
             return
         }
-        guard lease.kind == GenerateShard.kind, lease.version == GenerateShard.version else {
+        guard lease.kind == GenerateShard.kind, GenerateShard.versions.contains(lease.version) else {
             fail(id, .unsupportedKind, retryable: true,
-                 "this worker runs job kind \(GenerateShard.kind) payload version \(GenerateShard.version), not kind \(lease.kind) version \(lease.version)")
+                 "this worker runs job kind \(GenerateShard.kind) payload versions \(GenerateShard.versions.lowerBound) to \(GenerateShard.version), not kind \(lease.kind) version \(lease.version)")
             return
         }
         let shard: GenerateShard
@@ -437,10 +443,11 @@ private final class WorkerLoop {
         logger.info("lease", metadata: metadata(id).merging([
             "rows": "\(shard.rowCount)", "first_row": "\(shard.firstRow)", "part": "\(partPath)",
         ]) { $1 })
-        if node.store.contains(shard.modelHash) {
+        let missing = shard.blobs.filter { !node.store.contains($0.hash) }
+        if missing.isEmpty {
             start(id)
         } else {
-            fetchModel(shard, stallLimit: timeout)
+            for blob in missing { fetchBlob(blob, stallLimit: timeout) }
         }
     }
 
@@ -483,8 +490,9 @@ private final class WorkerLoop {
 
     // MARK: Models
 
-    private func fetchModel(_ shard: GenerateShard, stallLimit: Duration) {
-        let hash = shard.modelHash
+    /// Fetches a blob a lease needs (its model, its real table) unless it is already being fetched.
+    private func fetchBlob(_ blob: BlobReference, stallLimit: Duration) {
+        let hash = blob.hash
         guard downloads[hash] == nil else { return }
         let writer: BlobWriter
         do {
@@ -494,10 +502,10 @@ private final class WorkerLoop {
             return
         }
         let chunkBytes = welcome?.chunkBytes ?? ProtocolVersion.defaultChunkBytes
-        let transfer = BlobDownload(hash: hash, totalBytes: shard.modelBytes, chunkSize: chunkBytes,
+        let transfer = BlobDownload(hash: hash, totalBytes: blob.bytes, chunkSize: chunkBytes,
                                     window: configuration.modelWindow)
         downloads[hash] = Download(transfer: transfer, writer: writer, lastChunk: clock.now, stallLimit: stallLimit)
-        logger.info("fetching model", metadata: ["model": "\(hash)", "bytes": "\(shard.modelBytes)"])
+        logger.info("fetching model", metadata: ["model": "\(hash)", "bytes": "\(blob.bytes)"])
         if transfer.isComplete {
             completeDownload(hash)
         } else {
@@ -548,8 +556,10 @@ private final class WorkerLoop {
         }
         node.count { $0.modelsFetched += 1 }
         logger.info("model fetched and verified", metadata: ["model": "\(hash)", "bytes": "\(download.transfer.totalBytes)"])
-        for (id, attempt) in attempts where attempt.shard.modelHash == hash {
-            if case .awaitingModel = attempt.phase { start(id) }
+        for (id, attempt) in attempts where attempt.shard.blobs.contains(where: { $0.hash == hash }) {
+            guard case .awaitingModel = attempt.phase,
+                  attempt.shard.blobs.allSatisfy({ node.store.contains($0.hash) }) else { continue }
+            start(id)
         }
     }
 
@@ -562,7 +572,7 @@ private final class WorkerLoop {
     private func failWaiting(for hash: ContentHash, _ code: ErrorCode, _ message: String) {
         let waiting = attempts.filter { id, attempt in
             guard case .awaitingModel = attempt.phase else { return false }
-            return attempt.shard.modelHash == hash
+            return attempt.shard.blobs.contains { $0.hash == hash }
         }.keys.sorted { ($0.job, $0.shard, $0.attempt) < ($1.job, $1.shard, $1.attempt) }
         for id in waiting {
             attempts[id] = nil
@@ -575,7 +585,7 @@ private final class WorkerLoop {
         for hash in Array(downloads.keys) {
             let wanted = attempts.values.contains { attempt in
                 guard case .awaitingModel = attempt.phase else { return false }
-                return attempt.shard.modelHash == hash
+                return attempt.shard.blobs.contains { $0.hash == hash }
             }
             if !wanted { downloads.removeValue(forKey: hash)?.writer.discard() }
         }
@@ -587,9 +597,10 @@ private final class WorkerLoop {
         guard let attempt = attempts[id], case .awaitingModel = attempt.phase else { return }
         let control = AttemptControl()
         let work = ShardAttempt(id: id, shard: attempt.shard, modelPath: node.store.path(for: attempt.shard.modelHash),
+                                realTablePath: attempt.shard.realTable.map { node.store.path(for: $0.hash) },
                                 partPath: attempt.partPath, outputRoot: outputRoot, threads: configuration.threads,
                                 computesStatistics: configuration.computesStatistics, control: control,
-                                mailbox: mailbox, samplers: node.samplers)
+                                mailbox: mailbox, samplers: node.samplers, evaluators: node.evaluators)
         let thread = Thread { work.run() }
         thread.name = "mimeo-lease-\(id.job)-\(id.shard)-\(id.attempt)"
         thread.stackSize = 8 << 20
@@ -688,5 +699,12 @@ extension Duration {
     /// Whole milliseconds, for logs.
     fileprivate var milliseconds: Int64 {
         components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension GenerateShard {
+    /// The blobs the lease needs before it can run: its model, then its real table if it has one.
+    var blobs: [BlobReference] {
+        [BlobReference(hash: modelHash, bytes: modelBytes)] + (realTable.map { [$0] } ?? [])
     }
 }

@@ -65,6 +65,15 @@ public struct Evaluation: Sendable {
     public var syntheticSample: Table
 }
 
+/// The real table of an evaluation, its schema and the fidelity evaluator built from them
+/// (`EvaluationPipeline.prepareFidelity`).
+public struct PreparedFidelity: Sendable {
+    public var real: Table
+    /// The column kinds; the synthetic side is read with its `missingValues`.
+    public var schema: Schema
+    public var evaluator: FidelityEvaluator
+}
+
 /// `mimeo evaluate` as one library call: read the tables, check that their columns match, then
 /// fidelity (streamed over the synthetic file), deep structure, privacy and utility, and the
 /// findings.
@@ -92,22 +101,9 @@ public enum EvaluationPipeline {
     /// - Throws: `DataError` for unreadable, malformed or mismatched files; `EvaluationError` for
     ///   options that name unknown columns or make no attack.
     public static func run(_ request: EvaluationRequest) throws -> Evaluation {
-        let (real, schema) = try loadReal(request)
+        let prepared = try prepareFidelity(request)
+        let (real, schema, fidelityEvaluator) = (prepared.real, prepared.schema, prepared.evaluator)
         let missingValues = schema.missingValues
-        let hint = delimiterHint(real.columnNames, request.realDelimiter)
-        if !hint.isEmpty {
-            throw DataError(file: request.real, message: "the real table has " + describe(real.columnNames) + hint)
-        }
-        try checkOptions(request, schema: schema)
-        if real.rowCount == 0 { throw DataError(file: request.real, message: noRows) }
-
-        let fidelityEvaluator = try FidelityEvaluator(real: real, schema: schema)
-        if fidelityEvaluator.scoredColumnNames.isEmpty {
-            throw DataError(file: request.real, message: "no column can be scored: the real table has "
-                + describe(real.columnNames) + " and none is a number, datetime, category or boolean"
-                + delimiterHint(real.columnNames, request.realDelimiter))
-        }
-        try checkRealValues(real, schema: schema, file: request.real)
         try checkColumns(of: request.synthetic, name: "synthetic", header: TableLoader.readHeader(
             path: request.synthetic, delimiter: request.syntheticDelimiter), schema: schema, delimiter: request.syntheticDelimiter)
         let holdout = try request.holdout.map { path in
@@ -163,6 +159,42 @@ public enum EvaluationPipeline {
                                       unparseable: unparseable, findings: findings,
                                       syntheticSampleRows: sample.table.rowCount)
         return Evaluation(report: report, schema: schema, real: real, syntheticSample: sample.table)
+    }
+
+    /// The real side of `run`, which a cluster worker shares: reads the real table and settles its schema as
+    /// `request` says, checks the table and the request's options, and builds the fidelity evaluator. The summary
+    /// a worker makes with it (missing values `schema.missingValues`) and the report `run` makes are therefore
+    /// against the same profile.
+    ///
+    /// - Throws: `DataError` for an unreadable or unusable real table; `EvaluationError` for options naming
+    ///   unknown columns or making no attack.
+    public static func prepareFidelity(_ request: EvaluationRequest) throws -> PreparedFidelity {
+        let (real, schema) = try loadReal(request)
+        let hint = delimiterHint(real.columnNames, request.realDelimiter)
+        if !hint.isEmpty {
+            throw DataError(file: request.real, message: "the real table has " + describe(real.columnNames) + hint)
+        }
+        try checkOptions(request, schema: schema)
+        if real.rowCount == 0 { throw DataError(file: request.real, message: noRows) }
+
+        let evaluator = try FidelityEvaluator(real: real, schema: schema)
+        if evaluator.scoredColumnNames.isEmpty {
+            throw DataError(file: request.real, message: "no column can be scored: the real table has "
+                + describe(real.columnNames) + " and none is a number, datetime, category or boolean"
+                + delimiterHint(real.columnNames, request.realDelimiter))
+        }
+        try checkRealValues(real, schema: schema, file: request.real)
+        return PreparedFidelity(real: real, schema: schema, evaluator: evaluator)
+    }
+
+    /// The real side of `mimeo evaluate --real PATH` with its defaults (schema inferred, delimiter detected from
+    /// the file's start): what a cluster job's `--real` table is read as on the workers and the coordinator.
+    ///
+    /// - Throws: as `prepareFidelity(_:)`.
+    public static func prepareFidelity(realTableAt path: String) throws -> PreparedFidelity {
+        var request = EvaluationRequest(real: path, synthetic: "")
+        request.realDelimiter = try CSVReader(path: path, delimiter: nil).delimiter
+        return try prepareFidelity(request)
     }
 
     /// Reads the real table and settles the schema.

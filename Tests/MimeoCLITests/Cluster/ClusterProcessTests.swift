@@ -27,6 +27,103 @@ struct ClusterProcessTests {
         _ = mimeo
     }
 
+    /// `--workers 2 --real`: the coordinator's `_fidelity.json`, merged from the workers' per-part summaries without
+    /// reading the parts, gives the fidelity that `mimeo evaluate` gives the concatenated parts against the same
+    /// real table (the first 3,000 rows of adult's training split): every count and name equal, every score within
+    /// 1e-12, and the scores `evaluate` prints equal to the last printed digit. Not bit for bit by design: a worker
+    /// summarises each 4,096-row batch and merges them, `evaluate` summarises 131,072-row chunks, and the
+    /// Pearson pairs' co-moments (Chan's merge) round differently with other splits.
+    @Test(Datasets.required(Datasets.adultTrain))
+    func realTableFidelityEqualsEvaluateOnTheConcatenatedParts() throws {
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let realLines = try String(contentsOfFile: Datasets.adultTrain, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).prefix(3_001)
+        let real = try directory.write(realLines.joined(separator: "\n") + "\n", to: "real.csv")
+        let rows = 9_000
+        let out = directory.file("out")
+        let run = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "5", "--workers", "2",
+                                 "--shard-batches", "1", "-o", out, "--real", real])
+        #expect(run.succeeded, "\(run)")
+        let parts = try ClusterSupport.checkManifest(in: out, rows: rows)
+        #expect(parts.count == 3)
+        let manifest = try ClusterSupport.manifest(in: out)
+        #expect(manifest["fidelity"] as? String == "_fidelity.json")
+        #expect(manifest["real_sha256"] as? String == (try ClusterSupport.fileDigest(real)))
+
+        // The parts concatenated, one header line.
+        var concatenated = Data()
+        for (index, part) in parts.enumerated() {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: part))
+            if index > 0, let newline = bytes.firstIndex(of: 0x0A) { bytes = bytes[(newline + 1)...] }
+            concatenated.append(bytes)
+        }
+        let synthetic = directory.file("all.csv")
+        try concatenated.write(to: URL(fileURLWithPath: synthetic))
+        let evaluation = try Mimeo.run(["evaluate", "--real", real, "--synthetic", synthetic,
+                                        "--json", directory.file("evaluate.json")])
+        #expect(evaluation.succeeded, "\(evaluation)")
+
+        let document = try Self.jsonObject(out + "/_fidelity.json")
+        #expect(document["missing_parts"] as? [String] == [])
+        #expect(document["summarized_rows"] as? Int == rows)
+        let merged = try #require(document["fidelity"] as? [String: Any], "no fidelity in \(document)")
+        let reference = try #require(try Self.jsonObject(directory.file("evaluate.json"))["fidelity"] as? [String: Any])
+        var differences: [String] = []
+        Self.compare(merged, reference, path: "fidelity", tolerance: 1e-12, differences: &differences)
+        #expect(differences.isEmpty, "\(differences.prefix(10))")
+        #expect((merged["columns"] as? [Any])?.count == 15)
+        #expect(((merged["pairs"] as? [Any])?.count ?? 0) > 50)
+        #expect(merged["syntheticRowCount"] as? Int == rows)
+        // What `evaluate` prints, from the merged report.
+        for (name, key) in [("overall", "overall"), ("column shapes", "columnShapes"),
+                            ("column pair trends", "columnPairTrends")] {
+            let printed = String(format: "%.4f", try #require(merged[key] as? Double))
+            let line = evaluation.standardOutput.split(separator: "\n").first { $0.hasPrefix("  \(name) ") }
+            #expect(line?.split(separator: " ", omittingEmptySubsequences: true).contains(Substring(printed)) == true,
+                    "\(name): \(printed) vs \(line ?? "no line")")
+        }
+        #expect(run.standardError.contains("fidelity: overall \(String(format: "%.4f", merged["overall"] as? Double ?? .nan))"),
+                "\(run.standardError)")
+    }
+
+    static func jsonObject(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw MimeoTestError("\(path) is not a JSON object")
+        }
+        return object
+    }
+
+    /// Records where two JSON values differ: structure, strings, booleans and integers exactly; other numbers
+    /// within `tolerance`.
+    static func compare(_ a: Any, _ b: Any, path: String, tolerance: Double, differences: inout [String]) {
+        switch (a, b) {
+        case let (a as [String: Any], b as [String: Any]):
+            if Set(a.keys) != Set(b.keys) { differences.append("\(path): keys \(a.keys.sorted()) vs \(b.keys.sorted())") }
+            for key in a.keys.sorted() where b[key] != nil {
+                compare(a[key]!, b[key]!, path: path + "." + key, tolerance: tolerance, differences: &differences)
+            }
+        case let (a as [Any], b as [Any]):
+            if a.count != b.count { differences.append("\(path): \(a.count) vs \(b.count) elements") }
+            for (index, (x, y)) in zip(a, b).enumerated() {
+                compare(x, y, path: "\(path)[\(index)]", tolerance: tolerance, differences: &differences)
+            }
+        case let (a as NSNumber, b as NSNumber):
+            // Counts are integers on both sides and must be equal; scores need only be close.
+            let exact = (a as? Int).flatMap { x in (b as? Int).map { x == $0 } }
+            if !(exact ?? (abs(a.doubleValue - b.doubleValue) <= tolerance)) {
+                differences.append("\(path): \(a) vs \(b)")
+            }
+        case let (a as String, b as String):
+            if a != b { differences.append("\(path): \(a) vs \(b)") }
+        case (is NSNull, is NSNull):
+            break
+        default:
+            differences.append("\(path): \(a) vs \(b)")
+        }
+    }
+
     /// Two workers generate 20,000,000 rows while one of them is SIGKILLed in the middle of a shard: the job
     /// finishes on the other, and the parts' rows are byte for byte those of one process. Needs the release build
     /// (`make test` builds it first): a debug build generates about a hundred times slower.

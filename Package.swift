@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoFederatedTests", dependencies: [
-            "MimeoFederated", .product(name: "Crypto", package: "swift-crypto"),
+            "MimeoFederated", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",

@@ -88,6 +88,11 @@ struct DPAccountingFixture: Decodable {
         var batch = try RDPAccountant()
         try batch.compose(samplingRate: 0.1, noiseMultiplier: 1.1, count: 50)
         for i in batch.rdp.indices {
+            if batch.rdp[i].isInfinite {
+                // A fractional order whose series does not converge is excluded (+∞), as in dp-accounting.
+                #expect(stepwise.rdp[i].isInfinite && once.rdp[i].isInfinite)
+                continue
+            }
             #expect(abs(stepwise.rdp[i] - batch.rdp[i]) <= 1e-9 * max(1, batch.rdp[i]))
             #expect(abs(batch.rdp[i] - 50 * once.rdp[i]) <= 1e-9 * max(1, batch.rdp[i]))
         }

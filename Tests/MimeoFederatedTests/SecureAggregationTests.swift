@@ -56,7 +56,7 @@ func byteChiSquare(_ words: [UInt32]) -> Double {
         #expect(sum.exampleCount == 15_000)
         let bound = parameters.quantizer.maximumSumError(summands: 5)
         #expect(sum.maximumAbsoluteError == bound)
-        #expect(bound < 5e-9, "B = 1, n = 8: about 5 · 8 / 2³² ≈ 9.3e-9 / 2")
+        #expect(bound < 1e-8, "k = 5 sites, n = 8, B = 1: k / (2s) = 5 · 8 / 2³² ≈ 9.3e-9")
         var worst = 0.0
         for i in 0..<length {
             let plain = ids.reduce(0.0) { $0 + inputs[$1]!.values[i] }

@@ -56,6 +56,7 @@ public struct RDPAccountant: Sendable, Equatable, Codable {
         guard count >= 0 else { throw AccountingError.invalidCount(count) }
         let curve = try Self.poissonSubsampledGaussianRDP(
             samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, orders: orders)
+        guard count > 0 else { return }
         for i in rdp.indices { rdp[i] += Double(count) * curve[i] }
         composedEvents += count
     }
@@ -84,10 +85,19 @@ public struct RDPAccountant: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey { case orders, rdp, composedEvents }
 
+    /// Encodes the curve with `null` for +∞ (an order excluded because its series did not converge, or
+    /// no noise), which JSON has no number for.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(orders, forKey: .orders)
+        try container.encode(rdp.map { $0.isFinite ? $0 : nil }, forKey: .rdp)
+        try container.encode(composedEvents, forKey: .composedEvents)
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let orders = try container.decode([Double].self, forKey: .orders)
-        let rdp = try container.decode([Double].self, forKey: .rdp)
+        let rdp = try container.decode([Double?].self, forKey: .rdp).map { $0 ?? .infinity }
         let composedEvents = try container.decode(Int.self, forKey: .composedEvents)
         do { try Self.validate(orders: orders) } catch {
             throw DecodingError.dataCorruptedError(forKey: .orders, in: container, debugDescription: "\(error)")

@@ -232,3 +232,35 @@ func byteChiSquare(_ words: [UInt32]) -> Double {
         #expect(Int64(quantizer.limit) * 7 <= Int64(Int32.max))
     }
 }
+
+@Suite struct SecureDifferentialPrivacyTests {
+    /// DP-FedAvg under secure aggregation: sites clip to C (so B = C bounds every element), the
+    /// coordinator noises the secure sum; with negligible noise it equals the plain DP aggregate.
+    @Test func clippedSecureSumGivesThePlainDPAggregate() throws {
+        let length = 2_000
+        var random = SplitMix64(seed: 31)
+        let global = randomVector(length, scale: 1, using: &random)
+        let updates = ["a", "b", "c"].map {
+            SiteUpdate(siteID: $0, round: 1, exampleCount: 50, delta: randomVector(length, scale: 0.5, using: &random))
+        }
+        let privacy = try DPFedAvgConfiguration(clipNorm: 2, noiseMultiplier: 1e-12, samplingRate: 1, expectedSites: 3,
+                                                targetEpsilon: 4, delta: 1e-6)
+        let context = try SecureAggregationContext(jobID: "dp", round: 1)
+        let parameters = try SecureAggregationParameters(vectorLength: length, clipBound: privacy.clipNorm, maximumSites: 3, minimumSites: 2)
+        let sites = try updates.enumerated().map { try fixedSite($1.siteID, context, keyByte: UInt8(100 + $0)) }
+        var inputs: [String: (values: [Double], count: Int)] = [:]
+        for update in updates { inputs[update.siteID] = (DPFedAvg.clip(update.delta, clipNorm: privacy.clipNorm).clipped, 1) }
+        let (round, _) = try runSecureRound(sites: sites, inputs: inputs, parameters: parameters)
+        guard case .complete(let sum) = round.outcome else { Issue.record("expected a complete round"); return }
+        var noise = SplitMix64(seed: 1)
+        let secure = FederatedAveraging.apply(meanDelta: DPFedAvg.noisyMean(ofClippedSum: sum.values, configuration: privacy, using: &noise),
+                                              to: global)
+        let aggregator = try RoundAggregator(round: 1, expectedSites: ["a", "b", "c"], minimumSites: 2, parameterCount: length)
+        var plainNoise = SplitMix64(seed: 1)
+        guard case .aggregate(let plain) = try aggregator.aggregate(global: global, updates: updates, privacy: privacy, noise: &plainNoise) else {
+            Issue.record("expected an aggregate"); return
+        }
+        let bound = sum.maximumAbsoluteError / 3 + 2.4e-7
+        for i in 0..<length { #expect(abs(Double(secure[i]) - Double(plain.weights[i])) <= bound) }
+    }
+}

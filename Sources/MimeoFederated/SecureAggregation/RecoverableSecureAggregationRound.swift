@@ -29,6 +29,7 @@ public struct RecoverableSecureAggregationRound: Sendable {
     private var maskedSites: Set<String> = []
     private(set) public var unmaskingRequest: UnmaskingRequest?
     private var responses: [String: UnmaskingResponse] = [:]
+    private var result: SecureSum?
     private var voidReason: String?
     private var gone: Set<String> = []
 
@@ -141,9 +142,11 @@ public struct RecoverableSecureAggregationRound: Sendable {
         return request
     }
 
-    /// Step 4: a survivor's shares.
+    /// Step 4: a survivor's shares (refused: not a survivor, twice, not exactly the shares asked for).
     public mutating func receive(_ response: UnmaskingResponse) throws {
         guard let request = unmaskingRequest, voidReason == nil else { throw SecureAggregationError.wrongPhase("not unmasking") }
+        // Answers beyond the t-th are not needed: accepted and ignored.
+        if result != nil { return }
         guard response.context == context else { throw SecureAggregationError.contextMismatch }
         guard request.survivors.contains(response.siteID) else { throw SecureAggregationError.siteNotInBundle(response.siteID) }
         guard responses[response.siteID] == nil else { throw SecureAggregationError.duplicateSite(response.siteID) }
@@ -152,6 +155,13 @@ public struct RecoverableSecureAggregationRound: Sendable {
             throw SecureAggregationError.invalidParameters("one 33-byte share per site asked about")
         }
         responses[response.siteID] = response
+        // The t-th answer completes the round: unmask once, here, not on every read of `outcome`.
+        let answering = request.survivors.filter { responses[$0] != nil }
+        if result == nil, answering.count == threshold, let bundle {
+            do { result = try unmaskedSum(bundle: bundle, request: request, answering: answering) } catch {
+                voidReason = "unmasking failed: \(error)"
+            }
+        }
     }
 
     /// A site is gone: before the bundle it is left out; later it simply sends nothing more, and the
@@ -161,8 +171,9 @@ public struct RecoverableSecureAggregationRound: Sendable {
         gone.insert(siteID)
     }
 
-    /// Where the round stands; `.complete` once t survivors have answered (the first t in site order
-    /// are used, so the result does not depend on arrival order).
+    /// Where the round stands; `.complete` once t survivors have answered (the round unmasks with the
+    /// first t answers to arrive: any t shares rebuild the same secrets, so the sum does not depend on
+    /// which).
     public var outcome: Outcome {
         if let voidReason { return .voided(reason: voidReason) }
         guard let bundle else {
@@ -170,18 +181,12 @@ public struct RecoverableSecureAggregationRound: Sendable {
         }
         guard let u2 = sharingSites else { return .collectingShares(missing: bundle.siteIDs.filter { shares[$0] == nil }) }
         guard let request = unmaskingRequest else { return .collectingUpdates(missing: u2.filter { !maskedSites.contains($0) }) }
+        if let result { return .complete(result) }
         let answering = request.survivors.filter { responses[$0] != nil }
-        guard answering.count >= threshold else {
-            if request.survivors.filter({ !gone.contains($0) || responses[$0] != nil }).count < threshold {
-                return .voided(reason: "fewer than \(threshold) survivors can answer the unmasking")
-            }
-            return .collectingUnmasking(responses: answering.count, needed: threshold)
+        if request.survivors.filter({ !gone.contains($0) || responses[$0] != nil }).count < threshold {
+            return .voided(reason: "fewer than \(threshold) survivors can answer the unmasking")
         }
-        do {
-            return .complete(try unmaskedSum(bundle: bundle, request: request, answering: Array(answering.prefix(threshold))))
-        } catch {
-            return .voided(reason: "unmasking failed: \(error)")
-        }
+        return .collectingUnmasking(responses: answering.count, needed: threshold)
     }
 
     private func unmaskedSum(bundle: RecoverableKeyBundle, request: UnmaskingRequest, answering: [String]) throws -> SecureSum {

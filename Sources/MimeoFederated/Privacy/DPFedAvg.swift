@@ -56,7 +56,8 @@ public struct DPFedAvgConfiguration: Sendable, Equatable, Codable {
     public func validate() throws {
         func check(_ value: Double, _ name: String, _ range: ClosedRange<Double>, openLow: Bool = true) throws {
             guard value.isFinite, range.contains(value), !(openLow && value == range.lowerBound) else {
-                throw ConfigurationError.invalid("\(name) = \(value) is outside \(openLow ? "(" : "[")\(range.lowerBound), \(range.upperBound)]")
+                let low = openLow ? "(" : "["
+                throw ConfigurationError.invalid("\(name) = \(value) is outside \(low)\(range.lowerBound), \(range.upperBound)]")
             }
         }
         try check(clipNorm, "clipNorm", 0...1e6)

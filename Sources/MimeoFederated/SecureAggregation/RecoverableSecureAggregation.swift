@@ -70,7 +70,8 @@ public struct RecoverableKeyBundle: Sendable, Equatable, Codable {
         try parameters.validate()
         let count = advertisements.count
         guard count >= parameters.minimumSites else { throw SecureAggregationError.tooFewSites(count, minimum: parameters.minimumSites) }
-        guard count <= min(parameters.maximumSites, 255) else { throw SecureAggregationError.tooManySites(count, maximum: min(parameters.maximumSites, 255)) }
+        let maximum = min(parameters.maximumSites, 255)
+        guard count <= maximum else { throw SecureAggregationError.tooManySites(count, maximum: maximum) }
         guard threshold >= parameters.minimumSites, threshold <= count, 2 * threshold > count else {
             throw SecureAggregationError.invalidParameters("threshold \(threshold) for \(count) sites")
         }
@@ -137,7 +138,8 @@ public struct EncryptedShare: Sendable, Equatable, Codable {
         to = try WireValidation.identifier(container, .to)
         sealed = try container.decode(Data.self, forKey: .sealed)
         guard sealed.count == RecoverableSecureAggregationSite.sealedShareSize else {
-            throw DecodingError.dataCorruptedError(forKey: .sealed, in: container, debugDescription: "\(RecoverableSecureAggregationSite.sealedShareSize) bytes")
+            throw DecodingError.dataCorruptedError(
+                forKey: .sealed, in: container, debugDescription: "\(RecoverableSecureAggregationSite.sealedShareSize) bytes")
         }
     }
 }
@@ -162,7 +164,8 @@ public struct UnmaskingRequest: Sendable, Equatable, Codable {
         dropped = try container.decode([String].self, forKey: .dropped)
         let all = survivors + dropped
         guard all.count <= 255, Set(all).count == all.count, all.allSatisfy(WireValidation.isValidIdentifier) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "at most 255 distinct valid site ids"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "at most 255 distinct valid site ids"))
         }
     }
 
@@ -255,11 +258,14 @@ public struct RecoverableSecureAggregationSite: Sendable {
         guard self.bundle == nil else { throw SecureAggregationError.wrongPhase("the keys were already shared") }
         try bundle.validate()
         guard bundle.context == context else { throw SecureAggregationError.contextMismatch }
-        guard let own = bundle.advertisements.first(where: { $0.siteID == siteID }) else { throw SecureAggregationError.siteNotInBundle(siteID) }
+        guard let own = bundle.advertisements.first(where: { $0.siteID == siteID }) else {
+            throw SecureAggregationError.siteNotInBundle(siteID)
+        }
         guard own == advertisement else { throw SecureAggregationError.publicKeyMismatch(site: siteID) }
         let count = bundle.advertisements.count
-        let selfMaskShares = ShamirSecretSharing.split(Array(selfMaskSeed), threshold: bundle.threshold, shareCount: count, using: &generator)
-        let keyShares = ShamirSecretSharing.split(Array(maskingKeyBytes), threshold: bundle.threshold, shareCount: count, using: &generator)
+        let t = bundle.threshold
+        let selfMaskShares = ShamirSecretSharing.split(Array(selfMaskSeed), threshold: t, shareCount: count, using: &generator)
+        let keyShares = ShamirSecretSharing.split(Array(maskingKeyBytes), threshold: t, shareCount: count, using: &generator)
         var out: [EncryptedShare] = []
         for (k, peer) in bundle.advertisements.enumerated() {
             let pair = (selfMaskShares[k].encoded, keyShares[k].encoded)
@@ -294,9 +300,13 @@ public struct RecoverableSecureAggregationSite: Sendable {
             heldShares[share.from] = (Data(plain.prefix(33)), Data(plain.suffix(33)))
         }
         let survivors = bundle.advertisements.filter { heldShares[$0.siteID] != nil }
-        guard survivors.count >= bundle.threshold else { throw SecureAggregationError.tooFewSites(survivors.count, minimum: bundle.threshold) }
+        guard survivors.count >= bundle.threshold else {
+            throw SecureAggregationError.tooFewSites(survivors.count, minimum: bundle.threshold)
+        }
         let parameters = bundle.parameters
-        guard values.count == parameters.vectorLength else { throw SecureAggregationError.wrongLength(values.count, expected: parameters.vectorLength) }
+        guard values.count == parameters.vectorLength else {
+            throw SecureAggregationError.wrongLength(values.count, expected: parameters.vectorLength)
+        }
         if let index = values.firstIndex(where: { !$0.isFinite }) { throw SecureAggregationError.nonFiniteValue(index: index) }
         guard exampleCount >= 0, exampleCount <= parameters.maximumExampleCount else {
             throw SecureAggregationError.exampleCountOutOfRange(exampleCount, maximum: parameters.maximumExampleCount)

@@ -151,7 +151,8 @@ public struct RecoverableSecureAggregationRound: Sendable {
         guard request.survivors.contains(response.siteID) else { throw SecureAggregationError.siteNotInBundle(response.siteID) }
         guard responses[response.siteID] == nil else { throw SecureAggregationError.duplicateSite(response.siteID) }
         guard Set(response.selfMaskShares.keys) == Set(request.survivors), Set(response.maskingKeyShares.keys) == Set(request.dropped),
-              (response.selfMaskShares.values.map { $0 } + response.maskingKeyShares.values.map { $0 }).allSatisfy({ $0.count == 33 }) else {
+              response.selfMaskShares.values.allSatisfy({ $0.count == 33 }),
+              response.maskingKeyShares.values.allSatisfy({ $0.count == 33 }) else {
             throw SecureAggregationError.invalidParameters("one 33-byte share per site asked about")
         }
         responses[response.siteID] = response

@@ -84,7 +84,8 @@ public struct SecureAggregationRound: Sendable {
     }
 
     /// Adds a site's masked vector to the sum. Throws, leaving the state unchanged, for another attempt,
-    /// a site not in the bundle, a second vector from one site, the wrong length, or before the bundle.
+    /// a site not in the bundle, a second vector from one site, the wrong length, before the bundle, or
+    /// once the attempt is voided (the coordinator drops such late vectors).
     public mutating func receive(_ update: MaskedUpdate) throws {
         guard let bundle else { throw SecureAggregationError.wrongPhase("the keys have not been relayed yet") }
         guard dropped.isEmpty else { throw SecureAggregationError.wrongPhase("the round is voided") }

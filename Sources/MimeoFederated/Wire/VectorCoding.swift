@@ -17,7 +17,9 @@ public enum VectorCoding {
     public static func encode(_ values: [Float]) -> Data {
         var data = Data(count: values.count * 4)
         data.withUnsafeMutableBytes { raw in
-            for (i, value) in values.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            for (i, value) in values.enumerated() {
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
         }
         return data
     }

@@ -43,6 +43,17 @@ pyzmq-venv:
 	  rm -rf $(INTEROP_VENV) && python3 -m venv $(INTEROP_VENV) && \
 	  $(INTEROP_VENV)/bin/pip install -q pyzmq==$(PYZMQ_VERSION); }
 
+## dp-accounting-fixtures: regenerate the RDP accountant's reference values from Google's dp-accounting
+## (Tests/MimeoFederatedTests/Fixtures/dp-accounting-rdp.json, committed; the Swift test needs no Python)
+DP_ACCOUNTING_VENV := .build/venv-dp-accounting
+DP_ACCOUNTING := dp-accounting==0.6.0
+.PHONY: dp-accounting-fixtures
+dp-accounting-fixtures:
+	@$(DP_ACCOUNTING_VENV)/bin/python -c 'import dp_accounting' 2>/dev/null || { \
+	  rm -rf $(DP_ACCOUNTING_VENV) && python3 -m venv $(DP_ACCOUNTING_VENV) && \
+	  $(DP_ACCOUNTING_VENV)/bin/pip install -q $(DP_ACCOUNTING); }
+	$(DP_ACCOUNTING_VENV)/bin/python scripts/dp-accounting-fixtures.py Tests/MimeoFederatedTests/Fixtures/dp-accounting-rdp.json
+
 ## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
 DEPLOY_VENV := .build/venv-deploy
 KUBERNETES_VALIDATE := kubernetes-validate==1.37.0

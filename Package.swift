@@ -56,6 +56,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // L4: federated training's math (docs/federated.md): server-side aggregation and quorum, client-level
+        // differential privacy with an RDP accountant, secure aggregation by pairwise masks; pure values, no I/O.
+        .target(name: "MimeoFederated", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).
@@ -93,6 +96,9 @@ let package = Package(
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MimeoCluster", "MimeoWire"], path: "Tests/StoreCrashProbe"),
         .testTarget(name: "MimeoGenerationTests", dependencies: ["MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoFederatedTests", dependencies: [
+            "MimeoFederated", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
             "MimeoEval",

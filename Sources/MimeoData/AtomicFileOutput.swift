@@ -112,6 +112,19 @@ public final class AtomicFileOutput {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Writes a whole file at once: `bytes` through a temporary name, renamed onto `path` when complete (the
+    /// temporary file is removed if any step fails).
+    public static func write(_ bytes: [UInt8], toFileAt path: String) throws {
+        let output = try AtomicFileOutput(path: path)
+        do {
+            try output.write(bytes)
+            try output.commit()
+        } catch {
+            output.discard()
+            throw error
+        }
+    }
+
     /// Makes the output final: syncs and closes the temporary file, then renames it onto the target.
     /// When writing through, closes the stream (standard output stays open).
     ///

@@ -127,14 +127,7 @@ public struct JobFidelity: Codable, Sendable, Equatable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
                                                                       nan: "nan")
         let bytes = [UInt8](try encoder.encode(self)) + [UInt8(ascii: "\n")]
-        let output = try AtomicFileOutput(path: path)
-        do {
-            try output.write(bytes)
-            try output.commit()
-        } catch {
-            output.discard()
-            throw error
-        }
+        try AtomicFileOutput.write(bytes, toFileAt: path)
     }
 
     /// Reads a fidelity document.

@@ -165,14 +165,7 @@ public struct JobManifest: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let bytes = [UInt8](try encoder.encode(self)) + [UInt8(ascii: "\n")]
-        let output = try AtomicFileOutput(path: path)
-        do {
-            try output.write(bytes)
-            try output.commit()
-        } catch {
-            output.discard()
-            throw error
-        }
+        try AtomicFileOutput.write(bytes, toFileAt: path)
     }
 
     /// Reads a manifest.

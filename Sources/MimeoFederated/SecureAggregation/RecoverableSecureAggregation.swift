@@ -304,17 +304,7 @@ public struct RecoverableSecureAggregationSite: Sendable {
             throw SecureAggregationError.tooFewSites(survivors.count, minimum: bundle.threshold)
         }
         let parameters = bundle.parameters
-        guard values.count == parameters.vectorLength else {
-            throw SecureAggregationError.wrongLength(values.count, expected: parameters.vectorLength)
-        }
-        if let index = values.firstIndex(where: { !$0.isFinite }) { throw SecureAggregationError.nonFiniteValue(index: index) }
-        guard exampleCount >= 0, exampleCount <= parameters.maximumExampleCount else {
-            throw SecureAggregationError.exampleCountOutOfRange(exampleCount, maximum: parameters.maximumExampleCount)
-        }
-        let quantizer = parameters.quantizer
-        var words = [UInt32](repeating: 0, count: parameters.wordCount)
-        for i in values.indices { words[i] = quantizer.quantize(values[i]) }
-        words[parameters.vectorLength] = UInt32(exampleCount)
+        var words = try parameters.unmaskedWords(values: values, exampleCount: exampleCount)
         let selfMask = try Self.selfMask(seed: selfMaskSeed, context: context, wordCount: parameters.wordCount)
         for i in words.indices { words[i] &+= selfMask[i] }
         let maskingKey = self.maskingKey

@@ -84,6 +84,23 @@ public struct SecureAggregationParameters: Sendable, Equatable, Codable {
     /// The quantiser these parameters fix.
     public var quantizer: FixedPointQuantizer { FixedPointQuantizer(clipBound: clipBound, maximumSummands: maximumSites) }
 
+    /// A site's vector before masking: `values` quantised, then the example count, after checking the length,
+    /// that every value is finite and that the count is in 0…`maximumExampleCount`.
+    func unmaskedWords(values: [Double], exampleCount: Int) throws -> [UInt32] {
+        guard values.count == vectorLength else {
+            throw SecureAggregationError.wrongLength(values.count, expected: vectorLength)
+        }
+        if let index = values.firstIndex(where: { !$0.isFinite }) { throw SecureAggregationError.nonFiniteValue(index: index) }
+        guard exampleCount >= 0, exampleCount <= maximumExampleCount else {
+            throw SecureAggregationError.exampleCountOutOfRange(exampleCount, maximum: maximumExampleCount)
+        }
+        let quantizer = self.quantizer
+        var words = [UInt32](repeating: 0, count: wordCount)
+        for i in values.indices { words[i] = quantizer.quantize(values[i]) }
+        words[vectorLength] = UInt32(exampleCount)
+        return words
+    }
+
     private enum CodingKeys: String, CodingKey { case vectorLength, clipBound, maximumSites, minimumSites }
 
     public init(from decoder: any Decoder) throws {

@@ -48,17 +48,7 @@ public struct SecureAggregationSite: Sendable {
             throw SecureAggregationError.publicKeyMismatch(site: siteID)
         }
         let parameters = bundle.parameters
-        guard values.count == parameters.vectorLength else {
-            throw SecureAggregationError.wrongLength(values.count, expected: parameters.vectorLength)
-        }
-        if let index = values.firstIndex(where: { !$0.isFinite }) { throw SecureAggregationError.nonFiniteValue(index: index) }
-        guard exampleCount >= 0, exampleCount <= parameters.maximumExampleCount else {
-            throw SecureAggregationError.exampleCountOutOfRange(exampleCount, maximum: parameters.maximumExampleCount)
-        }
-        let quantizer = parameters.quantizer
-        var words = [UInt32](repeating: 0, count: parameters.wordCount)
-        for i in values.indices { words[i] = quantizer.quantize(values[i]) }
-        words[parameters.vectorLength] = UInt32(exampleCount)
+        var words = try parameters.unmaskedWords(values: values, exampleCount: exampleCount)
         let privateKey = self.privateKey
         for peer in bundle.advertisements where peer.siteID != siteID {
             let seed = try PairwiseMask.seed(privateKey: privateKey, peerPublicKey: peer.publicKey, context: context,

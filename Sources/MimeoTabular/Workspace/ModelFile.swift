@@ -85,10 +85,7 @@ public enum ModelFile {
 
     /// Writes the model atomically to `path`.
     public static func write(_ trained: TrainedModel, to path: String) throws {
-        let bytes = try encode(trained)
-        let output = try AtomicFileOutput(path: path)
-        try output.write(bytes)
-        try output.commit()
+        try AtomicFileOutput.write(try encode(trained), toFileAt: path)
     }
 
     /// Reads and checks a model file (see `decode`).

@@ -135,6 +135,8 @@ public final class ClusterClient {
         var lastAnswer = clock.now
         var last: MimeoWire.JobStatus?
         var cancelledAt: ContinuousClock.Instant?
+        var endedWithoutReason: ContinuousClock.Instant?
+        let reasonGrace = Duration.seconds(2)
         while true {
             if let stop, stop.isStopped, cancelledAt == nil {
                 try cancel(job: job)
@@ -156,8 +158,13 @@ public final class ClusterClient {
                     switch status.state {
                     case .completed: return Outcome(state: .completed, message: "completed", status: status)
                     case .failed, .cancelled:
-                        return Outcome(state: status.state, message: status.state == .failed ? "failed" : "cancelled",
-                                       status: status)
+                        // The reason travels in DONE, which the coordinator may send just after a status reply
+                        // that already shows the end: wait for it a little before settling for the bare state.
+                        if endedWithoutReason == nil { endedWithoutReason = clock.now }
+                        if let since = endedWithoutReason, clock.now - since >= reasonGrace {
+                            return Outcome(state: status.state, message: status.state == .failed ? "failed" : "cancelled",
+                                           status: status)
+                        }
                     default: break
                     }
                 case let .done(done) where done.job == job:

@@ -78,7 +78,9 @@ let package = Package(
         .testTarget(name: "MimeoDataTests", dependencies: ["MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
-        .testTarget(name: "MimeoTabularTests", dependencies: ["MimeoTabular", "MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoTabularTests", dependencies: [
+            "MimeoTabular", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),

@@ -71,6 +71,7 @@ let package = Package(
             name: "MimeoCLI",
             dependencies: [
                 "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
+                "MimeoGeneration",
                 "MimeoWire", "MimeoObservability", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -101,12 +101,45 @@ extension WireReader {
     }
 }
 
+/// How kind-1 rows are sampled beyond seed and conditions (payload version 3): what stands in for rare values and
+/// the temperature. The defaults (`rareValues` 0, `temperature` 1) are what versions 1 and 2 mean.
+public struct WireSampling: Hashable, Sendable {
+    /// 0 resample (never draw the rare-values token), 1 the literal `_RARE_`, 2 missing.
+    public var rareValues: UInt8
+    /// Logits are divided by it; finite, 0.05 to 20.
+    public var temperature: Float
+
+    public init(rareValues: UInt8 = 0, temperature: Float = 1) {
+        self.rareValues = rareValues
+        self.temperature = temperature
+    }
+
+    public var isDefault: Bool { self == WireSampling() }
+
+    func write(to writer: inout WireWriter) {
+        writer.u8(rareValues)
+        writer.u32(temperature.bitPattern)
+    }
+
+    init(reading reader: inout WireReader, _ field: String) throws(WireError) {
+        rareValues = try reader.u8(field + " rare values")
+        guard rareValues <= 2 else {
+            throw .invalidValue(field: field + " rare values", reason: "must be 0, 1 or 2, got \(rareValues)")
+        }
+        temperature = Float(bitPattern: try reader.u32(field + " temperature"))
+        guard temperature.isFinite, temperature >= 0.05, temperature <= 20 else {
+            throw .invalidValue(field: field + " temperature", reason: "must be finite, 0.05 to 20")
+        }
+    }
+}
+
 /// SUBMIT payload of kind 1 (generate): generate `rows` rows from a model (spec: Job kind 1). Version 1 without a
-/// real table; version 2 adds one (`--real`), against which the workers summarise their parts' fidelity.
+/// real table; version 2 adds one (`--real`), against which the workers summarise their parts' fidelity; version 3
+/// makes the real table optional and adds the sampling options (`--rare-values`, `--temperature`).
 public struct GenerateJob: JobPayload {
     public static let kind = JobKind.generate
-    public static let version: UInt16 = 2
-    public static let versions: ClosedRange<UInt16> = 1...2
+    public static let version: UInt16 = 3
+    public static let versions: ClosedRange<UInt16> = 1...3
 
     /// The SHA-256 of the model file; the coordinator fetches it from the client with MODEL-GET if it lacks it.
     public var modelHash: ContentHash
@@ -128,13 +161,15 @@ public struct GenerateJob: JobPayload {
     /// The real table (`--real`) the parts' fidelity is measured against; the coordinator fetches it from the
     /// client with MODEL-GET after the model, and writes `_fidelity.json` when the job is done. Nil: version 1.
     public var realTable: BlobReference?
+    /// How rows are sampled; defaults in versions 1 and 2.
+    public var sampling: WireSampling
 
-    /// Version 1 without a real table, 2 with one.
-    public var payloadVersion: UInt16 { realTable == nil ? 1 : 2 }
+    /// Version 3 with sampling options other than the defaults, else 1 without a real table and 2 with one.
+    public var payloadVersion: UInt16 { !sampling.isDefault ? 3 : realTable == nil ? 1 : 2 }
 
     public init(modelHash: ContentHash, modelBytes: UInt64, rows: UInt64, seed: UInt64, batchesPerShard: UInt32,
                 conditions: [WireCondition], delimiter: UInt8, output: String, maxAttempts: UInt16,
-                realTable: BlobReference? = nil) {
+                realTable: BlobReference? = nil, sampling: WireSampling = WireSampling()) {
         self.modelHash = modelHash
         self.modelBytes = modelBytes
         self.rows = rows
@@ -145,6 +180,7 @@ public struct GenerateJob: JobPayload {
         self.output = output
         self.maxAttempts = maxAttempts
         self.realTable = realTable
+        self.sampling = sampling
     }
 
     public func write(to writer: inout WireWriter) {
@@ -157,7 +193,13 @@ public struct GenerateJob: JobPayload {
         writer.u8(delimiter)
         writer.string(output)
         writer.u16(maxAttempts)
-        if let realTable { writer.blob(realTable) }
+        switch payloadVersion {
+        case 3:
+            writer.optional(realTable) { $0.blob($1) }
+            sampling.write(to: &writer)
+        case 2: writer.blob(realTable!)
+        default: break
+        }
     }
 
     public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
@@ -171,17 +213,30 @@ public struct GenerateJob: JobPayload {
         delimiter = try reader.u8("generate delimiter")
         output = try reader.string("generate output")
         maxAttempts = try reader.u16("generate max attempts")
-        realTable = version >= 2 ? try reader.blob("generate real table") : nil
+        switch version {
+        case 3:
+            realTable = try reader.optional("generate real table") { (r: inout WireReader) throws(WireError) in
+                try r.blob("generate real table")
+            }
+            sampling = try WireSampling(reading: &reader, "generate")
+        case 2:
+            realTable = try reader.blob("generate real table")
+            sampling = WireSampling()
+        default:
+            realTable = nil
+            sampling = WireSampling()
+        }
     }
 }
 
 /// LEASE payload of kind 1 (generate): one shard, batches `firstBatch ..< firstBatch + batchCount` of the sampler,
 /// which are rows `firstRow ..< firstRow + rowCount` of the job (spec: Job kind 1). Version 1 without a real table;
-/// version 2 adds the job's real table, whose fidelity summary of the part the worker returns.
+/// version 2 adds the job's real table, whose fidelity summary of the part the worker returns; version 3 makes it
+/// optional and adds the job's sampling options.
 public struct GenerateShard: JobPayload {
     public static let kind = JobKind.generate
-    public static let version: UInt16 = 2
-    public static let versions: ClosedRange<UInt16> = 1...2
+    public static let version: UInt16 = 3
+    public static let versions: ClosedRange<UInt16> = 1...3
 
     public var modelHash: ContentHash
     public var modelBytes: UInt64
@@ -201,15 +256,17 @@ public struct GenerateShard: JobPayload {
     /// The job's real table: the worker fetches it by hash, reads it as `mimeo evaluate --real` does and returns
     /// the part's `SyntheticSummary` against it. Nil: version 1.
     public var realTable: BlobReference?
+    /// How rows are sampled; defaults in versions 1 and 2.
+    public var sampling: WireSampling
 
-    /// Version 1 without a real table, 2 with one.
-    public var payloadVersion: UInt16 { realTable == nil ? 1 : 2 }
+    /// Version 3 with sampling options other than the defaults, else 1 without a real table and 2 with one.
+    public var payloadVersion: UInt16 { !sampling.isDefault ? 3 : realTable == nil ? 1 : 2 }
 
     /// A shard of batches `firstBatch ..< firstBatch + batchCount` of a job of `totalRows` rows; the row range
     /// follows from them.
     public init(modelHash: ContentHash, modelBytes: UInt64, seed: UInt64, totalRows: UInt64, batchRows: UInt32,
                 firstBatch: UInt64, batchCount: UInt32, conditions: [WireCondition], delimiter: UInt8, output: String,
-                realTable: BlobReference? = nil) {
+                realTable: BlobReference? = nil, sampling: WireSampling = WireSampling()) {
         self.modelHash = modelHash
         self.modelBytes = modelBytes
         self.seed = seed
@@ -226,6 +283,7 @@ public struct GenerateShard: JobPayload {
         self.delimiter = delimiter
         self.output = output
         self.realTable = realTable
+        self.sampling = sampling
     }
 
     public func write(to writer: inout WireWriter) {
@@ -241,7 +299,13 @@ public struct GenerateShard: JobPayload {
         writer.conditions(conditions)
         writer.u8(delimiter)
         writer.string(output)
-        if let realTable { writer.blob(realTable) }
+        switch payloadVersion {
+        case 3:
+            writer.optional(realTable) { $0.blob($1) }
+            sampling.write(to: &writer)
+        case 2: writer.blob(realTable!)
+        default: break
+        }
     }
 
     public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
@@ -257,7 +321,19 @@ public struct GenerateShard: JobPayload {
         conditions = try reader.conditions("shard where")
         delimiter = try reader.u8("shard delimiter")
         output = try reader.string("shard output")
-        realTable = version >= 2 ? try reader.blob("shard real table") : nil
+        switch version {
+        case 3:
+            realTable = try reader.optional("shard real table") { (r: inout WireReader) throws(WireError) in
+                try r.blob("shard real table")
+            }
+            sampling = try WireSampling(reading: &reader, "shard")
+        case 2:
+            realTable = try reader.blob("shard real table")
+            sampling = WireSampling()
+        default:
+            realTable = nil
+            sampling = WireSampling()
+        }
         // The row range must be exactly the rows of the batch range (spec: Job kind 1).
         let expected = GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: totalRows,
                                      batchRows: batchRows, firstBatch: firstBatch, batchCount: batchCount,

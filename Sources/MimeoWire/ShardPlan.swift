@@ -95,6 +95,6 @@ public struct ShardPlan: Sendable, Equatable {
         return GenerateShard(modelHash: job.modelHash, modelBytes: job.modelBytes, seed: job.seed, totalRows: totalRows,
                              batchRows: batchRows, firstBatch: shard.firstBatch, batchCount: shard.batchCount,
                              conditions: job.conditions, delimiter: job.delimiter, output: folder + partName(index),
-                             realTable: job.realTable)
+                             realTable: job.realTable, sampling: job.sampling)
     }
 }

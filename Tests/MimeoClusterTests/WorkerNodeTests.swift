@@ -60,7 +60,7 @@ import Testing
 
         let (identity, ready) = try #require(try coordinator.next { $0.command == .ready })
         #expect(ready == .ready(Ready(name: "w-join", software: "mimeo test", threads: 3, slots: 2,
-                                      kinds: [JobKindSupport(kind: .generate, version: 2)], labels: ["site": "a"])))
+                                      kinds: [JobKindSupport(kind: .generate, version: GenerateShard.version)], labels: ["site": "a"])))
         try coordinator.send(.welcome(Welcome(workerID: 7)), to: identity)
         let ask = try #require(try coordinator.next { $0.command == .ask })
         #expect(ask.message == .ask(Ask(slots: 2)))

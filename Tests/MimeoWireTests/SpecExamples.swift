@@ -30,6 +30,18 @@ enum SpecExamples {
         shard.realTable = realTable
         return shard
     }()
+    /// The version 3 examples: the version 1 values with `--rare-values token --temperature 1.5`.
+    static let sampling = WireSampling(rareValues: 1, temperature: 1.5)
+    static let generateJobV3: GenerateJob = {
+        var job = generateJob
+        job.sampling = sampling
+        return job
+    }()
+    static let generateShardV3: GenerateShard = {
+        var shard = generateShard
+        shard.sampling = sampling
+        return shard
+    }()
     static let generateResult = GenerateResult(rows: 848, bytes: 97_011, checksum: partChecksum, elapsedMilliseconds: 95,
                                                summaryVersion: 1, summaries: [0xDE, 0xAD, 0xBE, 0xEF])
     static let attempt = AttemptID(job: 42, shard: 4, attempt: 2)
@@ -40,6 +52,8 @@ enum SpecExamples {
         "GenerateShard": (.generate, 1, generateShard.encoded(), { try GenerateShard.decode(kind: .generate, version: 1, payload: $0) == generateShard }),
         "GenerateJobV2": (.generate, 2, generateJobV2.encoded(), { try GenerateJob.decode(kind: .generate, version: 2, payload: $0) == generateJobV2 }),
         "GenerateShardV2": (.generate, 2, generateShardV2.encoded(), { try GenerateShard.decode(kind: .generate, version: 2, payload: $0) == generateShardV2 }),
+        "GenerateJobV3": (.generate, 3, generateJobV3.encoded(), { try GenerateJob.decode(kind: .generate, version: 3, payload: $0) == generateJobV3 }),
+        "GenerateShardV3": (.generate, 3, generateShardV3.encoded(), { try GenerateShard.decode(kind: .generate, version: 3, payload: $0) == generateShardV3 }),
         "GenerateResult": (.generate, 1, generateResult.encoded(), { try GenerateResult.decode(kind: .generate, version: 1, payload: $0) == generateResult }),
     ]
 

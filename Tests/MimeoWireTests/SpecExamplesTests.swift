@@ -85,7 +85,8 @@ struct SpecParseError: Error, CustomStringConvertible {
         #expect(frames[1] == [WireCommand.allCases.first { $0.name == name }!.rawValue])
     }
 
-    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult", "GenerateJobV2", "GenerateShardV2"])
+    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult", "GenerateJobV2", "GenerateShardV2",
+                      "GenerateJobV3", "GenerateShardV3"])
     func payloadExampleDecodesAndEncodesByteForByte(name: String) throws {
         let spec = try SpecDocument.load()
         let bytes = try #require(spec.payloads[name])
@@ -102,15 +103,15 @@ struct SpecParseError: Error, CustomStringConvertible {
         #expect(Array(v2.prefix(v1.count)) == v1 && v2.count == v1.count + 40)
         #expect(SpecExamples.generateJob.payloadVersion == 1 && SpecExamples.generateJobV2.payloadVersion == 2)
         #expect(SpecExamples.generateShard.payloadVersion == 1 && SpecExamples.generateShardV2.payloadVersion == 2)
-        #expect(GenerateJob.versions == 1...2 && GenerateShard.versions == 1...2 && GenerateResult.versions == 1...1)
+        #expect(GenerateJob.versions == 1...3 && GenerateShard.versions == 1...3 && GenerateResult.versions == 1...1)
         // Each version's bytes under the other version: left-over bytes, or a frame cut short.
         #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 1, payload: v2) }
         #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 2, payload: v1) }
         let s1 = try #require(spec.payloads["GenerateShard"]), s2 = try #require(spec.payloads["GenerateShardV2"])
         #expect(throws: WireError.self) { try GenerateShard.decode(kind: .generate, version: 1, payload: s2) }
         #expect(throws: WireError.self) { try GenerateShard.decode(kind: .generate, version: 2, payload: s1) }
-        #expect(throws: WireError.unsupportedPayload(kind: 1, version: 3)) {
-            try GenerateShard.decode(kind: .generate, version: 3, payload: s2)
+        #expect(throws: WireError.unsupportedPayload(kind: 1, version: 4)) {
+            try GenerateShard.decode(kind: .generate, version: 4, payload: s2)
         }
         // A table of 0 bytes is malformed.
         var empty = v2
@@ -125,6 +126,36 @@ struct SpecParseError: Error, CustomStringConvertible {
         job.output = "out"
         #expect(plan.leasePayload(4, of: job) == SpecExamples.generateShardV2)
         #expect(plan.leasePayload(4, of: SpecExamples.generateJob) == SpecExamples.generateShard)
+    }
+
+    /// Version 3 is version 1, an optional real table, the rare-values code and the temperature's binary32 bits; it
+    /// is written only for options other than the defaults, and out-of-range options are malformed.
+    @Test func payloadVersion3CarriesTheSamplingOptions() throws {
+        let spec = try SpecDocument.load()
+        let v1 = try #require(spec.payloads["GenerateJob"]), v3 = try #require(spec.payloads["GenerateJobV3"])
+        #expect(v3 == v1 + [0, 1, 0x3F, 0xC0, 0, 0])
+        #expect(SpecExamples.generateJobV3.payloadVersion == 3 && SpecExamples.generateShardV3.payloadVersion == 3)
+        var withTable = SpecExamples.generateJobV3
+        withTable.realTable = SpecExamples.realTable
+        let encoded = withTable.encoded()
+        #expect(try GenerateJob.decode(kind: .generate, version: 3, payload: encoded) == withTable)
+        var defaults = SpecExamples.generateJobV2
+        defaults.sampling = WireSampling()
+        #expect(defaults.payloadVersion == 2)
+        for (code, bits) in [(UInt8(3), Float(1.5).bitPattern), (1, Float(0.01).bitPattern), (1, Float(21).bitPattern),
+                             (1, Float.nan.bitPattern), (1, Float.infinity.bitPattern)] {
+            var bad = v1 + [0, code]
+            bad += withUnsafeBytes(of: bits.bigEndian) { Array($0) }
+            #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: bad) }
+        }
+        for cut in 0 ..< v3.count {
+            #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: Array(v3.prefix(cut))) }
+        }
+        let s3 = try #require(spec.payloads["GenerateShardV3"])
+        #expect(try GenerateShard.decode(kind: .generate, version: 3, payload: s3) == SpecExamples.generateShardV3)
+        let plan = try ShardPlan(totalRows: 50_000, batchRows: 4_096, batchesPerShard: 3)
+        #expect(plan.leasePayload(4, of: SpecExamples.generateJobV3) == SpecExamples.generateShardV3)
+        #expect(Lease(id: SpecExamples.attempt, work: SpecExamples.generateShardV3).version == 3)
     }
 
     @Test func messageExamplesCarryThePayloadExamples() throws {

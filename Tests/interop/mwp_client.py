@@ -127,6 +127,23 @@ class UInt(FieldType):
 
 
 U8, U16, U32, U64 = UInt(1), UInt(2), UInt(4), UInt(8)
+
+
+class Temperature(FieldType):
+    """A temperature: the bits of an IEEE-754 binary32, big-endian, finite and 0.05 to 20."""
+
+    size = min_size = 4
+
+    def check(self, value: Any) -> float:
+        if not isinstance(value, float) or not math.isfinite(value) or not 0.05 <= value <= 20:
+            raise malformed(f"temperature {value!r} is not finite and within 0.05 to 20")
+        return value
+
+    def read(self, r: Reader) -> float:
+        return self.check(struct.unpack(">f", r.take(4))[0])
+
+    def write(self, out: bytearray, value: float) -> None:
+        out += struct.pack(">f", self.check(value))
 JOB_ID = UInt(8, lo=1)  # "a job id of 0 is malformed everywhere except in STATUS"
 AT_LEAST_1_U16, AT_LEAST_1_U32 = UInt(2, lo=1), UInt(4, lo=1)
 
@@ -474,18 +491,26 @@ GENERATE_SHARD_FIELDS = [
 # Version 2 of GenerateJob and GenerateShard: version 1 followed by the job's real table (hash and size, at least 1).
 REAL_TABLE_FIELDS = [("real_table", HASH), ("real_table_size", UInt(8, lo=1))]
 
+# Version 3: version 1, the real table as an optional, then the sampling options (rare values 0-2, temperature).
+SAMPLING_FIELDS = [
+    ("real_table", OptionalOf(Struct([("hash", HASH), ("size", UInt(8, lo=1))]))),
+    ("rare_values", UInt(1, hi=2)), ("temperature", Temperature()),
+]
+
 PAYLOADS = {
     "GenerateJob": Struct(GENERATE_JOB_FIELDS),
     "GenerateShard": Struct(GENERATE_SHARD_FIELDS, check_shard),
     "GenerateJobV2": Struct(GENERATE_JOB_FIELDS + REAL_TABLE_FIELDS),
     "GenerateShardV2": Struct(GENERATE_SHARD_FIELDS + REAL_TABLE_FIELDS, check_shard),
+    "GenerateJobV3": Struct(GENERATE_JOB_FIELDS + SAMPLING_FIELDS),
+    "GenerateShardV3": Struct(GENERATE_SHARD_FIELDS + SAMPLING_FIELDS, check_shard),
     "GenerateResult": Struct([
         ("rows", U64), ("file_bytes", U64), ("checksum", HASH), ("elapsed_ms", U64), ("summary_version", U16),
         ("summaries", BYTES),
     ]),
 }
 # Command -> payload name of kind 1, payload version 1, for the frame 4 of SUBMIT, LEASE and RESULT; version 2 of
-# SUBMIT and LEASE is the name with "V2". This client, as a worker, lists version 1 only.
+# SUBMIT and LEASE is the name with "V2" (version 3: "V3"). This client, as a worker, lists version 1 only.
 KIND1_PAYLOADS = {"SUBMIT": "GenerateJob", "LEASE": "GenerateShard", "RESULT": "GenerateResult"}
 
 
@@ -505,13 +530,13 @@ def encode_payload(name: str, value: dict) -> bytes:
 
 
 def payload_of(message: dict) -> tuple[str, dict] | None:
-    """The decoded kind-1 payload of a SUBMIT, LEASE or RESULT of payload version 1 (or 2, for SUBMIT and LEASE), or
+    """The decoded kind-1 payload of a SUBMIT, LEASE or RESULT of payload version 1 (or 2 or 3, for SUBMIT and LEASE), or
     None for other kinds and versions."""
     name = KIND1_PAYLOADS.get(message["command"])
     if name is None or message["kind"] != 1:
         return None
-    if message["version"] == 2 and name != "GenerateResult":
-        name += "V2"
+    if message["version"] in (2, 3) and name != "GenerateResult":
+        name += f"V{message['version']}"
     elif message["version"] != 1:
         return None
     return name, decode_payload(name, message["bulk"])
@@ -627,6 +652,10 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
                           "real_table_size": 6},
         "GenerateShardV2": {"model": ABC, "first_batch": 12, "row_count": 848, "part": "out/part-00004.csv",
                             "real_table": X12, "real_table_size": 6},
+        "GenerateJobV3": {"model": ABC, "rows": 50_000, "output": "out", "real_table": None, "rare_values": 1,
+                          "temperature": 1.5},
+        "GenerateShardV3": {"model": ABC, "first_batch": 12, "part": "out/part-00004.csv", "real_table": None,
+                            "rare_values": 1, "temperature": 1.5},
         "GenerateResult": {"rows": 848, "file_bytes": 97_011, "elapsed_ms": 95, "summary_version": 1,
                            "summaries": bytes.fromhex("deadbeef")},
     }

@@ -3,6 +3,8 @@ import Foundation
 import MimeoData
 import MimeoTabular
 
+extension RareValuePolicy: ExpressibleByArgument {}
+
 extension MimeoCommand {
     /// `mimeo generate`: draw synthetic rows from a model.
     struct Generate: ParsableCommand {
@@ -16,6 +18,7 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 1000000 -o synthetic.csv --seed 7
                   mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
+                  mimeo generate model.mimeo -n 10000 --temperature 1.5 -o wide.csv
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
@@ -50,6 +53,12 @@ extension MimeoCommand {
         @Option(parsing: .unconditional, help: "Threads (default: all cores).")
         var threads: Int?
 
+        @Option(help: ArgumentHelp("What stands in for rare values (categories seen fewer than the model's rare threshold, which never appear verbatim): 'sample' draws the column from the model's other values, 'token' writes _RARE_, 'null' leaves the field empty. `mimeo info` lists the columns that have rare values.", valueName: "sample|token|null"))
+        var rareValues: RareValuePolicy = .sample
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Divide every column's logits by T: 1 samples the model as trained, above 1 flattens its distributions (more unusual rows and combinations), below 1 sharpens them (0.05 to 20).", valueName: "T"))
+        var temperature: Float = 1
+
         @Option(help: "Field delimiter of the output (one character, or 'tab').")
         var delimiter: String = ","
 
@@ -82,6 +91,10 @@ extension MimeoCommand {
                 throw ValidationError("-n must be at most \(Terminal.count(GenerationRun.maximumRowCount)), got \(Terminal.count(n))")
             }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            let range = SamplingOptions.temperatureRange
+            guard temperature.isFinite, range.contains(temperature) else {
+                throw ValidationError("--temperature must be \(range.lowerBound) to \(range.upperBound), got \(temperature)")
+            }
             do {
                 _ = try Condition.parse(arguments: conditions)
             } catch {
@@ -103,6 +116,9 @@ extension MimeoCommand {
             if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
         }
 
+        /// `--rare-values` and `--temperature`.
+        var samplingOptions: SamplingOptions { SamplingOptions(rareValues: rareValues, temperature: temperature) }
+
         func run() throws {
             if workers != nil || cluster != nil {
                 return try ClusterGenerate(command: self).run()
@@ -114,7 +130,7 @@ extension MimeoCommand {
             do {
                 let parsed = try Condition.parse(arguments: conditions)
                 sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: parsed,
-                                      delimiter: try parseDelimiter(delimiter))
+                                      delimiter: try parseDelimiter(delimiter), options: samplingOptions)
             } catch let error as ConditionError {
                 // A usage error found only once the model is read: exit 64 like the parser's errors, but
                 // without the usage line ArgumentParser would print for the root command here.

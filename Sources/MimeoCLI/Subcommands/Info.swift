@@ -63,7 +63,7 @@ extension MimeoCommand {
                 switch encoding {
                 case .categorical(let e):
                     detail = "\(Terminal.count(e.cardinality)) tokens"
-                        + (e.rareToken != nil ? ", rare values -> \(ReservedTokens.rare)" : "")
+                        + (e.rareToken != nil ? ", has rare values (generate --rare-values: resampled by default)" : "")
                 case .numeric(let e):
                     let exact = e.buckets.filter(\.isExact).count
                     detail = "range \(e.minimum)...\(e.maximum), \(exact) exact values, \(e.buckets.count - exact) ranges, \(e.decimals) decimals"

@@ -4,6 +4,7 @@ import Logging
 import MimeoCluster
 import MimeoData
 import MimeoEval
+import MimeoGeneration
 import MimeoTabular
 import MimeoWire
 
@@ -21,7 +22,7 @@ struct ClusterGenerate {
         do {
             parsed = try Condition.parse(arguments: command.conditions)
             sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: parsed,
-                                  delimiter: delimiter)
+                                  delimiter: delimiter, options: command.samplingOptions)
         } catch let error as ConditionError {
             Terminal.message("Error: \(error.message)")
             throw ExitCode.validationFailure
@@ -40,7 +41,8 @@ struct ClusterGenerate {
         }
         let job = GenerateJob(modelHash: hash, modelBytes: bytes, rows: UInt64(command.n), seed: command.seed,
                               batchesPerShard: batchesPerShard, conditions: conditions, delimiter: delimiter,
-                              output: folder, maxAttempts: 0, realTable: realTable)
+                              output: folder, maxAttempts: 0, realTable: realTable,
+                              sampling: command.samplingOptions.wire)
         let label = command.label ?? "\((command.model as NSString).lastPathComponent) -n \(command.n)"
 
         if let workers = command.workers {

@@ -120,6 +120,7 @@ final class SamplerCache: Sendable {
         var model: ContentHash
         var conditions: [WireCondition]
         var delimiter: UInt8
+        var sampling: WireSampling
     }
 
     private let capacity: Int
@@ -146,7 +147,7 @@ final class SamplerCache: Sendable {
         let trained = try ModelFile.read(from: modelPath)
         let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder,
                                   conditions: key.conditions.map { Condition(column: $0.column, value: $0.value) },
-                                  delimiter: key.delimiter)
+                                  delimiter: key.delimiter, options: SamplingOptions(wire: key.sampling))
         entries.withLock { entries in
             entries.removeAll { $0.key == key }
             entries.append((key, sampler))
@@ -260,7 +261,8 @@ struct ShardAttempt: Sendable {
         let sampler: Sampler
         do {
             sampler = try samplers.sampler(
-                for: SamplerCache.Key(model: shard.modelHash, conditions: shard.conditions, delimiter: shard.delimiter),
+                for: SamplerCache.Key(model: shard.modelHash, conditions: shard.conditions, delimiter: shard.delimiter,
+                                 sampling: shard.sampling),
                 modelPath: modelPath)
         } catch let error as ConditionError {
             return .failed(.invalidJob, retryable: false, message: error.message)

@@ -50,17 +50,30 @@ public final class Sampler: @unchecked Sendable {
     let contextLookups: [Int]
     /// For each column, its first sub-column (and the total, last).
     let firstSubColumns: [Int]
+    /// How rows are drawn beyond seed and conditions: rare values, temperature.
+    public let options: SamplingOptions
+    /// 1 / `options.temperature`; logits are scaled by it unless it is 1.
+    let inverseTemperature: Float
+    /// Per sub-column, the rare-values token never to draw (with `RareValuePolicy.sample`).
+    let rareMasks: [RareMask?]
     /// Per column, how tokens become output bytes.
     let decoders: [ColumnDecoder]
 
-    /// Prepares generation with the given conditions.
+    /// Prepares generation with the given conditions and sampling options.
     ///
-    /// - Throws: `ConditionError` for an unknown column, a column given twice, or a value the model cannot produce.
+    /// - Throws: `ConditionError` for an unknown column, a column given twice, a value the model cannot produce,
+    ///   or a temperature outside `SamplingOptions.temperatureRange`.
     public init(model: TabularModel, encoder: TableEncoder, conditions: [Condition] = [],
-                delimiter: UInt8 = UInt8(ascii: ",")) throws {
+                delimiter: UInt8 = UInt8(ascii: ","), options: SamplingOptions = SamplingOptions()) throws {
         self.model = model
         self.encoder = encoder
         self.delimiter = delimiter
+        guard options.temperature.isFinite, SamplingOptions.temperatureRange.contains(options.temperature) else {
+            let range = SamplingOptions.temperatureRange
+            throw ConditionError(message: "--temperature must be \(range.lowerBound) to \(range.upperBound), got \(options.temperature)")
+        }
+        self.options = options
+        inverseTemperature = 1 / options.temperature
         let architecture = model.architecture
         let S = architecture.subColumnCount
         let firstSubColumns = encoder.firstSubColumns
@@ -85,6 +98,8 @@ public final class Sampler: @unchecked Sendable {
         }
         self.fixedTokens = fixedTokens
         self.fixedFields = fixedFields
+        rareMasks = options.rareValues == .sample
+            ? Self.rareMasks(encoder: encoder, subColumnCount: architecture.subColumnCount) : []
         let columnOrder = conditionedColumns + architecture.modelledColumns.filter { !conditionedColumns.contains($0) }
         order = columnOrder.flatMap { column in Array(firstSubColumns[column]..<firstSubColumns[column + 1]) }
 
@@ -141,7 +156,43 @@ public final class Sampler: @unchecked Sendable {
 
         decoders = encoder.encodings.enumerated().map { column, encoding in
             if let fixed = fixedFields[column] { return ColumnDecoder(fixed: fixed) }
-            return ColumnDecoder(encoding: encoding, delimiter: delimiter)
+            return ColumnDecoder(encoding: encoding, delimiter: delimiter, rareValues: options.rareValues)
+        }
+    }
+
+    /// The rare-values token of a sub-column, masked out of its head's logits; in a split vocabulary (group, then
+    /// member) the rare token is a member of group 0, masked only in rows whose group sub-column drew 0.
+    struct RareMask {
+        var token: Int
+        var group: Int?
+    }
+
+    /// Per sub-column, the rare token to mask: categorical columns with a rare token and at least one other token.
+    static func rareMasks(encoder: TableEncoder, subColumnCount S: Int) -> [RareMask?] {
+        var masks = [RareMask?](repeating: nil, count: S)
+        for (column, encoding) in encoder.encodings.enumerated() {
+            guard case .categorical(let e) = encoding, let rare = e.rareToken, e.cardinality > 1 else { continue }
+            let first = encoder.firstSubColumns[column]
+            if e.subColumnCardinalities.count == 2 {
+                // Tokens are ordered null, rare, frequent values: the rare token is in group 0.
+                masks[first + 1] = RareMask(token: Int(rare) % CategoricalEncoding.groupWidth, group: first)
+            } else {
+                masks[first] = RareMask(token: Int(rare), group: nil)
+            }
+        }
+        return masks
+    }
+
+    /// Scales a head's logits (`[B, V]` at `logits`) by the inverse temperature and masks its rare token.
+    @inline(__always)
+    func adjust(logits: UnsafeMutablePointer<Float>, subColumn s: Int, count B: Int, cardinality V: Int,
+                tokens: UnsafePointer<Int32>, stride S: Int) {
+        if inverseTemperature != 1 {
+            for i in 0..<(B * V) { logits[i] *= inverseTemperature }
+        }
+        guard !rareMasks.isEmpty, let mask = rareMasks[s] else { return }
+        for b in 0..<B where mask.group.map({ tokens[b * S + $0] == 0 }) ?? true {
+            logits[b * V + mask.token] = -.infinity
         }
     }
 
@@ -255,6 +306,7 @@ public final class Sampler: @unchecked Sendable {
                                 for b in 0..<B { (L + b * V).update(from: outputBias, count: V) }
                                 BLAS.sgemm(m: B, n: V, k: H, a: Hd, lda: Hp, b: P + model.layout.outputWeight[s],
                                            ldb: V, beta: 1, c: L, ldc: V)
+                                adjust(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S)
                                 for b in 0..<B {
                                     tok[b * S + s] = Self.sample(logits: L + b * V, count: V, uniform: random.nextFloat())
                                 }
@@ -299,6 +351,7 @@ public final class Sampler: @unchecked Sendable {
                                         Linear.forward(out: L, input: Hd, weight: P + layout.outputWeight[s],
                                                        bias: P + layout.outputBias[s], batchSize: B, inFeatures: H,
                                                        outFeatures: V)                                   // [B, V]
+                                        adjust(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S)
                                         for b in 0..<B {
                                             tok[b * S + s] = Self.sample(logits: L + b * V, count: V,
                                                                          uniform: random.nextFloat())
@@ -368,7 +421,7 @@ final class ColumnDecoder: @unchecked Sendable {
         numeric = nil; datetime = nil; datetimeFormat = nil; identifier = nil; categorical = nil; delimiter = 0
     }
 
-    init(encoding: ColumnEncoding, delimiter: UInt8) {
+    init(encoding: ColumnEncoding, delimiter: UInt8, rareValues: RareValuePolicy = .sample) {
         self.delimiter = delimiter
         var numeric: NumericEncoding?, datetime: DatetimeEncoding?, identifier: IdentifierEncoding?
         var categorical: CategoricalEncoding?
@@ -376,7 +429,12 @@ final class ColumnDecoder: @unchecked Sendable {
         case .categorical(let e):
             kind = .tokens
             categorical = e
-            fields = e.values.map { $0.map { CSVField.encoded($0, delimiter: delimiter) } ?? [] }
+            // The rare token writes `_RARE_` only when asked to; with `.sample` it is drawn only from a column
+            // that has no other token, and is then missing.
+            fields = e.values.enumerated().map { token, value in
+                if Int32(token) == e.rareToken && rareValues != .token { return [] }
+                return value.map { CSVField.encoded($0, delimiter: delimiter) } ?? []
+            }
         case .numeric(let e):
             kind = .numeric
             numeric = e

@@ -27,6 +27,31 @@ struct ClusterProcessTests {
         _ = mimeo
     }
 
+    /// `--rare-values` and `--temperature` travel to the workers (payload version 3): the parts are the one-process
+    /// rows with the same options, which differ from the default rows.
+    @Test func samplingOptionsReachTheWorkers() throws {
+        let model = try AdultModel.shared().model
+        let directory = try TemporaryDirectory()
+        let rows = 9_000
+        let options = ["--rare-values", "token", "--temperature", "1.3"]
+        let single = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "5", "-o", directory.file("one.csv"),
+                                    "--threads", "1", "--quiet"] + options)
+        #expect(single.succeeded, "\(single)")
+        let plain = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "5", "-o", directory.file("plain.csv"),
+                                   "--threads", "1", "--quiet"])
+        #expect(plain.succeeded, "\(plain)")
+        let run = try Mimeo.run(["generate", model, "-n", String(rows), "--seed", "5", "--workers", "2",
+                                 "--shard-batches", "1", "-o", directory.file("out"), "--quiet"] + options)
+        #expect(run.succeeded, "\(run)")
+        let parts = try ClusterSupport.checkManifest(in: directory.file("out"), rows: rows)
+        let one = try ClusterSupport.rowsDigest([directory.file("one.csv")]).digest
+        #expect(try ClusterSupport.rowsDigest(parts).digest == one)
+        #expect(try ClusterSupport.rowsDigest([directory.file("plain.csv")]).digest != one)
+        let bad = try Mimeo.run(["generate", model, "-n", "10", "--temperature", "0", "--workers", "2", "-o",
+                                 directory.file("bad")])
+        #expect(bad.status == 64 && bad.standardError.contains("--temperature must be 0.05 to 20"), "\(bad)")
+    }
+
     /// `--workers 2 --real`: the coordinator's `_fidelity.json`, merged from the workers' per-part summaries without
     /// reading the parts, gives the fidelity that `mimeo evaluate` gives the concatenated parts against the same
     /// real table (the first 3,000 rows of adult's training split): every count and name equal, every score within

@@ -1,0 +1,125 @@
+import Foundation
+import MimeoData
+@testable import MimeoTabular
+import Testing
+
+/// `--rare-values` and `--temperature`: what stands in for rare values, and how temperature reshapes a column's
+/// distribution.
+@Suite(.serialized) struct SamplingOptionsTests {
+    static func generate(_ trained: TrainedModel, rows: Int, seed: UInt64, options: SamplingOptions) throws -> Table {
+        let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, options: options)
+        var bytes: [UInt8] = []
+        try GenerationRun(sampler: sampler, rowCount: rows, seed: seed, threads: 2)
+            .run(write: { bytes.append(contentsOf: $0) })
+        return try TableLoader().load(from: CSVReader(bytes: bytes))
+    }
+
+    static func train(_ table: Table, epochs: Int = 2, seed: UInt64 = 5) -> TrainedModel {
+        let schema = Schema(columns: table.columnNames.map { ColumnSchema(name: $0, kind: .categorical) })
+        var options = TrainingOptions()
+        options.maxEpochs = epochs
+        options.maxSeconds = 300
+        options.seed = seed
+        return try! TrainingPipeline.train(table, schema: schema, sourceName: "t.csv", trainingOptions: options)
+    }
+
+    /// One categorical column: red 70 %, blue 25 %, green 5 % (every value frequent).
+    static let skewed: TrainedModel = {
+        let cells: [String?] = (0 ..< 2000).map { i in i % 20 < 14 ? "red" : i % 20 < 19 ? "blue" : "green" }
+        return train(Table(columnNames: ["colour"], columns: [cells]), epochs: 3)
+    }()
+
+    /// One column of 300 frequent values (6 rows each) and 60 rare ones (1 row each): 301 tokens, so the vocabulary
+    /// is split into group and member sub-columns and the rare token is member 0 of group 0.
+    static let split: TrainedModel = {
+        var cells: [String?] = []
+        for v in 0 ..< 300 { cells += Array(repeating: "v\(v)", count: 6) }
+        for r in 0 ..< 60 { cells.append("rare\(r)") }
+        return train(Table(columnNames: ["code"], columns: [cells]))
+    }()
+
+    static func shares(_ column: [String?]) -> [String: Double] {
+        var counts: [String: Double] = [:]
+        for value in column { counts[value ?? "", default: 0] += 1 }
+        return counts.mapValues { $0 / Double(column.count) }
+    }
+
+    /// A one-column model's head sees no other column, so its distribution p is one softmax; at temperature T the
+    /// sampler must draw from softmax(logits / T) = p^(1/T) normalised. Checked against the shares at T = 1.
+    @Test(arguments: [Float(0.5), 2, 4]) func temperatureRaisesTheDistributionToThePowerOneOverT(t: Float) throws {
+        let rows = 40_000
+        let base = Self.shares(try Self.generate(Self.skewed, rows: rows, seed: 1, options: SamplingOptions()).columns[0])
+        let heated = Self.shares(try Self.generate(Self.skewed, rows: rows, seed: 2,
+                                                   options: SamplingOptions(temperature: t)).columns[0])
+        let powered = base.mapValues { pow($0, 1 / Double(t)) }
+        let total = powered.values.reduce(0, +)
+        for (value, p) in powered {
+            #expect(abs((heated[value] ?? 0) - p / total) < 0.015, "\(value) at T=\(t)")
+        }
+        // The direction is the point of the option: a higher temperature flattens, a lower one sharpens.
+        #expect(t > 1 ? heated["red"]! < base["red"]! - 0.05 : heated["red"]! > base["red"]! + 0.05)
+    }
+
+    @Test func temperatureOutsideItsRangeIsRefused() {
+        for t: Float in [0, 0.01, 21, .infinity, .nan, -1] {
+            #expect(throws: ConditionError.self) {
+                _ = try Sampler(model: Self.skewed.model, encoder: Self.skewed.metadata.encoder,
+                                options: SamplingOptions(temperature: t))
+            }
+        }
+    }
+
+    /// `token` and `null` draw the same tokens (only the rare token's spelling differs), so their rows agree cell
+    /// for cell except where `token` wrote `_RARE_` and `null` an empty field; the default resamples, so neither
+    /// `_RARE_` nor any rare value appears.
+    @Test func rareValuesAsTokenNullOrResampledOnAdult() throws {
+        let trained = SamplerTests.trained
+        let column = TestData.adultSample.table.columnIndex(named: "native-country")!
+        let token = try Self.generate(trained, rows: 8000, seed: 4, options: SamplingOptions(rareValues: .token))
+        let null = try Self.generate(trained, rows: 8000, seed: 4, options: SamplingOptions(rareValues: .null))
+        var rareCells = 0
+        for c in 0 ..< token.columns.count {
+            for (a, b) in zip(token.columns[c], null.columns[c]) {
+                if a == ReservedTokens.rare {
+                    rareCells += 1
+                    #expect(b == nil)
+                } else {
+                    #expect(a == b)
+                }
+            }
+        }
+        #expect(token.columns[column].contains(ReservedTokens.rare))
+        #expect(rareCells > 0)
+
+        let sampled = try Self.generate(trained, rows: 8000, seed: 4, options: SamplingOptions())
+        var counts: [String: Int] = [:]
+        for value in TestData.adultSample.table.columns[column] { if let value { counts[value, default: 0] += 1 } }
+        let rare = Set(counts.filter { $0.value < 5 }.keys)
+        let seen = Set(sampled.columns[column].compactMap { $0 })
+        #expect(!seen.contains(ReservedTokens.rare))
+        #expect(seen.isDisjoint(with: rare))
+        // Resampling spreads the rare token's share over the other values: their shares stay close to the
+        // `token` run's shares renormalised without `_RARE_`.
+        let kept = token.columns[column].filter { $0 != ReservedTokens.rare }
+        let expected = Self.shares(kept), actual = Self.shares(sampled.columns[column])
+        let distance = Set(expected.keys).union(actual.keys)
+            .map { abs((expected[$0] ?? 0) - (actual[$0] ?? 0)) }.reduce(0, +) / 2
+        #expect(distance < 0.03)
+    }
+
+    /// A split vocabulary masks the rare member only inside group 0: `token` writes `_RARE_`, the default never
+    /// does, and no rare value comes out under either.
+    @Test func rareValuesInASplitVocabulary() throws {
+        let encoder = Self.split.metadata.encoder
+        guard case .categorical(let e) = encoder.encodings[0] else { Issue.record("not categorical"); return }
+        #expect(e.subColumnCardinalities.count == 2 && e.rareToken != nil)
+        let token = try Self.generate(Self.split, rows: 20_000, seed: 9, options: SamplingOptions(rareValues: .token))
+        #expect(token.columns[0].contains(ReservedTokens.rare))
+        let sampled = try Self.generate(Self.split, rows: 20_000, seed: 9, options: SamplingOptions())
+        #expect(!sampled.columns[0].contains(ReservedTokens.rare))
+        #expect(sampled.columns[0].allSatisfy { $0.map { $0.hasPrefix("v") } ?? false })
+        // Masking one member leaves the other members of group 0 drawable.
+        let groupZero = Set((1 ..< 64).compactMap { e.values[$0] })
+        #expect(!Set(sampled.columns[0].compactMap { $0 }).isDisjoint(with: groupZero))
+    }
+}

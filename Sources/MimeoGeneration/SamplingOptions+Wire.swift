@@ -10,7 +10,8 @@ extension SamplingOptions {
         case 2: .null
         default: .sample
         }
-        self.init(rareValues: policy, temperature: wire.temperature)
+        self.init(rareValues: policy, temperature: wire.temperature,
+                  rebalance: wire.rebalance.map { RebalanceTarget(column: $0.column, value: $0.value, share: $0.share) })
     }
 
     /// These options as a kind-1 payload carries them.
@@ -20,6 +21,7 @@ extension SamplingOptions {
         case .token: 1
         case .null: 2
         }
-        return WireSampling(rareValues: code, temperature: temperature)
+        return WireSampling(rareValues: code, temperature: temperature,
+                            rebalance: rebalance.map { WireRebalance(column: $0.column, value: $0.value, share: $0.share) })
     }
 }

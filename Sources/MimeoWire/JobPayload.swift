@@ -101,17 +101,35 @@ extension WireReader {
     }
 }
 
-/// How kind-1 rows are sampled beyond seed and conditions (payload version 3): what stands in for rare values and
-/// the temperature. The defaults (`rareValues` 0, `temperature` 1) are what versions 1 and 2 mean.
+/// One `--rebalance column=value:share` (payload version 3); `value` nil stands for missing.
+public struct WireRebalance: Hashable, Sendable {
+    public var column: String
+    public var value: String?
+    /// In (0, 1]; a job's shares sum to at most 1.
+    public var share: Double
+
+    public init(column: String, value: String?, share: Double) {
+        self.column = column
+        self.value = value
+        self.share = share
+    }
+}
+
+/// How kind-1 rows are sampled beyond seed and conditions (payload version 3): what stands in for rare values, the
+/// temperature and the rebalanced shares. The defaults (`rareValues` 0, `temperature` 1, no rebalancing) are what
+/// versions 1 and 2 mean.
 public struct WireSampling: Hashable, Sendable {
     /// 0 resample (never draw the rare-values token), 1 the literal `_RARE_`, 2 missing.
     public var rareValues: UInt8
     /// Logits are divided by it; finite, 0.05 to 20.
     public var temperature: Float
+    /// `--rebalance` targets, all of one column.
+    public var rebalance: [WireRebalance]
 
-    public init(rareValues: UInt8 = 0, temperature: Float = 1) {
+    public init(rareValues: UInt8 = 0, temperature: Float = 1, rebalance: [WireRebalance] = []) {
         self.rareValues = rareValues
         self.temperature = temperature
+        self.rebalance = rebalance
     }
 
     public var isDefault: Bool { self == WireSampling() }
@@ -119,6 +137,11 @@ public struct WireSampling: Hashable, Sendable {
     func write(to writer: inout WireWriter) {
         writer.u8(rareValues)
         writer.u32(temperature.bitPattern)
+        writer.list(rebalance) { writer, target in
+            writer.string(target.column)
+            writer.optional(target.value) { $0.string($1) }
+            writer.u64(target.share.bitPattern)
+        }
     }
 
     init(reading reader: inout WireReader, _ field: String) throws(WireError) {
@@ -129,6 +152,21 @@ public struct WireSampling: Hashable, Sendable {
         temperature = Float(bitPattern: try reader.u32(field + " temperature"))
         guard temperature.isFinite, temperature >= 0.05, temperature <= 20 else {
             throw .invalidValue(field: field + " temperature", reason: "must be finite, 0.05 to 20")
+        }
+        rebalance = try reader.list(field + " rebalance", minimumElementBytes: 11) {
+            (r: inout WireReader) throws(WireError) -> WireRebalance in
+            let column = try r.string(field + " rebalance column")
+            let value = try r.optional(field + " rebalance value") { (r: inout WireReader) throws(WireError) in
+                try r.string(field + " rebalance value")
+            }
+            let share = Double(bitPattern: try r.u64(field + " rebalance share"))
+            guard share.isFinite, share > 0, share <= 1 else {
+                throw .invalidValue(field: field + " rebalance share", reason: "must be in (0, 1]")
+            }
+            return WireRebalance(column: column, value: value, share: share)
+        }
+        guard rebalance.map(\.share).reduce(0, +) <= 1 + 1e-9 else {
+            throw .invalidValue(field: field + " rebalance", reason: "shares must sum to at most 1")
         }
     }
 }

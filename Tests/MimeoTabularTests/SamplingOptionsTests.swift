@@ -122,4 +122,73 @@ import Testing
         let groupZero = Set((1 ..< 64).compactMap { e.values[$0] })
         #expect(!Set(sampled.columns[0].compactMap { $0 }).isDisjoint(with: groupZero))
     }
+
+    static func generate(_ trained: TrainedModel, rows: Int, seed: UInt64, conditions: [Condition],
+                         options: SamplingOptions) throws -> Table {
+        let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: conditions,
+                                  options: options)
+        var bytes: [UInt8] = []
+        try GenerationRun(sampler: sampler, rowCount: rows, seed: seed, threads: 2)
+            .run(write: { bytes.append(contentsOf: $0) })
+        return try TableLoader().load(from: CSVReader(bytes: bytes))
+    }
+
+    static func totalVariation(_ a: [String: Double], _ b: [String: Double]) -> Double {
+        Set(a.keys).union(b.keys).map { abs((a[$0] ?? 0) - (b[$0] ?? 0)) }.reduce(0, +) / 2
+    }
+
+    /// `--rebalance`: the targeted values come out at their shares, the other values share the rest in the model's
+    /// proportions (its distribution of the column drawn first), and the rows of a targeted value are distributed as `--where` rows of that value (the column is
+    /// drawn first, the rest given it).
+    @Test func rebalanceHitsItsSharesAndKeepsTheRestConditional() throws {
+        let trained = SamplerTests.trained
+        let rows = 20_000
+        let targets = try RebalanceTarget.parse(arguments: ["relationship=Wife:0.3", "relationship=Own-child:0.25"])
+        let balanced = try Self.generate(trained, rows: rows, seed: 21, conditions: [],
+                                         options: SamplingOptions(rebalance: targets))
+        // The model's own shares of the column when it is drawn first (with no other column before it): a target of
+        // almost no share leaves them as they are.
+        let tiny = [RebalanceTarget(column: "relationship", value: "Wife", share: 1e-9)]
+        let plain = try Self.generate(trained, rows: rows, seed: 22, conditions: [], options: SamplingOptions(rebalance: tiny))
+        let relationship = balanced.columnIndex(named: "relationship")!
+        let shares = Self.shares(balanced.columns[relationship])
+        #expect(abs(shares["Wife"]! - 0.3) < 0.012 && abs(shares["Own-child"]! - 0.25) < 0.012)
+        // The others, renormalised, against the model's own shares of them.
+        func others(_ s: [String: Double]) -> [String: Double] {
+            let rest = s.filter { $0.key != "Wife" && $0.key != "Own-child" }
+            let total = rest.values.reduce(0, +)
+            return rest.mapValues { $0 / total }
+        }
+        #expect(Self.totalVariation(others(shares), others(Self.shares(plain.columns[relationship]))) < 0.03)
+        // Wives of the rebalanced rows against `--where relationship=Wife` rows: sex and income agree.
+        let wives = try Self.generate(trained, rows: 6_000, seed: 23,
+                                      conditions: [Condition(column: "relationship", value: "Wife")],
+                                      options: SamplingOptions())
+        for name in ["sex", "income", "marital-status"] {
+            let c = balanced.columnIndex(named: name)!
+            let fromBalanced = zip(balanced.columns[relationship], balanced.columns[c]).filter { $0.0 == "Wife" }.map(\.1)
+            #expect(Self.totalVariation(Self.shares(fromBalanced), Self.shares(wives.columns[c])) < 0.04, "\(name)")
+        }
+    }
+
+    @Test func rebalanceArgumentsAndColumnsAreChecked() throws {
+        #expect(try RebalanceTarget.parse(arguments: ["a=b:c:0.5"]) == [RebalanceTarget(column: "a", value: "b:c", share: 0.5)])
+        #expect(try RebalanceTarget.parse(arguments: ["a=:0.2"]) == [RebalanceTarget(column: "a", value: nil, share: 0.2)])
+        for bad in [["a=b"], ["=b:0.5"], ["a=b:0"], ["a=b:1.5"], ["a=b:nan"], ["a=b:x"], ["a=b:0.6", "a=c:0.6"],
+                    ["a=b:0.2", "c=d:0.2"], ["a=b:0.2", "a=b:0.3"]] {
+            #expect(throws: ConditionError.self, "\(bad)") { try RebalanceTarget.parse(arguments: bad) }
+        }
+        let trained = SamplerTests.trained
+        for (targets, conditions) in [
+            ([RebalanceTarget(column: "age", value: "40", share: 0.5)], [Condition]()),
+            ([RebalanceTarget(column: "nope", value: "x", share: 0.5)], []),
+            ([RebalanceTarget(column: "income", value: "lots", share: 0.5)], []),
+            ([RebalanceTarget(column: "income", value: ">50K", share: 0.5)], [Condition(column: "income", value: ">50K")]),
+        ] {
+            #expect(throws: ConditionError.self) {
+                _ = try Sampler(model: trained.model, encoder: trained.metadata.encoder, conditions: conditions,
+                                options: SamplingOptions(rebalance: targets))
+            }
+        }
+    }
 }

@@ -30,8 +30,10 @@ enum SpecExamples {
         shard.realTable = realTable
         return shard
     }()
-    /// The version 3 examples: the version 1 values with `--rare-values token --temperature 1.5`.
-    static let sampling = WireSampling(rareValues: 1, temperature: 1.5)
+    /// The version 3 examples: the version 1 values with `--rare-values token --temperature 1.5
+    /// --rebalance income='>50K':0.5`.
+    static let sampling = WireSampling(rareValues: 1, temperature: 1.5,
+                                       rebalance: [WireRebalance(column: "income", value: ">50K", share: 0.5)])
     static let generateJobV3: GenerateJob = {
         var job = generateJob
         job.sampling = sampling

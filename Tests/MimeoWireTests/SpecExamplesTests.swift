@@ -133,7 +133,8 @@ struct SpecParseError: Error, CustomStringConvertible {
     @Test func payloadVersion3CarriesTheSamplingOptions() throws {
         let spec = try SpecDocument.load()
         let v1 = try #require(spec.payloads["GenerateJob"]), v3 = try #require(spec.payloads["GenerateJobV3"])
-        #expect(v3 == v1 + [0, 1, 0x3F, 0xC0, 0, 0])
+        #expect(v3 == v1 + [0, 1, 0x3F, 0xC0, 0, 0, 0, 0, 0, 1, 0, 6] + Array("income".utf8) + [1, 0, 4]
+                 + Array(">50K".utf8) + [0x3F, 0xE0, 0, 0, 0, 0, 0, 0])
         #expect(SpecExamples.generateJobV3.payloadVersion == 3 && SpecExamples.generateShardV3.payloadVersion == 3)
         var withTable = SpecExamples.generateJobV3
         withTable.realTable = SpecExamples.realTable
@@ -146,7 +147,14 @@ struct SpecParseError: Error, CustomStringConvertible {
                              (1, Float.nan.bitPattern), (1, Float.infinity.bitPattern)] {
             var bad = v1 + [0, code]
             bad += withUnsafeBytes(of: bits.bigEndian) { Array($0) }
+            bad += [0, 0, 0, 0]
             #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: bad) }
+        }
+        // Shares outside (0, 1] or summing past 1.
+        for shares in [[0.0], [1.5], [Double.nan], [0.6, 0.6]] {
+            var job = SpecExamples.generateJobV3
+            job.sampling.rebalance = shares.enumerated().map { WireRebalance(column: "y", value: "v\($0.offset)", share: $0.element) }
+            #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: job.encoded()) }
         }
         for cut in 0 ..< v3.count {
             #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: Array(v3.prefix(cut))) }

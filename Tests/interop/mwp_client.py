@@ -129,6 +129,23 @@ class UInt(FieldType):
 U8, U16, U32, U64 = UInt(1), UInt(2), UInt(4), UInt(8)
 
 
+class Share(FieldType):
+    """A rebalance share: the bits of an IEEE-754 binary64, big-endian, in (0, 1]."""
+
+    size = min_size = 8
+
+    def check(self, value: Any) -> float:
+        if not isinstance(value, float) or not math.isfinite(value) or not 0 < value <= 1:
+            raise malformed(f"share {value!r} is not in (0, 1]")
+        return value
+
+    def read(self, r: Reader) -> float:
+        return self.check(struct.unpack(">d", r.take(8))[0])
+
+    def write(self, out: bytearray, value: float) -> None:
+        out += struct.pack(">d", self.check(value))
+
+
 class Temperature(FieldType):
     """A temperature: the bits of an IEEE-754 binary32, big-endian, finite and 0.05 to 20."""
 
@@ -495,6 +512,7 @@ REAL_TABLE_FIELDS = [("real_table", HASH), ("real_table_size", UInt(8, lo=1))]
 SAMPLING_FIELDS = [
     ("real_table", OptionalOf(Struct([("hash", HASH), ("size", UInt(8, lo=1))]))),
     ("rare_values", UInt(1, hi=2)), ("temperature", Temperature()),
+    ("rebalance", List(Struct([("column", STRING), ("value", OptionalOf(STRING)), ("share", Share())]))),
 ]
 
 PAYLOADS = {
@@ -653,7 +671,7 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
         "GenerateShardV2": {"model": ABC, "first_batch": 12, "row_count": 848, "part": "out/part-00004.csv",
                             "real_table": X12, "real_table_size": 6},
         "GenerateJobV3": {"model": ABC, "rows": 50_000, "output": "out", "real_table": None, "rare_values": 1,
-                          "temperature": 1.5},
+                          "temperature": 1.5, "rebalance": [{"column": "income", "value": ">50K", "share": 0.5}]},
         "GenerateShardV3": {"model": ABC, "first_batch": 12, "part": "out/part-00004.csv", "real_table": None,
                             "rare_values": 1, "temperature": 1.5},
         "GenerateResult": {"rows": 848, "file_bytes": 97_011, "elapsed_ms": 95, "summary_version": 1,

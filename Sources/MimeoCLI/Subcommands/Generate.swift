@@ -19,6 +19,7 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
                   mimeo generate model.mimeo -n 10000 --temperature 1.5 -o wide.csv
+                  mimeo generate model.mimeo -n 100000 --rebalance income='>50K':0.5 -o balanced.csv
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
@@ -55,6 +56,9 @@ extension MimeoCommand {
 
         @Option(help: ArgumentHelp("What stands in for rare values (categories seen fewer than the model's rare threshold, which never appear verbatim): 'sample' draws the column from the model's other values, 'token' writes _RARE_, 'null' leaves the field empty. `mimeo info` lists the columns that have rare values.", valueName: "sample|token|null"))
         var rareValues: RareValuePolicy = .sample
+
+        @Option(name: .customLong("rebalance"), help: ArgumentHelp("Set the share of a value of one categorical column: column=value:share (repeatable for several values of that column; shares sum to at most 1). The column is drawn first with these shares, the other values share the rest in the model's proportions, and the other columns are drawn given it.", valueName: "column=value:share"))
+        var rebalance: [String] = []
 
         @Option(parsing: .unconditional, help: ArgumentHelp("Divide every column's logits by T: 1 samples the model as trained, above 1 flattens its distributions (more unusual rows and combinations), below 1 sharpens them (0.05 to 20).", valueName: "T"))
         var temperature: Float = 1
@@ -97,6 +101,7 @@ extension MimeoCommand {
             }
             do {
                 _ = try Condition.parse(arguments: conditions)
+                _ = try RebalanceTarget.parse(arguments: rebalance)
             } catch {
                 throw ValidationError(error.message)
             }
@@ -116,8 +121,11 @@ extension MimeoCommand {
             if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
         }
 
-        /// `--rare-values` and `--temperature`.
-        var samplingOptions: SamplingOptions { SamplingOptions(rareValues: rareValues, temperature: temperature) }
+        /// `--rare-values`, `--temperature` and `--rebalance` (checked by `validate`).
+        var samplingOptions: SamplingOptions {
+            SamplingOptions(rareValues: rareValues, temperature: temperature,
+                            rebalance: (try? RebalanceTarget.parse(arguments: rebalance)) ?? [])
+        }
 
         func run() throws {
             if workers != nil || cluster != nil {

@@ -56,6 +56,9 @@ public final class Sampler: @unchecked Sendable {
     let inverseTemperature: Float
     /// Per sub-column, the rare-values token never to draw (with `RareValuePolicy.sample`).
     let rareMasks: [RareMask?]
+    /// `--rebalance`: the sub-column whose distribution is replaced, and the share of each of its tokens that has
+    /// one (the other tokens share the rest in the model's proportions).
+    let rebalance: (subColumn: Int, shares: [Int: Float])?
     /// Per column, how tokens become output bytes.
     let decoders: [ColumnDecoder]
 
@@ -100,7 +103,11 @@ public final class Sampler: @unchecked Sendable {
         self.fixedFields = fixedFields
         rareMasks = options.rareValues == .sample
             ? Self.rareMasks(encoder: encoder, subColumnCount: architecture.subColumnCount) : []
-        let columnOrder = conditionedColumns + architecture.modelledColumns.filter { !conditionedColumns.contains($0) }
+        let rebalance = try Self.resolve(options.rebalance, encoder: encoder, conditioned: conditionedColumns)
+        self.rebalance = rebalance.map { (firstSubColumns[$0.column], $0.shares) }
+        // The rebalanced column is drawn right after the conditions, so the rest is drawn given its value.
+        let leading = conditionedColumns + (rebalance.map { [$0.column] } ?? [])
+        let columnOrder = leading + architecture.modelledColumns.filter { !leading.contains($0) }
         order = columnOrder.flatMap { column in Array(firstSubColumns[column]..<firstSubColumns[column + 1]) }
 
         // Lookup tables E_t · W1_s[block t] for t before s (full), or E_t · P_t (projected).
@@ -183,6 +190,54 @@ public final class Sampler: @unchecked Sendable {
         return masks
     }
 
+    /// The column and token shares of `--rebalance` targets, checked against the model.
+    static func resolve(_ targets: [RebalanceTarget], encoder: TableEncoder,
+                        conditioned: [Int]) throws -> (column: Int, shares: [Int: Float])? {
+        guard let first = targets.first else { return nil }
+        let names = encoder.schema.columns.map(\.name)
+        guard let column = names.firstIndex(of: first.column) else {
+            throw ConditionError(message: "unknown column '\(first.column)' in --rebalance; columns are: \(names.joined(separator: ", "))")
+        }
+        guard !conditioned.contains(column) else {
+            throw ConditionError(message: "column '\(first.column)' is fixed by --where; it cannot also be rebalanced")
+        }
+        guard case .categorical(let e) = encoder.encodings[column] else {
+            throw ConditionError(message: "--rebalance works on categorical columns; '\(first.column)' is \(encoder.schema.columns[column].kind)")
+        }
+        guard e.subColumnCardinalities.count == 1 else {
+            throw ConditionError(message: "--rebalance works on columns of at most \(CategoricalEncoding.splitThreshold) values; '\(first.column)' has \(e.cardinality)")
+        }
+        var shares: [Int: Float] = [:]
+        for target in targets {
+            shares[Int(try encoder.encode(value: target.value, column: column)[0])] = Float(target.share)
+        }
+        return (column, shares)
+    }
+
+    /// Replaces each row's distribution of the rebalanced sub-column (`[B, V]` logits): a token with a share gets
+    /// it, the others share what is left in proportion to the model's probabilities for that row (written back
+    /// as log-probabilities; a token of probability 0 gets −∞).
+    static func rebalance(logits: UnsafeMutablePointer<Float>, count B: Int, cardinality V: Int,
+                          shares: [Int: Float], excluded: Int?) {
+        let fixed = shares.values.reduce(0, +)
+        var probabilities = [Float](repeating: 0, count: V)
+        for b in 0..<B {
+            let row = logits + b * V
+            let maxLogit = (0..<V).reduce(-Float.infinity) { max($0, row[$1]) }
+            var others: Float = 0
+            for v in 0..<V {
+                probabilities[v] = v == excluded ? 0 : exp(row[v] - maxLogit)
+                if shares[v] == nil { others += probabilities[v] }
+            }
+            for v in 0..<V {
+                let p: Float = if let share = shares[v] { share }
+                    else if others > 0 { (1 - fixed) * probabilities[v] / others }
+                    else { 0 }
+                row[v] = p > 0 ? log(p) : -.infinity
+            }
+        }
+    }
+
     /// Scales a head's logits (`[B, V]` at `logits`) by the inverse temperature and masks its rare token.
     @inline(__always)
     func adjust(logits: UnsafeMutablePointer<Float>, subColumn s: Int, count B: Int, cardinality V: Int,
@@ -190,7 +245,12 @@ public final class Sampler: @unchecked Sendable {
         if inverseTemperature != 1 {
             for i in 0..<(B * V) { logits[i] *= inverseTemperature }
         }
-        guard !rareMasks.isEmpty, let mask = rareMasks[s] else { return }
+        let mask = rareMasks.isEmpty ? nil : rareMasks[s]
+        if let rebalance, rebalance.subColumn == s {
+            Self.rebalance(logits: logits, count: B, cardinality: V, shares: rebalance.shares, excluded: mask?.token)
+            return
+        }
+        guard let mask else { return }
         for b in 0..<B where mask.group.map({ tokens[b * S + $0] == 0 }) ?? true {
             logits[b * V + mask.token] = -.infinity
         }

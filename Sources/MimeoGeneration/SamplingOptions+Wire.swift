@@ -11,7 +11,8 @@ extension SamplingOptions {
         default: .sample
         }
         self.init(rareValues: policy, temperature: wire.temperature,
-                  rebalance: wire.rebalance.map { RebalanceTarget(column: $0.column, value: $0.value, share: $0.share) })
+                  rebalance: wire.rebalance.map { RebalanceTarget(column: $0.column, value: $0.value, share: $0.share) },
+                  edgeCasePool: Int(wire.edgeCasePool))
     }
 
     /// These options as a kind-1 payload carries them.
@@ -22,6 +23,7 @@ extension SamplingOptions {
         case .null: 2
         }
         return WireSampling(rareValues: code, temperature: temperature,
-                            rebalance: rebalance.map { WireRebalance(column: $0.column, value: $0.value, share: $0.share) })
+                            rebalance: rebalance.map { WireRebalance(column: $0.column, value: $0.value, share: $0.share) },
+                            edgeCasePool: UInt16(clamping: edgeCasePool))
     }
 }

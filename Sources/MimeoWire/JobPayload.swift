@@ -116,8 +116,8 @@ public struct WireRebalance: Hashable, Sendable {
 }
 
 /// How kind-1 rows are sampled beyond seed and conditions (payload version 3): what stands in for rare values, the
-/// temperature and the rebalanced shares. The defaults (`rareValues` 0, `temperature` 1, no rebalancing) are what
-/// versions 1 and 2 mean.
+/// temperature, the rebalanced shares and the edge-case pool. The defaults (`rareValues` 0, `temperature` 1, no
+/// rebalancing, pool 1) are what versions 1 and 2 mean.
 public struct WireSampling: Hashable, Sendable {
     /// 0 resample (never draw the rare-values token), 1 the literal `_RARE_`, 2 missing.
     public var rareValues: UInt8
@@ -125,11 +125,14 @@ public struct WireSampling: Hashable, Sendable {
     public var temperature: Float
     /// `--rebalance` targets, all of one column.
     public var rebalance: [WireRebalance]
+    /// `--edge-cases`: each row is the least likely of this many candidates, 1 to 1,000 (1: ordinary rows).
+    public var edgeCasePool: UInt16
 
-    public init(rareValues: UInt8 = 0, temperature: Float = 1, rebalance: [WireRebalance] = []) {
+    public init(rareValues: UInt8 = 0, temperature: Float = 1, rebalance: [WireRebalance] = [], edgeCasePool: UInt16 = 1) {
         self.rareValues = rareValues
         self.temperature = temperature
         self.rebalance = rebalance
+        self.edgeCasePool = edgeCasePool
     }
 
     public var isDefault: Bool { self == WireSampling() }
@@ -142,6 +145,7 @@ public struct WireSampling: Hashable, Sendable {
             writer.optional(target.value) { $0.string($1) }
             writer.u64(target.share.bitPattern)
         }
+        writer.u16(edgeCasePool)
     }
 
     init(reading reader: inout WireReader, _ field: String) throws(WireError) {
@@ -167,6 +171,10 @@ public struct WireSampling: Hashable, Sendable {
         }
         guard rebalance.map(\.share).reduce(0, +) <= 1 + 1e-9 else {
             throw .invalidValue(field: field + " rebalance", reason: "shares must sum to at most 1")
+        }
+        edgeCasePool = try reader.u16(field + " edge case pool")
+        guard (1...1000).contains(edgeCasePool) else {
+            throw .invalidValue(field: field + " edge case pool", reason: "must be 1 to 1000, got \(edgeCasePool)")
         }
     }
 }

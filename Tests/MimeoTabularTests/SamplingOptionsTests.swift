@@ -191,4 +191,47 @@ import Testing
             }
         }
     }
+
+    /// A one-column model's log-likelihood of a value is log p(value), p being its share among many drawn rows.
+    @Test func logLikelihoodOfARowIsTheLogOfItsProbability() throws {
+        let sampler = try Sampler(model: Self.skewed.model, encoder: Self.skewed.metadata.encoder,
+                                  options: SamplingOptions(rareValues: .token))
+        let shares = Self.shares(try Self.generate(Self.skewed, rows: 60_000, seed: 5, options: SamplingOptions()).columns[0])
+        let table = Table(columnNames: ["colour"], columns: [["red", "blue", "green"]])
+        let scores = sampler.logLikelihoods(of: table)
+        for (index, value) in ["red", "blue", "green"].enumerated() {
+            #expect(abs(Double(scores[index]) - log(shares[value]!)) < 0.05, "\(value)")
+        }
+    }
+
+    /// `--edge-cases`: rows from the model's low-density region (their median log-likelihood is below the 10th
+    /// percentile of ordinary rows), byte-identical on any thread count, still without rare values.
+    @Test func edgeCasesAreTheModelsUnlikelyRows() throws {
+        let trained = SamplerTests.trained
+        let options = SamplingOptions(edgeCasePool: 10)
+        let sampler = try Sampler(model: trained.model, encoder: trained.metadata.encoder, options: options)
+        func bytes(threads: Int) throws -> [UInt8] {
+            var bytes: [UInt8] = []
+            try GenerationRun(sampler: sampler, rowCount: 5000, seed: 8, threads: threads)
+                .run(write: { bytes.append(contentsOf: $0) })
+            return bytes
+        }
+        let edges = try bytes(threads: 2)
+        #expect(try bytes(threads: 1) == edges)
+        let edgeTable = try TableLoader().load(from: CSVReader(bytes: edges))
+        let ordinary = try Self.generate(trained, rows: 5000, seed: 8, options: SamplingOptions())
+        let scorer = try Sampler(model: trained.model, encoder: trained.metadata.encoder,
+                                 options: SamplingOptions(rareValues: .token))
+        let edgeScores = scorer.logLikelihoods(of: edgeTable).sorted()
+        let ordinaryScores = scorer.logLikelihoods(of: ordinary).sorted()
+        #expect(edgeScores[edgeScores.count / 2] < ordinaryScores[ordinaryScores.count / 10])
+        let column = TestData.adultSample.table.columnIndex(named: "native-country")!
+        var counts: [String: Int] = [:]
+        for value in TestData.adultSample.table.columns[column] { if let value { counts[value, default: 0] += 1 } }
+        let rare = Set(counts.filter { $0.value < 5 }.keys).union([ReservedTokens.rare])
+        #expect(Set(edgeTable.columns[column].compactMap { $0 }).isDisjoint(with: rare))
+        #expect(throws: ConditionError.self) {
+            _ = try Sampler(model: trained.model, encoder: trained.metadata.encoder, options: SamplingOptions(edgeCasePool: 0))
+        }
+    }
 }

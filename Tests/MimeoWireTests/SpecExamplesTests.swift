@@ -134,7 +134,7 @@ struct SpecParseError: Error, CustomStringConvertible {
         let spec = try SpecDocument.load()
         let v1 = try #require(spec.payloads["GenerateJob"]), v3 = try #require(spec.payloads["GenerateJobV3"])
         #expect(v3 == v1 + [0, 1, 0x3F, 0xC0, 0, 0, 0, 0, 0, 1, 0, 6] + Array("income".utf8) + [1, 0, 4]
-                 + Array(">50K".utf8) + [0x3F, 0xE0, 0, 0, 0, 0, 0, 0])
+                 + Array(">50K".utf8) + [0x3F, 0xE0, 0, 0, 0, 0, 0, 0, 0, 1])
         #expect(SpecExamples.generateJobV3.payloadVersion == 3 && SpecExamples.generateShardV3.payloadVersion == 3)
         var withTable = SpecExamples.generateJobV3
         withTable.realTable = SpecExamples.realTable
@@ -147,8 +147,14 @@ struct SpecParseError: Error, CustomStringConvertible {
                              (1, Float.nan.bitPattern), (1, Float.infinity.bitPattern)] {
             var bad = v1 + [0, code]
             bad += withUnsafeBytes(of: bits.bigEndian) { Array($0) }
-            bad += [0, 0, 0, 0]
+            bad += [0, 0, 0, 0, 0, 1]
             #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: bad) }
+        }
+        // An edge-case pool of 0 or above 1,000.
+        for pool: UInt16 in [0, 1001] {
+            var job = SpecExamples.generateJobV3
+            job.sampling.edgeCasePool = pool
+            #expect(throws: WireError.self) { try GenerateJob.decode(kind: .generate, version: 3, payload: job.encoded()) }
         }
         // Shares outside (0, 1] or summing past 1.
         for shares in [[0.0], [1.5], [Double.nan], [0.6, 0.6]] {

@@ -513,6 +513,7 @@ SAMPLING_FIELDS = [
     ("real_table", OptionalOf(Struct([("hash", HASH), ("size", UInt(8, lo=1))]))),
     ("rare_values", UInt(1, hi=2)), ("temperature", Temperature()),
     ("rebalance", List(Struct([("column", STRING), ("value", OptionalOf(STRING)), ("share", Share())]))),
+    ("edge_case_pool", UInt(2, lo=1, hi=1000)),
 ]
 
 PAYLOADS = {
@@ -671,7 +672,8 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
         "GenerateShardV2": {"model": ABC, "first_batch": 12, "row_count": 848, "part": "out/part-00004.csv",
                             "real_table": X12, "real_table_size": 6},
         "GenerateJobV3": {"model": ABC, "rows": 50_000, "output": "out", "real_table": None, "rare_values": 1,
-                          "temperature": 1.5, "rebalance": [{"column": "income", "value": ">50K", "share": 0.5}]},
+                          "temperature": 1.5, "rebalance": [{"column": "income", "value": ">50K", "share": 0.5}],
+                          "edge_case_pool": 1},
         "GenerateShardV3": {"model": ABC, "first_batch": 12, "part": "out/part-00004.csv", "real_table": None,
                             "rare_values": 1, "temperature": 1.5},
         "GenerateResult": {"rows": 848, "file_bytes": 97_011, "elapsed_ms": 95, "summary_version": 1,

@@ -20,6 +20,7 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
                   mimeo generate model.mimeo -n 10000 --temperature 1.5 -o wide.csv
                   mimeo generate model.mimeo -n 100000 --rebalance income='>50K':0.5 -o balanced.csv
+                  mimeo generate model.mimeo -n 10000 --edge-cases -o edges.csv
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
@@ -60,6 +61,12 @@ extension MimeoCommand {
         @Option(name: .customLong("rebalance"), help: ArgumentHelp("Set the share of a value of one categorical column: column=value:share (repeatable for several values of that column; shares sum to at most 1). The column is drawn first with these shares, the other values share the rest in the model's proportions, and the other columns are drawn given it.", valueName: "column=value:share"))
         var rebalance: [String] = []
 
+        @Flag(help: ArgumentHelp("Generate edge cases: each row is the least likely (under the model) of --edge-case-pool candidate rows, so rows come from the model's low-density regions while every value is still one the model produces (rare values stay protected). `mimeo score` shows the log-likelihoods."))
+        var edgeCases = false
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("With --edge-cases: candidates per row (2 to 1000); more reaches further into the tails and costs as many times the generation time.", valueName: "k"))
+        var edgeCasePool: Int = SamplingOptions.defaultEdgeCasePool
+
         @Option(parsing: .unconditional, help: ArgumentHelp("Divide every column's logits by T: 1 samples the model as trained, above 1 flattens its distributions (more unusual rows and combinations), below 1 sharpens them (0.05 to 20).", valueName: "T"))
         var temperature: Float = 1
 
@@ -95,6 +102,9 @@ extension MimeoCommand {
                 throw ValidationError("-n must be at most \(Terminal.count(GenerationRun.maximumRowCount)), got \(Terminal.count(n))")
             }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            guard (2...SamplingOptions.edgeCasePools.upperBound).contains(edgeCasePool) else {
+                throw ValidationError("--edge-case-pool must be 2 to \(SamplingOptions.edgeCasePools.upperBound), got \(edgeCasePool)")
+            }
             let range = SamplingOptions.temperatureRange
             guard temperature.isFinite, range.contains(temperature) else {
                 throw ValidationError("--temperature must be \(range.lowerBound) to \(range.upperBound), got \(temperature)")
@@ -121,10 +131,11 @@ extension MimeoCommand {
             if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
         }
 
-        /// `--rare-values`, `--temperature` and `--rebalance` (checked by `validate`).
+        /// `--rare-values`, `--temperature`, `--rebalance` and `--edge-cases` (checked by `validate`).
         var samplingOptions: SamplingOptions {
             SamplingOptions(rareValues: rareValues, temperature: temperature,
-                            rebalance: (try? RebalanceTarget.parse(arguments: rebalance)) ?? [])
+                            rebalance: (try? RebalanceTarget.parse(arguments: rebalance)) ?? [],
+                            edgeCasePool: edgeCases ? edgeCasePool : 1)
         }
 
         func run() throws {

@@ -75,6 +75,10 @@ public final class Sampler: @unchecked Sendable {
             let range = SamplingOptions.temperatureRange
             throw ConditionError(message: "--temperature must be \(range.lowerBound) to \(range.upperBound), got \(options.temperature)")
         }
+        guard SamplingOptions.edgeCasePools.contains(options.edgeCasePool) else {
+            let pools = SamplingOptions.edgeCasePools
+            throw ConditionError(message: "--edge-case-pool must be \(pools.lowerBound) to \(pools.upperBound), got \(options.edgeCasePool)")
+        }
         self.options = options
         inverseTemperature = 1 / options.temperature
         let architecture = model.architecture
@@ -190,6 +194,42 @@ public final class Sampler: @unchecked Sendable {
         return masks
     }
 
+    /// What a token pass records besides the tokens: each row's log-likelihood (summed over the sub-columns it
+    /// draws, under the adjusted distributions) and, when scoring given rows, that the tokens are already in place.
+    struct Scoring {
+        /// `[B]` accumulators, one per row.
+        var logLikelihood: UnsafeMutablePointer<Float>
+        /// Keep the tokens in the buffer (teacher forcing) instead of drawing them.
+        var usesGivenTokens: Bool
+    }
+
+    /// Adjusts a head's logits (`adjust`) and draws (or, scoring given rows, keeps) each row's token; with
+    /// `scoring`, adds the token's log-probability `z_token − log Σ exp z` to the row's log-likelihood.
+    @inline(__always)
+    func draw(logits L: UnsafeMutablePointer<Float>, subColumn s: Int, count B: Int, cardinality V: Int,
+              tokens tok: UnsafeMutablePointer<Int32>, stride S: Int, random: inout RandomStream, scoring: Scoring?) {
+        adjust(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S)
+        guard let scoring else {
+            for b in 0..<B { tok[b * S + s] = Self.sample(logits: L + b * V, count: V, uniform: random.nextFloat()) }
+            return
+        }
+        for b in 0..<B {
+            let row = L + b * V
+            let maxLogit = SoftmaxCrossEntropy.maximum(row, count: V)
+            var sum: Float = 0
+            for v in 0..<V { sum += exp(row[v] - maxLogit) }
+            let logSum = maxLogit + log(sum)
+            if scoring.usesGivenTokens {
+                scoring.logLikelihood[b] += row[Int(tok[b * S + s])] - logSum
+            } else {
+                let token = Self.sample(logits: row, count: V, uniform: random.nextFloat())
+                tok[b * S + s] = token
+                // `sample` left exp(z − max) in the row.
+                scoring.logLikelihood[b] += log(row[Int(token)]) + maxLogit - logSum
+            }
+        }
+    }
+
     /// The column and token shares of `--rebalance` targets, checked against the model.
     static func resolve(_ targets: [RebalanceTarget], encoder: TableEncoder,
                         conditioned: [Int]) throws -> (column: Int, shares: [Int: Float])? {
@@ -297,8 +337,12 @@ public final class Sampler: @unchecked Sendable {
     public func generateBatch(index: Int, count: Int, seed: UInt64) -> [UInt8] {
         let S = model.architecture.subColumnCount
         var tokens = [Int32](repeating: 0, count: count * S)
-        var random = RandomStream(seed: seed, stream: UInt64(index) &* 2)
-        sampleTokens(into: &tokens, count: count, random: &random)
+        if options.edgeCasePool > 1 {
+            tokens = edgeCaseTokens(index: index, count: count, seed: seed)
+        } else {
+            var random = RandomStream(seed: seed, stream: UInt64(index) &* 2)
+            sampleTokens(into: &tokens, count: count, random: &random)
+        }
         var decodeRandom = RandomStream(seed: seed, stream: UInt64(index) &* 2 &+ 1)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count * 16 * max(1, encoder.encodings.count))
@@ -310,10 +354,57 @@ public final class Sampler: @unchecked Sendable {
         return bytes
     }
 
+    /// `--edge-cases`: draws `edgeCasePool` candidate batches (candidate c from stream `2·index` of seed
+    /// `seed + (c + 1)·φ`, φ = 0x9E3779B97F4A7C15) with their log-likelihoods and keeps the `count` least likely rows,
+    /// in candidate order.
+    func edgeCaseTokens(index: Int, count: Int, seed: UInt64) -> [Int32] {
+        let S = model.architecture.subColumnCount, pool = options.edgeCasePool
+        var candidates = [Int32](repeating: 0, count: pool * count * S)
+        var logLikelihoods = [Float](repeating: 0, count: pool * count)
+        var batch = [Int32](repeating: 0, count: count * S)
+        for c in 0..<pool {
+            var random = RandomStream(seed: seed &+ (UInt64(c) &+ 1) &* 0x9E37_79B9_7F4A_7C15, stream: UInt64(index) &* 2)
+            logLikelihoods.withUnsafeMutableBufferPointer { ll in
+                sampleTokens(into: &batch, count: count, random: &random,
+                             scoring: Scoring(logLikelihood: ll.baseAddress! + c * count, usesGivenTokens: false))
+            }
+            candidates.replaceSubrange((c * count * S)..<((c + 1) * count * S), with: batch)
+        }
+        let kept = (0..<(pool * count)).sorted {
+            logLikelihoods[$0] != logLikelihoods[$1] ? logLikelihoods[$0] < logLikelihoods[$1] : $0 < $1
+        }.prefix(count).sorted()
+        var tokens: [Int32] = []
+        tokens.reserveCapacity(count * S)
+        for row in kept { tokens += candidates[(row * S)..<((row + 1) * S)] }
+        return tokens
+    }
+
+    /// The log-likelihood (natural log) of each row of `table` under the model, in generation order: the sum over
+    /// sub-columns of the log-probability of the row's token given the tokens before it. Numbers and dates count by
+    /// their bucket token (and sub-range), so this is the likelihood of the rows' tokens, not a density; a rare or
+    /// unseen category counts as the rare-values token. Conditions fix their columns, which then add nothing.
+    public func logLikelihoods(of table: Table) -> [Float] {
+        let S = model.architecture.subColumnCount
+        let all = encoder.encode(table)
+        var result = [Float](repeating: 0, count: table.rowCount)
+        var first = 0
+        var random = RandomStream(seed: 0, stream: 0)
+        while first < table.rowCount {
+            let count = min(Self.batchSize, table.rowCount - first)
+            var tokens = Array(all[(first * S)..<((first + count) * S)])
+            result.withUnsafeMutableBufferPointer { ll in
+                sampleTokens(into: &tokens, count: count, random: &random,
+                             scoring: Scoring(logLikelihood: ll.baseAddress! + first, usesGivenTokens: true))
+            }
+            first += count
+        }
+        return result
+    }
+
     /// Samples `count` token rows (`[count, S]`) in generation order.
-    func sampleTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream) {
+    func sampleTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream, scoring: Scoring? = nil) {
         if model.architecture.isProjected {
-            sampleProjectedTokens(into: &tokens, count: B, random: &random)
+            sampleProjectedTokens(into: &tokens, count: B, random: &random, scoring: scoring)
             return
         }
         let architecture = model.architecture
@@ -366,10 +457,8 @@ public final class Sampler: @unchecked Sendable {
                                 for b in 0..<B { (L + b * V).update(from: outputBias, count: V) }
                                 BLAS.sgemm(m: B, n: V, k: H, a: Hd, lda: Hp, b: P + model.layout.outputWeight[s],
                                            ldb: V, beta: 1, c: L, ldc: V)
-                                adjust(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S)
-                                for b in 0..<B {
-                                    tok[b * S + s] = Self.sample(logits: L + b * V, count: V, uniform: random.nextFloat())
-                                }
+                                draw(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S,
+                                     random: &random, scoring: scoring)
                             }
                         }
                     }
@@ -380,7 +469,8 @@ public final class Sampler: @unchecked Sendable {
 
     /// `sampleTokens` for a projected model: a running context `x = Σ_{t drawn so far} (E_t · P_t)[token_t]`
     /// (`[B, K]`), and per head `h = relu(x · W1_s + b1_s)`, `logits = h · W2_s + b2_s`.
-    func sampleProjectedTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream) {
+    func sampleProjectedTokens(into tokens: inout [Int32], count B: Int, random: inout RandomStream,
+                               scoring: Scoring? = nil) {
         let architecture = model.architecture
         let S = architecture.subColumnCount
         let K = architecture.contextWidth!
@@ -411,11 +501,8 @@ public final class Sampler: @unchecked Sendable {
                                         Linear.forward(out: L, input: Hd, weight: P + layout.outputWeight[s],
                                                        bias: P + layout.outputBias[s], batchSize: B, inFeatures: H,
                                                        outFeatures: V)                                   // [B, V]
-                                        adjust(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok, stride: S)
-                                        for b in 0..<B {
-                                            tok[b * S + s] = Self.sample(logits: L + b * V, count: V,
-                                                                         uniform: random.nextFloat())
-                                        }
+                                        draw(logits: L, subColumn: s, count: B, cardinality: V, tokens: tok,
+                                             stride: S, random: &random, scoring: scoring)
                                     }
                                     // x += (E_s · P_s)[token_s] for the heads that come later.
                                     let table = T + contextLookups[s]

@@ -19,17 +19,26 @@ public struct SamplingOptions: Sendable, Equatable {
     public var temperature: Float
     /// `--rebalance`: the shares of some values of one categorical column (empty: the model's own shares).
     public var rebalance: [RebalanceTarget]
+    /// `--edge-cases`: each row is the least likely of this many candidates (1: ordinary rows), in `edgeCasePools`.
+    public var edgeCasePool: Int
+
+    /// The candidate pools `--edge-cases` accepts; `--edge-cases` alone means `defaultEdgeCasePool`.
+    public static let edgeCasePools: ClosedRange<Int> = 1...1000
+    public static let defaultEdgeCasePool = 20
 
     /// The temperatures generation accepts.
     public static let temperatureRange: ClosedRange<Float> = 0.05...20
 
-    public init(rareValues: RareValuePolicy = .sample, temperature: Float = 1, rebalance: [RebalanceTarget] = []) {
+    public init(rareValues: RareValuePolicy = .sample, temperature: Float = 1, rebalance: [RebalanceTarget] = [],
+                edgeCasePool: Int = 1) {
         self.rareValues = rareValues
         self.temperature = temperature
         self.rebalance = rebalance
+        self.edgeCasePool = edgeCasePool
     }
 
-    /// Whether these are the defaults (the rows of a model as trained, rare values resampled, no rebalancing).
+    /// Whether these are the defaults (the rows of a model as trained, rare values resampled, no rebalancing, no
+    /// edge cases).
     public var isDefault: Bool { self == SamplingOptions() }
 }
 

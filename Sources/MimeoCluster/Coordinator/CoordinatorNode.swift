@@ -487,7 +487,16 @@ struct CoordinatorLoop {
                 "worker": "\(workers[peer]?.name ?? "client")", "code": "\(reply.code.rawValue)",
                 "message": "\(reply.message)",
             ])
-        case .welcome, .lease, .accepted, .statusReply, .done:
+        case let .jobDetail(query):
+            // Spec: JOB-DETAIL. Only kind 2 has a detail body, and this coordinator runs no kind-2 job yet (its
+            // SUBMIT is refused with 415), so a known job's detail is refused with 415.
+            if let job = try tx.job(JobID(query.job)) {
+                refuse(peer, .unsupportedKind, command: .jobDetail, "job \(query.job) is of kind \(job.kind), which has no detail",
+                       clock: clock)
+            } else {
+                refuse(peer, .unknownJob, command: .jobDetail, "no job \(query.job)", clock: clock)
+            }
+        case .welcome, .lease, .accepted, .statusReply, .done, .jobDetailReply:
             refuse(peer, .unexpectedCommand, command: message.command, "\(message.command) is not sent to a coordinator",
                    clock: clock)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import MimeoCluster
+import MimeoTestSupport
 import MimeoWire
 import Testing
 
@@ -322,5 +323,94 @@ func checkpoint(_ job: JobID, round: UInt32, sites: [String], now: UInt64) -> Tr
         #expect(ended == [JobEnd(job: other, state: .done, reason: nil, holders: ["site-a"])])
         let record = try #require(try store.trainJob(other))
         #expect(record.state == .done && record.finalModel == model && record.phase == .finished)
+    }
+}
+
+@Suite struct TrainDetailTests {
+    /// The detail of a job in round 3 with rounds 0 to 2 checkpointed 1 s apart and one site answered in round 3.
+    @Test func theDetailIsReadFromTheStoredState() throws {
+        let store = try openStore(try temporaryStatePath())
+        var submitted = trainJob(rounds: 10)
+        submitted.privacy = DifferentialPrivacySettings(epsilon: 4, delta: 1e-6, clip: 1)
+        let id = try store.submitTrain(submitted, now: 0)
+        let sites = ["site-b", "site-a"]
+        try store.write { tx in
+            try tx.checkpoint(checkpoint(id, round: 0, sites: sites, now: 1_000), bestRound: nil, patienceLeft: nil)
+        }
+        for round: UInt32 in 1...2 {
+            _ = try store.write { try $0.addTrainTasks(job: id, roundTasks(round, sites: ["site-a", "site-b"])) }
+            for site in ["site-a", "site-b"] {
+                let lease = try #require(try store.leaseTrainTask(to: site, now: 0))
+                _ = try store.completeTrainTask(lease.shard, attempt: lease.attempt, from: site,
+                                                result: roundResult(round, site: site, examples: site == "site-a" ? 300 : 100),
+                                                now: 0)
+            }
+            try store.write { tx in
+                var saved = checkpoint(id, round: round, sites: sites, now: 1_000 + UInt64(round) * 1_000)
+                saved.siteLosses[1].examples = 300  // site-a, which sorts second in `sites`
+                try tx.checkpoint(saved, bestRound: round, patienceLeft: 5)
+                try tx.setTrainPhase(job: id, phase: .trainRound, round: round + 1, roundAttempt: 1,
+                                     participants: sites + ["site-c"])
+            }
+        }
+        let detail = try #require(try store.read { try $0.trainDetail(id) })
+        #expect(detail.phase == .trainRound && detail.round == 3 && detail.roundsPlanned == 10)
+        #expect(detail.sites.map(\.name) == ["site-a", "site-b", "site-c"])
+        let a = roundResult(2, site: "site-a"), b = roundResult(2, site: "site-b")
+        guard case let .round(ra) = a.outcome, case let .round(rb) = b.outcome else { return }
+        #expect(detail.sites[0] == TrainSiteDetail(name: "site-a", examples: 300, trainLoss: ra.trainLoss,
+                                                   validationLoss: ra.validationLoss, contribution: 0.75, lastRound: 2))
+        #expect(detail.sites[1] == TrainSiteDetail(name: "site-b", examples: 100, trainLoss: rb.trainLoss,
+                                                   validationLoss: rb.validationLoss, contribution: 0.25, lastRound: 2))
+        #expect(detail.sites[2] == TrainSiteDetail(name: "site-c", examples: 0, trainLoss: nil, validationLoss: nil,
+                                                   contribution: 0, lastRound: nil))
+        #expect(detail.losses == [TrainRoundLoss(round: 1, validationLoss: 2), TrainRoundLoss(round: 2, validationLoss: 1)])
+        #expect(detail.privacy == TrainPrivacySpent(epsilon: 1, delta: 1e-6))
+        // Two rounds in 2,000 ms, 8 to go.
+        #expect(detail.etaMilliseconds == 8_000 && detail.finalModel == nil)
+        // The detail is a valid wire body.
+        #expect(try TrainDetail.decode(kind: .train, version: 1, detail: detail.encoded()) == detail)
+        #expect(try store.read { try $0.trainDetail(id + 1) } == nil)
+    }
+
+    /// JOB-DETAIL at a running coordinator: the detail of a train job from its state file, 415 for a generation job,
+    /// 404 for no job.
+    @Test func theCoordinatorAnswersJobDetail() throws {
+        let folder = try TemporaryDirectory(prefix: "mimeo-detail")
+        let configuration = testConfiguration(folder)
+        let (train, generate, expected): (JobID, JobID, TrainDetail)
+        do {
+            let store = try openStore(configuration.statePath)
+            generate = try store.submit(generateJob(), now: 0)
+            train = try store.submitTrain(trainJob(), now: 0)
+            try store.write { tx in
+                try tx.checkpoint(checkpoint(train, round: 0, sites: ["site-a"], now: 0), bestRound: nil,
+                                  patienceLeft: nil)
+                try tx.setTrainPhase(job: train, phase: .trainRound, round: 1, roundAttempt: 1, participants: ["site-a"])
+            }
+            expected = try #require(try store.read { try $0.trainDetail(train) })
+        }
+        let coordinator = try CoordinatorHarness(configuration)
+        let client = try Peer(coordinator.endpoint)
+        try client.send(.jobDetail(JobDetailQuery(job: train)))
+        guard case let .jobDetailReply(reply)? = try client.next() else {
+            Issue.record("no JOB-DETAIL-REPLY")
+            return
+        }
+        #expect(reply.job == train && reply.kind == .train && reply.version == 1)
+        #expect(try reply.body(as: TrainDetail.self) == expected)
+        try client.send(.jobDetail(JobDetailQuery(job: generate)))
+        guard case let .error(refusal)? = try client.next() else {
+            Issue.record("no ERROR for a generation job")
+            return
+        }
+        #expect(refusal.code == .unsupportedKind && refusal.command == WireCommand.jobDetail.rawValue)
+        try client.send(.jobDetail(JobDetailQuery(job: 77)))
+        guard case let .error(unknown)? = try client.next() else {
+            Issue.record("no ERROR for an unknown job")
+            return
+        }
+        #expect(unknown.code == .unknownJob)
+        #expect(coordinator.stop())
     }
 }

@@ -488,11 +488,12 @@ struct CoordinatorLoop {
                 "message": "\(reply.message)",
             ])
         case let .jobDetail(query):
-            // Spec: JOB-DETAIL. Only kind 2 has a detail body, and this coordinator runs no kind-2 job yet (its
-            // SUBMIT is refused with 415), so a known job's detail is refused with 415.
-            if let job = try tx.job(JobID(query.job)) {
-                refuse(peer, .unsupportedKind, command: .jobDetail, "job \(query.job) is of kind \(job.kind), which has no detail",
-                       clock: clock)
+            // Spec: JOB-DETAIL. Kind 2 has a detail body, read from the stored train state; kind 1 has none.
+            if let detail = try tx.trainDetail(JobID(query.job)) {
+                emit(peer, .jobDetailReply(JobDetail(job: query.job, body: detail)), clock: clock)
+            } else if let job = try tx.job(JobID(query.job)) {
+                refuse(peer, .unsupportedKind, command: .jobDetail,
+                       "job \(query.job) is of kind \(job.kind), which has no detail", clock: clock)
             } else {
                 refuse(peer, .unknownJob, command: .jobDetail, "no job \(query.job)", clock: clock)
             }

@@ -593,3 +593,42 @@ extension CoordinatorStore {
         try read { try $0.lastCheckpoint(job: job) }
     }
 }
+
+extension StoreTransaction {
+    /// A train job's detail for JOB-DETAIL-REPLY (spec: TrainDetail), from the stored state: the sites are those
+    /// that answered a round or take part in the current one; their numbers come from their last answered round;
+    /// contributions are example shares of the last checkpointed round; the ETA is the mean time of the rounds
+    /// checkpointed since round 0 times the rounds left. Nil when there is no train job `id`.
+    public func trainDetail(_ id: JobID) throws -> TrainDetail? {
+        guard let record = try trainJob(id) else { return nil }
+        let answered = try trainTasks(job: id, phase: .trainRound).filter { $0.state == .done }
+        var last: [String: TrainRoundResult] = [:]
+        for task in answered {
+            guard case let .round(result)? = task.result?.outcome else { continue }
+            if let seen = last[task.site], seen.round > result.round { continue }
+            last[task.site] = result
+        }
+        let lastCheckpoint = try lastCheckpoint(job: id)
+        let shares = lastCheckpoint?.siteLosses ?? []
+        let total = shares.reduce(0) { $0 + $1.examples }
+        var names = Set(last.keys).union(record.participants)
+        names.formUnion(shares.map(\.site))
+        let sites = names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { name in
+            let result = last[name]
+            let share = shares.first { $0.site == name }.map { total == 0 ? 0 : Double($0.examples) / Double(total) }
+            return TrainSiteDetail(name: name, examples: result?.examples ?? 0, trainLoss: result?.trainLoss,
+                                   validationLoss: result?.validationLoss, contribution: min(1, share ?? 0),
+                                   lastRound: result?.round)
+        }
+        var eta: UInt64?
+        if let lastCheckpoint, lastCheckpoint.round >= 1, let first = try checkpoint(job: id, round: 0),
+           record.job.rounds > lastCheckpoint.round {
+            let perRound = (lastCheckpoint.createdAt &- first.createdAt) / UInt64(lastCheckpoint.round)
+            eta = perRound.multipliedReportingOverflow(by: UInt64(record.job.rounds - lastCheckpoint.round)).partialValue
+        }
+        let privacy = record.job.privacy.map { TrainPrivacySpent(epsilon: max(0, record.epsilonSpent ?? 0), delta: $0.delta) }
+        return TrainDetail(phase: record.phase, round: record.round, roundsPlanned: record.job.rounds, sites: sites,
+                           losses: try roundLosses(job: id), privacy: privacy,
+                           etaMilliseconds: record.state.isFinished ? nil : eta, finalModel: record.finalModel)
+    }
+}

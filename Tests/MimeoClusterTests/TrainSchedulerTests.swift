@@ -268,3 +268,121 @@ func config(rounds: UInt32 = 3, minSites: Int = 2, attempts: UInt32 = 2, secure:
                 == .finished)
     }
 }
+
+/// The scheduler and the store together, without sockets: the shell's loop of leases, results and actions.
+struct StoredRun {
+    let store: CoordinatorStore
+    let job: JobID
+    var scheduler: TrainScheduler
+    var noise = SeededNoise(state: 9)
+    var finish: TrainScheduler.Action?
+    /// The validation loss every site reports in round r.
+    let losses: [UInt32: Double]
+
+    /// Applies the scheduler's actions to the store, as the coordinator's shell would.
+    mutating func apply(_ actions: [TrainScheduler.Action], now: UInt64) throws {
+        try store.write { tx in
+            for action in actions {
+                switch action {
+                case let .startRound(start):
+                    try tx.setTrainPhase(job: job, phase: .trainRound, round: start.round, roundAttempt: start.attempt,
+                                         participants: start.participants)
+                    _ = try tx.addTrainTasks(job: job, roundTasks(start.round, sites: start.participants))
+                case let .voidRound(round, _, _):
+                    try tx.voidTrainTasks(job: job, round: round)
+                case let .checkpoint(saved):
+                    try tx.checkpoint(saved.stored(job: job, participants: saved.siteLosses.map(\.site), now: now),
+                                      bestRound: saved.bestRound, patienceLeft: saved.patienceLeft)
+                case .finish, .fail:
+                    finish = action
+                }
+            }
+        }
+    }
+
+    /// Every site leases its task of the running round and answers it; the store accepts the results and the
+    /// scheduler gets them.
+    mutating func runRound(now: UInt64) throws {
+        guard case let .running(start) = scheduler.state else { return }
+        for site in start.participants {
+            let lease = try #require(try store.leaseTrainTask(to: site, now: now))
+            let task = try TrainTask.decode(kind: lease.kind, version: lease.payloadVersion, payload: lease.payload)
+            var result = SchedulerDriver.result(site, round: task.round, validationLoss: losses[task.round])
+            result.update = .binary32(SchedulerDriver.delta(site, round: task.round))
+            #expect(try store.completeTrainTask(lease.shard, attempt: lease.attempt, from: site,
+                                                result: TrainTaskResult(outcome: .round(result)), now: now))
+            let actions = scheduler.handle(.result(site: site, round: task.round, attempt: start.attempt,
+                                                   result: result, delta: result.update.floats!),
+                                           now: now, noise: &noise)
+            try apply(actions, now: now)
+        }
+    }
+}
+
+@Suite struct TrainSchedulerStoreTests {
+    static let losses: [UInt32: Double] = [1: 1.0, 2: 0.8, 3: 0.85, 4: 0.9, 5: 0.95]
+    static let configuration = config(rounds: 8, patience: 3)
+
+    func begin(_ path: String) throws -> StoredRun {
+        let store = try openStore(path, leaseTimeout: 60_000)
+        var job = trainJob(rounds: 8)
+        job.minSites = 2
+        let id = try store.submitTrain(job, now: 0)
+        let initial: [Float] = [1, 2, 3]
+        try store.write { tx in
+            try tx.checkpoint(TrainCheckpoint(job: id, round: 0, weights: TrainScheduler.storedWeights(initial),
+                                              trainLoss: nil, validationLoss: nil, siteLosses: [], epsilon: nil,
+                                              participants: [], createdAt: 0), bestRound: nil, patienceLeft: nil)
+        }
+        var run = StoredRun(store: store, job: id,
+                            scheduler: try TrainScheduler(configuration: Self.configuration, weights: initial, now: 0),
+                            losses: Self.losses)
+        for site in ["site-a", "site-b"] {
+            try run.apply(run.scheduler.handle(.siteJoined(site), now: 0, noise: &run.noise), now: 0)
+        }
+        return run
+    }
+
+    /// A run stopped after round 2 and resumed from the reopened store ends exactly as the run that was never
+    /// stopped: same final weights, same best round (chosen before the stop), same reason.
+    @Test func aResumedRunEndsAsTheUninterruptedOne() throws {
+        var whole = try begin(try temporaryStatePath())
+        for round in 1...8 where whole.finish == nil { try whole.runRound(now: UInt64(round) * 10) }
+        guard case let .finish(bestRound, weights, reason)? = whole.finish else {
+            Issue.record("the whole run did not finish: \(String(describing: whole.finish))")
+            return
+        }
+        // Round 2's 0.8 (of checkpoint 1's weights) is never beaten; rounds 3 to 5 use up the patience of 3.
+        #expect(bestRound == 1 && reason == .earlyStopped)
+        #expect(try whole.store.lastCheckpoint(job: whole.job)?.round == 5)
+
+        let path = try temporaryStatePath()
+        let job: JobID
+        let oldLease: MimeoCluster.Lease
+        do {
+            var first = try begin(path)
+            for round in 1...2 { try first.runRound(now: UInt64(round) * 10) }
+            // Round 3 starts and one site is leased before the coordinator dies.
+            oldLease = try #require(try first.store.leaseTrainTask(to: "site-a", now: 25))
+            job = first.job
+        }
+        let store = try openStore(path, leaseTimeout: 60_000)
+        _ = try store.recover(now: 30)
+        let resumed = try #require(try store.write { tx in
+            try TrainScheduler.resume(job, configuration: Self.configuration, in: tx, now: 30)
+        })
+        #expect(resumed.round == 3 && resumed.patienceLeft == 3)
+        #expect(try store.read { try $0.trainTasks(job: job, round: 3) }.allSatisfy { $0.state == .void })
+        var second = StoredRun(store: store, job: job, scheduler: resumed, losses: Self.losses)
+        for site in ["site-a", "site-b"] {
+            try second.apply(second.scheduler.handle(.siteJoined(site), now: 30, noise: &second.noise), now: 30)
+        }
+        // The previous process's lease is stale.
+        #expect(try !store.completeTrainTask(oldLease.shard, attempt: oldLease.attempt, from: "site-a",
+                                             result: roundResult(3, site: "site-a"), now: 31))
+        for round in 3...8 where second.finish == nil { try second.runRound(now: UInt64(round) * 10) }
+        #expect(second.finish == .finish(bestRound: bestRound, weights: weights, reason: reason))
+        #expect(try store.lastCheckpoint(job: job).map { try TrainScheduler.weights(stored: $0.weights) }
+                == whole.store.lastCheckpoint(job: whole.job).map { try TrainScheduler.weights(stored: $0.weights) })
+    }
+}

@@ -411,6 +411,10 @@ func checkpoint(_ job: JobID, round: UInt32, sites: [String], now: UInt64) -> Tr
             return
         }
         #expect(unknown.code == .unknownJob)
+        // The same through ClusterClient.
+        let cluster = try ClusterClient(endpoint: coordinator.endpoint)
+        #expect(try cluster.detail(job: train).body(as: TrainDetail.self) == expected)
+        #expect(throws: ClusterError.self) { try cluster.detail(job: generate) }
         #expect(coordinator.stop())
     }
 }

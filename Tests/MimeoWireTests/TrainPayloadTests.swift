@@ -55,6 +55,29 @@ import Testing
         return try? TrainDetail.decode(kind: .train, version: 1, detail: bytes).encoded()
     }
 
+    /// Random splices of the examples (a prefix of one, a suffix of another, random bytes between) and random
+    /// bytes after a valid phase byte: the decoders never trap, and whatever they accept is canonical.
+    @Test func randomPayloadsNeverTrapAndAcceptedOnesAreCanonical() {
+        var random = SystemRandomNumberGenerator()
+        let examples = Self.trainNames.compactMap { name in SpecExamples.payloads[name].map { (name, $0.bytes) } }
+        var accepted = 0
+        for _ in 0 ..< 20_000 {
+            let (name, a) = examples.randomElement(using: &random)!
+            let b = examples.randomElement(using: &random)!.1
+            var bytes = Array(a.prefix(Int.random(in: 0 ... a.count, using: &random)))
+            bytes += (0 ..< Int.random(in: 0 ... 8, using: &random)).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+            bytes += b.suffix(Int.random(in: 0 ... b.count, using: &random))
+            for candidate in [name, "TrainJob", "TrainTaskRound", "TrainResultRound", "TrainDetail"] {
+                if let again = reencode(candidate, bytes) {
+                    accepted += 1
+                    #expect(again == bytes, "\(candidate) accepted a non-canonical splice")
+                }
+            }
+        }
+        // Most splices are refused; the ones kept whole are accepted.
+        #expect(accepted > 0)
+    }
+
     @Test func submitPayloadsAreValidated() {
         let good = SpecExamples.trainJob
         var job = good

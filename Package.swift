@@ -104,7 +104,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
-            "MimeoFederated",
+            "MimeoFederated", .product(name: "Crypto", package: "swift-crypto"),
             "MimeoEval",
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import MimeoCluster
 import MimeoFederated
 import MimeoWire
@@ -46,7 +48,7 @@ struct SchedulerDriver {
                          validationLoss: Double? = nil) -> [TrainScheduler.Action] {
         send(.result(site: site, round: start.round, attempt: start.attempt,
                      result: Self.result(site, round: start.round, validationLoss: validationLoss),
-                     delta: Self.delta(site, round: start.round)))
+                     update: .plain(Self.delta(site, round: start.round))))
     }
 }
 
@@ -64,7 +66,9 @@ func config(rounds: UInt32 = 3, minSites: Int = 2, attempts: UInt32 = 2, secure:
             privacy: DPFedAvgConfiguration? = nil, patience: Int = 0) -> TrainScheduler.Configuration {
     TrainScheduler.Configuration(rounds: rounds, minSites: minSites, roundAttempts: attempts,
                                  roundTimeoutMilliseconds: 1_000, enrolmentTimeoutMilliseconds: 5_000,
-                                 secureAggregation: secure, privacy: privacy, patience: patience, relativeMargin: 0.01)
+                                 masking: secure ? TrainScheduler.Masking(jobID: "7", clipBound: 8, maximumSites: 3,
+                                                                          weightCap: 1_000) : nil,
+                                 privacy: privacy, patience: patience, relativeMargin: 0.01)
 }
 
 @Suite struct TrainSchedulerTests {
@@ -169,32 +173,76 @@ func config(rounds: UInt32 = 3, minSites: Int = 2, attempts: UInt32 = 2, secure:
         #expect(driver.send(.tick) == [.fail("round 1: 1 of the 3 sites needed joined within 5000 ms")])
     }
 
-    /// Secure aggregation: a missing participant voids the masked round, which is rerun without it.
-    @Test func aMaskedRoundWithAMissingSiteIsVoidedAndRerunWithoutIt() throws {
-        var driver = try SchedulerDriver(config(minSites: 2, attempts: 3, secure: true))
-        _ = driver.send(.siteJoined("site-c"))
-        _ = driver.send(.siteJoined("site-a"))
-        guard case let .running(first) = driver.scheduler.state else { return }
-        _ = driver.send(.siteJoined("site-b"))
-        #expect(first.participants == ["site-a", "site-c"])
-        // Round 1 without site-b; round 2 with all three, and site-c does not answer.
-        _ = driver.answer("site-a", first)
-        let second = try #require(started(driver.answer("site-c", first)))
-        #expect(second.participants == ["site-a", "site-b", "site-c"])
-        _ = driver.answer("site-a", second)
-        _ = driver.answer("site-b", second)
-        driver.now = 1_000
-        let actions = driver.send(.tick)
+    /// Secure aggregation with real masks (`SecureAggregationSite`, one X25519 key per site for the job): the
+    /// unmasked mean equals plain FedAvg within the quantisation error; a missing participant voids the masked
+    /// round, which is rerun without it; it takes part again in the next round.
+    @Test func maskedRoundsAverageLikePlainOnesAndAreVoidedWithoutASite() throws {
+        let sites = ["site-a", "site-b", "site-c"]
+        let privateKeys = Dictionary(uniqueKeysWithValues: sites.map { ($0, Curve25519.KeyAgreement.PrivateKey()) })
+        var masked = try SchedulerDriver(config(rounds: 3, minSites: 2, attempts: 3, secure: true))
+        var plain = try SchedulerDriver(config(rounds: 3, minSites: 2, attempts: 3))
+        for site in sites {
+            let key = SitePublicKey(bytes: [UInt8](privateKeys[site]!.publicKey.rawRepresentation))!
+            #expect(masked.send(.siteJoined(site)).isEmpty || site == "site-b")
+            _ = masked.send(.siteKey(site, publicKey: key))
+            _ = plain.send(.siteJoined(site))
+        }
+        guard case let .running(first) = masked.scheduler.state, case let .running(plainFirst) = plain.scheduler.state
+        else { return }
+        // Keys arrive after the joins: the masked round starts once two sites have both.
+        #expect(first.participants == ["site-a", "site-b"] && plainFirst.participants == ["site-a", "site-b"])
+        let bundle = try #require(first.bundle)
+        #expect(bundle.siteIDs == first.participants && bundle.context.round == 1 && bundle.context.attempt == 0)
+
+        /// A site's masked answer to `start`, computed as a worker would from the lease's bundle.
+        func maskedAnswer(_ site: String, _ start: TrainScheduler.RoundStart) throws -> [TrainScheduler.Action] {
+            let bundle = try #require(start.bundle)
+            let member = try SecureAggregationSite(siteID: site, context: bundle.context, privateKey: privateKeys[site]!)
+            let input = FederatedAveraging.secureAggregationInput(
+                delta: SchedulerDriver.delta(site, round: start.round),
+                exampleCount: Int(SchedulerDriver.examples(site)), weightCap: 1_000)
+            let update = try member.maskedUpdate(values: input.values, exampleCount: input.weight, bundle: bundle)
+            var result = SchedulerDriver.result(site, round: start.round)
+            result.update = .maskedWords(update.words)
+            return masked.send(.result(site: site, round: start.round, attempt: start.attempt, result: result,
+                                       update: .masked(update.words)))
+        }
+
+        _ = try maskedAnswer("site-a", first)
+        let maskedSaved = try #require(checkpointed(try maskedAnswer("site-b", first)))
+        _ = plain.answer("site-a", plainFirst)
+        let plainSaved = try #require(checkpointed(plain.answer("site-b", plainFirst)))
+        // The quantiser's error bound for 3 summands of clip bound 8, scaled back by weightCap / Σ w.
+        let quantizer = FixedPointQuantizer(clipBound: 8, maximumSummands: 3)
+        let bound = quantizer.maximumSumError(summands: 2) * 1_000 / 300 + 1e-6
+        for (a, b) in zip(maskedSaved.weights, plainSaved.weights) { #expect(abs(Double(a) - Double(b)) <= bound) }
+        #expect(maskedSaved.siteLosses.map(\.site) == ["site-a", "site-b"])
+
+        // Round 2: all three; site-c never answers, so the masked sum is voided and rerun without it.
+        guard case let .running(second) = masked.scheduler.state else { return }
+        #expect(second.participants == sites && second.bundle?.context.attempt == 0)
+        _ = try maskedAnswer("site-a", second)
+        _ = try maskedAnswer("site-b", second)
+        masked.now = 1_000
+        let actions = masked.send(.tick)
         #expect(actions.first == .voidRound(round: 2, attempt: 1, reason: "masked round without site-c cannot be unmasked"))
         let rerun = try #require(started(actions))
-        #expect(rerun.round == 2 && rerun.attempt == 2 && rerun.participants == ["site-a", "site-b"])
-        _ = driver.answer("site-a", rerun)
-        let saved = try #require(checkpointed(driver.answer("site-b", rerun)))
-        #expect(saved.round == 2 && saved.dropped.isEmpty)
-        // site-c is back in round 3.
-        #expect(started(driver.send(.tick)) == nil)
-        guard case let .running(third) = driver.scheduler.state else { return }
-        #expect(third.participants == ["site-a", "site-b", "site-c"])
+        #expect(rerun.attempt == 2 && rerun.participants == ["site-a", "site-b"] && rerun.bundle?.context.attempt == 1)
+        // Answers to the voided attempt are stale.
+        #expect(try maskedAnswer("site-a", second).isEmpty && masked.scheduler.staleResults == 1)
+        _ = try maskedAnswer("site-a", rerun)
+        let saved = try #require(checkpointed(try maskedAnswer("site-b", rerun)))
+        #expect(saved.round == 2)
+        guard case let .running(third) = masked.scheduler.state else { return }
+        #expect(third.participants == sites)
+        // A plain update in a masked round drops its site, which voids the attempt once the others are settled.
+        _ = masked.answer("site-a", third)
+        _ = try maskedAnswer("site-b", third)
+        let last = masked.send(.siteLost("site-c"))
+        #expect(last.first == .voidRound(round: 3, attempt: 1,
+                                         reason: "masked round without site-a, site-c cannot be unmasked"))
+        // Only site-b is left for the rerun: below the quorum, the round waits.
+        #expect(masked.scheduler.state == .waiting(since: 1_000))
     }
 
     /// Early stopping on the aggregate validation loss of the incoming weights, with the best checkpoint's weights.
@@ -312,7 +360,7 @@ struct StoredRun {
             #expect(try store.completeTrainTask(lease.shard, attempt: lease.attempt, from: site,
                                                 result: TrainTaskResult(outcome: .round(result)), now: now))
             let actions = scheduler.handle(.result(site: site, round: task.round, attempt: start.attempt,
-                                                   result: result, delta: result.update.floats!),
+                                                   result: result, update: .plain(result.update.floats!)),
                                            now: now, noise: &noise)
             try apply(actions, now: now)
         }

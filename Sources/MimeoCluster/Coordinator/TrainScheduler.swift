@@ -1,3 +1,4 @@
+import Foundation
 import MimeoFederated
 import MimeoWire
 
@@ -15,8 +16,12 @@ import MimeoWire
 /// - A round closes when every participant answered or was dropped, or at the deadline. With at least `minSites`
 ///   usable updates it is aggregated and checkpointed; otherwise the attempt is voided and the round runs again,
 ///   up to `roundAttempts` attempts, after which the job fails.
-/// - With secure aggregation a round with a dropped participant cannot be unmasked: the attempt is voided and rerun
-///   without the dropped sites (a new participant list, hence new masks); reruns count as attempts.
+/// - With secure aggregation the participants are the joined sites whose public key (phase 2) is known; their
+///   masked vectors are summed by `SecureAggregationRound` (context: the job id in decimal, the round, the attempt
+///   − 1) and the example-weighted mean is read from the sum (`FederatedAveraging.meanDelta(fromSecureSum:)`). A
+///   round with a dropped participant cannot be unmasked: the attempt is voided and rerun without the dropped sites
+///   (a new participant list, hence new masks); reruns count as attempts. DP with secure aggregation is not
+///   supported here yet.
 /// - Early stopping: the validation loss a site reports in round r is that of the incoming weights (round r − 1's
 ///   checkpoint). The aggregate, weighted by validation examples, improves when it is below the best so far by more
 ///   than `relativeMargin`; after `patience` rounds without improvement the job finishes with the best weights.
@@ -30,7 +35,8 @@ public struct TrainScheduler: Sendable {
         public var roundAttempts: UInt32
         public var roundTimeoutMilliseconds: UInt64
         public var enrolmentTimeoutMilliseconds: UInt64
-        public var secureAggregation: Bool
+        /// Secure aggregation's settings, or nil for plain updates.
+        public var masking: Masking?
         /// DP-FedAvg's calibrated configuration, or nil.
         public var privacy: DPFedAvgConfiguration?
         /// Rounds without improvement before stopping; 0 never stops early.
@@ -38,19 +44,46 @@ public struct TrainScheduler: Sendable {
         /// The relative improvement of the validation loss that counts as one.
         public var relativeMargin: Double
 
+        /// Whether updates are masked.
+        public var secureAggregation: Bool { masking != nil }
+
         public init(rounds: UInt32, minSites: Int, roundAttempts: UInt32, roundTimeoutMilliseconds: UInt64,
-                    enrolmentTimeoutMilliseconds: UInt64, secureAggregation: Bool = false,
+                    enrolmentTimeoutMilliseconds: UInt64, masking: Masking? = nil,
                     privacy: DPFedAvgConfiguration? = nil, patience: Int = 0, relativeMargin: Double = 0) {
             self.rounds = rounds
             self.minSites = minSites
             self.roundAttempts = roundAttempts
             self.roundTimeoutMilliseconds = roundTimeoutMilliseconds
             self.enrolmentTimeoutMilliseconds = enrolmentTimeoutMilliseconds
-            self.secureAggregation = secureAggregation
+            self.masking = masking
             self.privacy = privacy
             self.patience = patience
             self.relativeMargin = relativeMargin
         }
+    }
+
+    /// Secure aggregation's public settings for a job (spec: TrainTask, masking).
+    public struct Masking: Sendable, Equatable {
+        /// The job id in the masks' context (`SecureAggregationContext.jobID`): the protocol job id in decimal.
+        public var jobID: String
+        /// B: each scaled delta value is clipped to [−B, B] before quantisation.
+        public var clipBound: Double
+        /// n: the most sites a round may sum.
+        public var maximumSites: Int
+        /// The example count cap of FedAvg under secure aggregation (`FederatedAveraging.secureAggregationInput`).
+        public var weightCap: Int
+        public init(jobID: String, clipBound: Double, maximumSites: Int, weightCap: Int) {
+            self.jobID = jobID
+            self.clipBound = clipBound
+            self.maximumSites = maximumSites
+            self.weightCap = weightCap
+        }
+    }
+
+    /// A site's update as it arrives: plain deltas, or secure aggregation's masked words.
+    public enum Contribution: Sendable, Equatable {
+        case plain([Float])
+        case masked([UInt32])
     }
 
     /// Something that happened.
@@ -59,8 +92,10 @@ public struct TrainScheduler: Sendable {
         case siteJoined(String)
         /// The site's worker died or left.
         case siteLost(String)
-        /// A RESULT of a round's task accepted by the store: the site's result and its update as deltas.
-        case result(site: String, round: UInt32, attempt: UInt32, result: TrainRoundResult, delta: [Float])
+        /// The site's X25519 public key for the job (its phase-2 result), needed to mask with it.
+        case siteKey(String, publicKey: SitePublicKey)
+        /// A RESULT of a round's task accepted by the store: the site's result and its update.
+        case result(site: String, round: UInt32, attempt: UInt32, result: TrainRoundResult, update: Contribution)
         /// Time passed (deadlines, enrolment).
         case tick
     }
@@ -73,6 +108,8 @@ public struct TrainScheduler: Sendable {
         /// In increasing byte order.
         public var participants: [String]
         public var deadline: UInt64
+        /// Secure aggregation: the key bundle the participants mask with (their keys under this attempt's context).
+        public var bundle: KeyBundle?
     }
 
     /// An aggregated round, to checkpoint.
@@ -132,8 +169,12 @@ public struct TrainScheduler: Sendable {
     public private(set) var weights: [Float]
     /// Joined sites.
     public private(set) var joined: Set<String> = []
-    /// Answers to the running attempt.
+    /// Answers to the running attempt (the plain deltas; empty when masked).
     private var answers: [String: (result: TrainRoundResult, delta: [Float])] = [:]
+    /// Sites' public keys.
+    private var keys: [String: SitePublicKey] = [:]
+    /// The running attempt's masked sum.
+    private var masked: SecureAggregationRound?
     /// Participants of the running attempt dropped before the deadline.
     private var dropped: Set<String> = []
     /// Sites dropped from a voided masked attempt, left out of its rerun.
@@ -155,8 +196,14 @@ public struct TrainScheduler: Sendable {
               firstRound >= 1, !weights.isEmpty else {
             throw StoreError.invalidJob("a train schedule needs rounds, sites, attempts and weights")
         }
-        guard !configuration.secureAggregation || configuration.minSites >= 2 else {
-            throw StoreError.invalidJob("secure aggregation needs at least 2 sites")
+        if let masking = configuration.masking {
+            guard configuration.minSites >= 2, masking.maximumSites >= configuration.minSites, masking.weightCap >= 1,
+                  masking.clipBound.isFinite, masking.clipBound > 0 else {
+                throw StoreError.invalidJob("secure aggregation needs at least 2 sites, a clip bound and a weight cap")
+            }
+            guard configuration.privacy == nil else {
+                throw StoreError.invalidJob("DP with secure aggregation is not supported by the scheduler yet")
+            }
         }
         self.configuration = configuration
         self.weights = weights
@@ -188,26 +235,53 @@ public struct TrainScheduler: Sendable {
             joined.insert(site)
             if case .waiting = state { return tryStart(now: now) }
             return []
+        case let .siteKey(site, key):
+            keys[site] = key
+            if case .waiting = state { return tryStart(now: now) }
+            return []
         case let .siteLost(site):
             joined.remove(site)
             guard case let .running(start) = state, start.participants.contains(site), answers[site] == nil
             else { return [] }
             dropped.insert(site)
+            masked?.siteDropped(site)
             return closeIfComplete(start, now: now, noise: &noise)
-        case let .result(site, round, attempt, result, delta):
+        case let .result(site, round, attempt, result, update):
             guard case let .running(start) = state, round == start.round, attempt == start.attempt,
                   result.round == round, start.participants.contains(site), answers[site] == nil,
                   !dropped.contains(site) else {
                 staleResults += 1
                 return []
             }
-            answers[site] = (result, delta)
+            switch (update, masked) {
+            case let (.plain(delta), nil):
+                answers[site] = (result, delta)
+            case (.masked, let round?) where { if case .voided = round.outcome { true } else { false } }():
+                // The attempt is already void: the site answered in time and stays eligible for the rerun.
+                answers[site] = (result, [])
+            case let (.masked(words), round?):
+                do {
+                    var next = round
+                    try next.receive(MaskedUpdate(context: round.context, siteID: site, words: words))
+                    masked = next
+                    answers[site] = (result, [])
+                } catch {
+                    // A vector the sum cannot take (wrong length): the site counts as dropped.
+                    dropped.insert(site)
+                    masked?.siteDropped(site)
+                }
+            default:
+                // A plain update in a masked round or the reverse: unusable, the site is dropped.
+                dropped.insert(site)
+                masked?.siteDropped(site)
+            }
             return closeIfComplete(start, now: now, noise: &noise)
         case .tick:
             switch state {
             case .waiting: return tryStart(now: now)
             case let .running(start) where now >= start.deadline:
                 for site in start.participants where answers[site] == nil { dropped.insert(site) }
+                masked?.closeUpdateCollection()
                 return close(start, now: now, noise: &noise)
             default: return []
             }
@@ -218,7 +292,10 @@ public struct TrainScheduler: Sendable {
 
     private mutating func tryStart(now: UInt64) -> [Action] {
         guard case let .waiting(since) = state else { return [] }
-        let eligible = joined.subtracting(excluded).sorted(by: siteIDPrecedes)
+        var eligible = joined.subtracting(excluded).sorted(by: siteIDPrecedes)
+        if let masking = configuration.masking {
+            eligible = Array(eligible.filter { keys[$0] != nil }.prefix(masking.maximumSites))
+        }
         guard eligible.count >= configuration.minSites else {
             if now >= since, now - since >= configuration.enrolmentTimeoutMilliseconds {
                 return fail("round \(round): \(eligible.count) of the \(configuration.minSites) sites needed joined "
@@ -233,8 +310,27 @@ public struct TrainScheduler: Sendable {
         answers = [:]
         dropped = []
         let (deadline, overflow) = now.addingReportingOverflow(configuration.roundTimeoutMilliseconds)
-        let start = RoundStart(round: round, attempt: attempt, participants: eligible,
+        var start = RoundStart(round: round, attempt: attempt, participants: eligible,
                                deadline: overflow ? .max : deadline)
+        masked = nil
+        if let masking = configuration.masking {
+            do {
+                var sum = try SecureAggregationRound(
+                    context: try SecureAggregationContext(jobID: masking.jobID, round: Int(round), attempt: Int(attempt - 1)),
+                    parameters: try SecureAggregationParameters(vectorLength: weights.count, clipBound: masking.clipBound,
+                                                                maximumSites: masking.maximumSites,
+                                                                minimumSites: configuration.minSites),
+                    expectedSites: eligible)
+                for site in eligible {
+                    try sum.receive(try KeyAdvertisement(context: sum.context, siteID: site,
+                                                         publicKey: Data(keys[site]!.bytes)))
+                }
+                start.bundle = try sum.closeKeyCollection()
+                masked = sum
+            } catch {
+                return fail("round \(round): secure aggregation cannot start: \(error)")
+            }
+        }
         state = .running(start)
         return [.startRound(start)]
     }
@@ -248,12 +344,20 @@ public struct TrainScheduler: Sendable {
 
     private mutating func close<Generator: RandomNumberGenerator>(_ start: RoundStart, now: UInt64,
                                                                   noise: inout Generator) -> [Action] {
-        let missing = start.participants.filter { answers[$0] == nil }
-        if configuration.secureAggregation, !missing.isEmpty {
-            // A masked sum with a missing participant cannot be unmasked: rerun without the missing sites.
-            excluded.formUnion(missing)
-            return retry(start, now: now,
-                         reason: "masked round without \(missing.joined(separator: ", ")) cannot be unmasked")
+        if let sum = masked, let masking = configuration.masking {
+            switch sum.outcome {
+            case let .complete(secureSum):
+                let mean = FederatedAveraging.meanDelta(fromSecureSum: secureSum, weightCap: masking.weightCap)
+                return checkpoint(start, weights: FederatedAveraging.apply(meanDelta: mean, to: weights),
+                                  contributing: secureSum.sites, now: now)
+            case let .voided(droppedSites):
+                // A masked sum with a missing participant cannot be unmasked: rerun without the missing sites.
+                excluded.formUnion(droppedSites)
+                return retry(start, now: now,
+                             reason: "masked round without \(droppedSites.joined(separator: ", ")) cannot be unmasked")
+            case .collectingKeys, .collectingUpdates:
+                return fail("round \(start.round): the masked sum closed before every site answered or dropped")
+            }
         }
         let outcome: RoundAggregator.Outcome
         do {
@@ -278,7 +382,7 @@ public struct TrainScheduler: Sendable {
         case let .retry(reason):
             return retry(start, now: now, reason: reason.description)
         case let .aggregate(aggregated):
-            return checkpoint(start, aggregated, now: now)
+            return checkpoint(start, weights: aggregated.weights, contributing: aggregated.contributingSites, now: now)
         }
     }
 
@@ -287,9 +391,9 @@ public struct TrainScheduler: Sendable {
         return [.voidRound(round: start.round, attempt: start.attempt, reason: reason)] + tryStart(now: now)
     }
 
-    private mutating func checkpoint(_ start: RoundStart, _ aggregated: RoundAggregator.AggregatedRound,
+    private mutating func checkpoint(_ start: RoundStart, weights newWeights: [Float], contributing sites: [String],
                                      now: UInt64) -> [Action] {
-        let contributing = aggregated.contributingSites.compactMap { site in answers[site].map { (site, $0.result) } }
+        let contributing = sites.compactMap { site in answers[site].map { (site, $0.result) } }
         let examples = contributing.reduce(0.0) { $0 + Double($1.1.examples) }
         let trainLoss = contributing.reduce(0.0) { $0 + Double($1.1.examples) * $1.1.trainLoss } / examples
         let validating = contributing.filter { $0.1.validationExamples > 0 && $0.1.validationLoss != nil }
@@ -325,10 +429,10 @@ public struct TrainScheduler: Sendable {
                 return fail("round \(start.round): the privacy accountant failed: \(error)")
             }
         }
-        weights = aggregated.weights
+        weights = newWeights
         let saved = RoundCheckpoint(round: start.round, weights: weights, trainLoss: trainLoss,
                                     validationLoss: validationLoss, siteLosses: siteLosses,
-                                    dropped: start.participants.filter { !aggregated.contributingSites.contains($0) },
+                                    dropped: start.participants.filter { !sites.contains($0) },
                                     epsilon: epsilon, bestRound: best?.round, patienceLeft: patienceLeft)
         var actions: [Action] = [.checkpoint(saved)]
         if start.round >= configuration.rounds { stop = stop ?? .roundsDone }

@@ -321,13 +321,17 @@ public struct TrainParticipant: Hashable, Sendable {
 }
 
 /// Secure aggregation's quantisation of one round (`SecureAggregationParameters`): values clipped to
-/// [−clipBound, clipBound], scaled so that `maximumSites` of them sum without wrapping mod 2³².
+/// [−clipBound, clipBound], scaled so that `maximumSites` of them sum without wrapping mod 2³²; each site sends its
+/// delta scaled by w / `weightCap` and w = min(examples, `weightCap`) (`FederatedAveraging.secureAggregationInput`).
 public struct TrainMasking: Hashable, Sendable {
     public var clipBound: Double
     public var maximumSites: UInt32
-    public init(clipBound: Double, maximumSites: UInt32) {
+    /// At least 1.
+    public var weightCap: UInt32
+    public init(clipBound: Double, maximumSites: UInt32, weightCap: UInt32) {
         self.clipBound = clipBound
         self.maximumSites = maximumSites
+        self.weightCap = weightCap
     }
 }
 
@@ -427,6 +431,7 @@ public struct TrainTask: JobPayload {
             writer.optional(round.masking) { writer, masking in
                 writer.f64(masking.clipBound)
                 writer.u32(masking.maximumSites)
+                writer.u32(masking.weightCap)
             }
             writer.list(round.participants) { writer, participant in
                 writer.string(participant.site)
@@ -490,7 +495,8 @@ extension TrainRoundWork {
         clip = try reader.optional("round clip") { reader throws(WireError) in try reader.positiveF64("round clip") }
         masking = try reader.optional("round masking") { reader throws(WireError) in
             TrainMasking(clipBound: try reader.positiveF64("round masking clip bound"),
-                         maximumSites: try reader.u32("round masking maximum sites"))
+                         maximumSites: try reader.u32("round masking maximum sites"),
+                         weightCap: try reader.positiveU32("round masking weight cap"))
         }
         let masked = masking != nil
         participants = try reader.list("round participants", minimumElementBytes: 3) { reader throws(WireError) in

@@ -56,7 +56,7 @@ enum SpecExamples {
         requested: [KeyedValue(column: 3, hash: modelHash), KeyedValue(column: 5, hash: partChecksum)])))
     static let trainTaskRound = TrainTask(round: 12, site: "site-a", work: .trainRound(TrainRoundWork(
         model: BlobReference(hash: modelHash, bytes: 3), localEpochs: 1, localSteps: 0, strategy: .fedProx,
-        proximalMu: 0.01, clip: 1, masking: TrainMasking(clipBound: 1, maximumSites: 3),
+        proximalMu: 0.01, clip: 1, masking: TrainMasking(clipBound: 1, maximumSites: 3, weightCap: 10_000),
         participants: [TrainParticipant(site: "site-a", publicKey: key1),
                        TrainParticipant(site: "site-b", publicKey: key2)],
         seed: 19)))

@@ -674,7 +674,8 @@ TRAIN_PAYLOADS = {
     "TrainTaskRound": task(4, [
         ("model", HASH), ("model_size", UInt(8, lo=1)), ("local_epochs", U32), ("local_steps", U32),
         ("strategy", UInt(1, allowed={1, 2})), ("mu", F64(lo=0.0)), ("clip", OptionalOf(POSITIVE_F64)),
-        ("masking", OptionalOf(Struct([("clip_bound", POSITIVE_F64), ("maximum_sites", U32)]))),
+        ("masking", OptionalOf(Struct([("clip_bound", POSITIVE_F64), ("maximum_sites", U32),
+                                        ("weight_cap", AT_LEAST_1_U32)]))),
         ("participants", List(Struct([("site", STRING), ("key", OptionalOf(KEY))],
                                      nonempty("site")))),
         ("seed", U64),
@@ -861,7 +862,7 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
                                                                         {"column": 5, "hash": hashlib.sha256().digest()}]},
         "TrainTaskRound": {"phase": 4, "round": 12, "site": "site-a", "model": ABC, "model_size": 3,
                            "local_epochs": 1, "local_steps": 0, "strategy": 2, "mu": 0.01, "clip": 1.0,
-                           "masking": {"clip_bound": 1.0, "maximum_sites": 3},
+                           "masking": {"clip_bound": 1.0, "maximum_sites": 3, "weight_cap": 10_000},
                            "participants": [{"site": "site-a", "key": b"\x01" * 32},
                                             {"site": "site-b", "key": b"\x02" * 32}], "seed": 19},
         "TrainResultLoad": {"phase": 1, "rows": 2},

@@ -78,6 +78,12 @@ public struct TrainScheduler: Sendable {
             self.maximumSites = maximumSites
             self.weightCap = weightCap
         }
+
+        /// The masking fields of a train-round lease (spec: TrainTask).
+        public var lease: TrainMasking {
+            TrainMasking(clipBound: clipBound, maximumSites: UInt32(clamping: maximumSites),
+                         weightCap: UInt32(clamping: weightCap))
+        }
     }
 
     /// A site's update as it arrives: plain deltas, or secure aggregation's masked words.

@@ -217,7 +217,8 @@ public struct TrainJob: JobPayload {
         localEpochs = try reader.u32("train local epochs")
         localSteps = try reader.u32("train local steps")
         guard (localEpochs == 0) != (localSteps == 0) else {
-            throw .invalidValue(field: "train local epochs", reason: "exactly one of local epochs and local steps is nonzero")
+            throw .invalidValue(field: "train local epochs",
+                                reason: "exactly one of local epochs and local steps is nonzero")
         }
         minSites = try reader.positiveU16("train min sites")
         strategy = try reader.enumeration(TrainStrategy.self, "train strategy")
@@ -485,7 +486,8 @@ extension TrainRoundWork {
         localEpochs = try reader.u32("round local epochs")
         localSteps = try reader.u32("round local steps")
         guard (localEpochs == 0) != (localSteps == 0) else {
-            throw .invalidValue(field: "round local epochs", reason: "exactly one of local epochs and local steps is nonzero")
+            throw .invalidValue(field: "round local epochs",
+                                reason: "exactly one of local epochs and local steps is nonzero")
         }
         strategy = try reader.enumeration(TrainStrategy.self, "round strategy")
         proximalMu = try reader.nonNegativeF64("round proximal mu")
@@ -511,7 +513,8 @@ extension TrainRoundWork {
                                 reason: "unique, in increasing byte order, and including the leased site")
         }
         guard participants.allSatisfy({ ($0.publicKey != nil) == masked }) else {
-            throw .invalidValue(field: "round participant key", reason: "every participant has a key exactly when masking")
+            throw .invalidValue(field: "round participant key",
+                                reason: "every participant has a key exactly when masking")
         }
         if let masking {
             guard participants.count >= 2, masking.maximumSites >= UInt32(participants.count) else {
@@ -710,7 +713,8 @@ public struct TrainTaskResult: JobPayload {
                               value: try reader.string("train result value"))
             }
             guard zip(values, values.dropFirst()).allSatisfy({ $0.key < $1.key }) else {
-                throw .invalidValue(field: "train result values", reason: "must be strictly increasing by column and hash")
+                throw .invalidValue(field: "train result values",
+                                    reason: "must be strictly increasing by column and hash")
             }
             outcome = .values(values)
         case .trainRound:
@@ -755,7 +759,8 @@ extension TrainRoundResult {
             }
             body = .reference(blob)
         case let other:
-            throw .invalidValue(field: "round result update transport", reason: "0 (inline) or 1 (by hash), got \(other)")
+            throw .invalidValue(field: "round result update transport",
+                                reason: "0 (inline) or 1 (by hash), got \(other)")
         }
         update = TrainUpdate(encoding: encoding, body: body)
     }

@@ -321,12 +321,13 @@ public struct TrainScheduler: Sendable {
         masked = nil
         if let masking = configuration.masking {
             do {
-                var sum = try SecureAggregationRound(
-                    context: try SecureAggregationContext(jobID: masking.jobID, round: Int(round), attempt: Int(attempt - 1)),
-                    parameters: try SecureAggregationParameters(vectorLength: weights.count, clipBound: masking.clipBound,
-                                                                maximumSites: masking.maximumSites,
-                                                                minimumSites: configuration.minSites),
-                    expectedSites: eligible)
+                let context = try SecureAggregationContext(jobID: masking.jobID, round: Int(round),
+                                                           attempt: Int(attempt - 1))
+                let parameters = try SecureAggregationParameters(vectorLength: weights.count,
+                                                                 clipBound: masking.clipBound,
+                                                                 maximumSites: masking.maximumSites,
+                                                                 minimumSites: configuration.minSites)
+                var sum = try SecureAggregationRound(context: context, parameters: parameters, expectedSites: eligible)
                 for site in eligible {
                     try sum.receive(try KeyAdvertisement(context: sum.context, siteID: site,
                                                          publicKey: Data(keys[site]!.bytes)))
@@ -405,7 +406,8 @@ public struct TrainScheduler: Sendable {
         let validating = contributing.filter { $0.1.validationExamples > 0 && $0.1.validationLoss != nil }
         let validationExamples = validating.reduce(0.0) { $0 + Double($1.1.validationExamples) }
         let validationLoss = validating.isEmpty ? nil
-            : validating.reduce(0.0) { $0 + Double($1.1.validationExamples) * $1.1.validationLoss! } / validationExamples
+            : validating.reduce(0.0) { $0 + Double($1.1.validationExamples) * ($1.1.validationLoss ?? 0) }
+                / validationExamples
         let siteLosses = contributing.map { site, result in
             SiteRoundLoss(site: site, examples: result.examples, trainLoss: result.trainLoss,
                           validationExamples: result.validationExamples, validationLoss: result.validationLoss)

@@ -201,7 +201,8 @@ extension StoreTransaction {
         let encoding: Data? = row["encoding"]
         let best: Int64? = row["best_round"]
         let patience: Int64? = row["patience_left"]
-        return TrainJobRecord(id: id, job: job, state: state, phase: phase, round: UInt32(clamping: row["round"] as Int64),
+        return TrainJobRecord(id: id, job: job, state: state, phase: phase,
+                              round: UInt32(clamping: row["round"] as Int64),
                               roundAttempt: UInt32(clamping: row["round_attempt"] as Int64),
                               participants: try decodeNames(row["participants"], what: "train job \(id) participants"),
                               encoding: encoding.map { [UInt8]($0) }, bestRound: best.map { UInt32(clamping: $0) },
@@ -256,7 +257,8 @@ extension StoreTransaction {
         guard let next = try Int64.fetchOne(statement("SELECT next_task FROM train_jobs WHERE job_id = ?"),
                                             arguments: [stored(job)]) else { throw StoreError.unknownJob(job) }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO train_tasks (job_id, task_idx, phase, round, site, payload, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')
+            INSERT INTO train_tasks (job_id, task_idx, phase, round, site, payload, state)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending')
             """)
         var ids: [ShardID] = []
         for (offset, task) in tasks.enumerated() {
@@ -624,9 +626,12 @@ extension StoreTransaction {
         if let lastCheckpoint, lastCheckpoint.round >= 1, let first = try checkpoint(job: id, round: 0),
            record.job.rounds > lastCheckpoint.round {
             let perRound = (lastCheckpoint.createdAt &- first.createdAt) / UInt64(lastCheckpoint.round)
-            eta = perRound.multipliedReportingOverflow(by: UInt64(record.job.rounds - lastCheckpoint.round)).partialValue
+            let left = UInt64(record.job.rounds - lastCheckpoint.round)
+            eta = perRound.multipliedReportingOverflow(by: left).partialValue
         }
-        let privacy = record.job.privacy.map { TrainPrivacySpent(epsilon: max(0, record.epsilonSpent ?? 0), delta: $0.delta) }
+        let privacy = record.job.privacy.map {
+            TrainPrivacySpent(epsilon: max(0, record.epsilonSpent ?? 0), delta: $0.delta)
+        }
         return TrainDetail(phase: record.phase, round: record.round, roundsPlanned: record.job.rounds, sites: sites,
                            losses: try roundLosses(job: id), privacy: privacy,
                            etaMilliseconds: record.state.isFinished ? nil : eta, finalModel: record.finalModel)

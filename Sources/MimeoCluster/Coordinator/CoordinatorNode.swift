@@ -318,7 +318,8 @@ struct CoordinatorLoop {
         if configuration.writesManifests {
             // A job that finished just before a crash may lack its manifest, or its fidelity report (written after
             // the manifest, off the loop's thread).
-            for job in jobs.suffix(100) where job.state == .done {
+            // Only generation jobs have an output folder and a manifest (a train job's result is a model blob).
+            for job in jobs.suffix(100) where job.state == .done && job.kind == .generate {
                 let lacksManifest = !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output))
                 let lacksFidelity = !FileManager.default.fileExists(atPath: JobFidelity.path(in: job.output))
                     && (try? store.read { try $0.generateJob(job.id) })?.realTable != nil
@@ -362,6 +363,7 @@ struct CoordinatorLoop {
         finishedJobs.removeAll()
         guard configuration.writesManifests else { return }
         for job in jobs {
+            guard (try? store.read { try $0.job(job) })?.kind == .generate else { continue }
             do {
                 let path = try JobManifest.write(job: job, store: store)
                 logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])

@@ -53,6 +53,7 @@ let package = Package(
         // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
         .target(name: "MimeoCluster", dependencies: [
             "MimeoWire", "MimeoZMQ", "MimeoObservability", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
+            "MimeoFederated",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -104,6 +105,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
+            "MimeoFederated", .product(name: "Crypto", package: "swift-crypto"),
             "MimeoEval",
             .product(name: "Logging", package: "swift-log"),
         ]),

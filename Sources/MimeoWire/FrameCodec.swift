@@ -91,6 +91,13 @@ public enum FrameCodec {
             body.u16(value.code.rawValue)
             body.u8(value.command)
             body.string(value.message)
+        case let .jobDetail(value):
+            body.u64(value.job)
+        case let .jobDetailReply(value):
+            body.u64(value.job)
+            body.u16(value.kind.rawValue)
+            body.u16(value.version)
+            body.bytes(value.detail)
         }
         frames.append(body.bytes)
         if let bulk { frames.append(bulk) }
@@ -228,6 +235,15 @@ public enum FrameCodec {
         case .error:
             message = .error(ErrorReply(code: ErrorCode(rawValue: try body.u16("ERROR code")),
                                         command: try body.u8("ERROR command"), message: try body.string("ERROR message")))
+        case .jobDetail:
+            message = .jobDetail(JobDetailQuery(job: try body.jobID("JOB-DETAIL job")))
+        case .jobDetailReply:
+            let job = try body.jobID("JOB-DETAIL-REPLY job")
+            let kind = JobKind(rawValue: try body.u16("JOB-DETAIL-REPLY kind"))
+            let version = try body.positiveU16("JOB-DETAIL-REPLY version")
+            // The detail is bounded by the body frame it sits in.
+            let detail = try body.bytes("JOB-DETAIL-REPLY detail", limit: ProtocolVersion.maxBodyBytes)
+            message = .jobDetailReply(JobDetail(job: job, kind: kind, version: version, detail: detail))
         }
         try body.finish()
         return message

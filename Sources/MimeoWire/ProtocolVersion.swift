@@ -8,8 +8,9 @@ public enum ProtocolVersion {
     public static let headerPrefix: [UInt8] = Array("MWP".utf8)
     /// The major version this codec speaks. A peer of another major version is refused (spec: Versioning).
     public static let major: Int = 1
-    /// The minor version this codec speaks; sent in READY and WELCOME (spec: Versioning).
-    public static let minor: UInt16 = 0
+    /// The minor version this codec speaks; sent in READY and WELCOME (spec: Versioning). Minor version 1 added
+    /// JOB-DETAIL and JOB-DETAIL-REPLY and job kind 2.
+    public static let minor: UInt16 = 1
 
     // MARK: Heartbeating (spec: Heartbeating), the numbers of zguide's ppworker.c.
 

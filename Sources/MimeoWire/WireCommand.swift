@@ -38,6 +38,11 @@ public enum WireCommand: UInt8, CaseIterable, Sendable {
     case error = 0x11
     /// Spec "DISCONNECT": the sender is leaving, or tells the peer to rejoin (any direction). 2 frames.
     case disconnect = 0x12
+    /// Spec "JOB-DETAIL": a client asks for a job's kind-specific detail (client → coordinator). 3 frames.
+    /// Minor version 1.
+    case jobDetail = 0x13
+    /// Spec "JOB-DETAIL-REPLY": the detail (coordinator → client). 3 frames. Minor version 1.
+    case jobDetailReply = 0x14
 
     /// The command's name in the spec.
     public var name: String {
@@ -60,6 +65,16 @@ public enum WireCommand: UInt8, CaseIterable, Sendable {
         case .done: "DONE"
         case .error: "ERROR"
         case .disconnect: "DISCONNECT"
+        case .jobDetail: "JOB-DETAIL"
+        case .jobDetailReply: "JOB-DETAIL-REPLY"
+        }
+    }
+
+    /// The minor version that added this command; a peer MUST NOT send it to a peer of a lower minor version.
+    public var minor: UInt16 {
+        switch self {
+        case .jobDetail, .jobDetailReply: 1
+        default: 0
         }
     }
 

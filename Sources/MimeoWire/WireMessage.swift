@@ -23,6 +23,8 @@ public enum WireMessage: Sendable, Equatable {
     case done(JobDone)
     case error(ErrorReply)
     case disconnect
+    case jobDetail(JobDetailQuery)
+    case jobDetailReply(JobDetail)
 
     /// The command of this message.
     public var command: WireCommand {
@@ -45,6 +47,8 @@ public enum WireMessage: Sendable, Equatable {
         case .done: .done
         case .error: .error
         case .disconnect: .disconnect
+        case .jobDetail: .jobDetail
+        case .jobDetailReply: .jobDetailReply
         }
     }
 }
@@ -56,10 +60,10 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvert
 
     /// 1: sharded generation (spec: Job kind 1, generate).
     public static let generate = JobKind(rawValue: 1)
-    /// 2: a federated training round; reserved for issue 8 (spec: How federated training fits).
-    public static let trainRound = JobKind(rawValue: 2)
-    /// 3: column statistics of a site for the federated encoding; reserved for issue 8.
-    public static let analyze = JobKind(rawValue: 3)
+    /// 2: federated or data-parallel training, in phases (spec: Job kind 2, train).
+    public static let train = JobKind(rawValue: 2)
+    /// 3: reserved and unused (the analysis of a training run is a phase of kind 2).
+    public static let reserved3 = JobKind(rawValue: 3)
 
     public var description: String { String(rawValue) }
 }

@@ -16,7 +16,7 @@ import Testing
         // A worker that runs no kind this coordinator has gets no lease, ever.
         let trainer = try Peer(coordinator.endpoint)
         try trainer.send(.ready(Ready(name: "trainer", software: "scripted-peer 1", threads: 1, slots: 1,
-                                      kinds: [JobKindSupport(kind: .trainRound, version: 1)], labels: [:])))
+                                      kinds: [JobKindSupport(kind: .train, version: 1)], labels: [:])))
         #expect(try trainer.next().map { if case .welcome = $0 { true } else { false } } == true)
         try trainer.send(.ask(Ask(slots: 1)))
         let worker = try Peer(coordinator.endpoint)
@@ -547,7 +547,7 @@ private func hostileMessage(_ rng: inout SplitMix64) -> [[UInt8]] {
     }
     let style = Int.random(in: 0..<4, using: &rng)
     if style >= 1 { frames[0] = ProtocolVersion.header }
-    if style >= 2, frames.count >= 2 { frames[1] = [UInt8.random(in: 0...0x14, using: &rng)] }
+    if style >= 2, frames.count >= 2 { frames[1] = [UInt8.random(in: 0...0x15, using: &rng)] }
     if let major = FrameCodec.majorVersion(ofHeader: frames[0]), major != ProtocolVersion.major {
         frames[0] = Array("XWP01".utf8)
     }

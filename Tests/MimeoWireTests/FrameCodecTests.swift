@@ -27,7 +27,7 @@ let header = ProtocolVersion.header
     static let variants: [WireMessage] = [
         .ready(Ready(minor: 65_535, name: "", software: "", threads: 0, slots: 65_535, kinds: [], labels: [:])),
         .ready(Ready(name: "nœud-β 🚀", software: "x", threads: 64, slots: 2,
-                     kinds: [JobKindSupport(kind: .generate, version: 1), JobKindSupport(kind: .trainRound, version: 3)],
+                     kinds: [JobKindSupport(kind: .generate, version: 1), JobKindSupport(kind: .train, version: 3)],
                      labels: ["b": "2", "a": "1", "ä": "3", "": "empty key"])),
         .welcome(Welcome(minor: 1, workerID: .max, heartbeatIntervalMilliseconds: 1, heartbeatLiveness: 1,
                          leaseTimeoutMilliseconds: .max, chunkBytes: ProtocolVersion.maxChunkBytes)),
@@ -39,13 +39,13 @@ let header = ProtocolVersion.header
             firstBatch: 0, batchCount: 1, conditions: [WireCondition(column: "c", value: nil)], delimiter: 9,
             output: "part-00000.csv"))),
         .progress(Progress(id: AttemptID(job: 3, shard: 1, attempt: 1), done: .max, total: .max)),
-        .result(ShardResult(id: AttemptID(job: 3, shard: 1, attempt: 1), kind: .trainRound, version: 1,
+        .result(ShardResult(id: AttemptID(job: 3, shard: 1, attempt: 1), kind: .train, version: 1,
                             payload: Array(repeating: 0xAB, count: 300))),
         .fail(Failure(id: AttemptID(job: 3, shard: 1, attempt: 4), code: .modelUnavailable, isRetryable: false,
                       message: "")),
         .modelChunk(ModelChunk(hash: SpecExamples.partChecksum, offset: 10, total: 10, data: [])),
         .modelChunk(ModelChunk(hash: SpecExamples.partChecksum, offset: .max - 3, total: .max, data: [1, 2, 3])),
-        .submit(Submit(request: 0, kind: .analyze, version: 2, label: "", payload: [0])),
+        .submit(Submit(request: 0, kind: .reserved3, version: 2, label: "", payload: [0])),
         .status(StatusQuery(job: .max)),
         .statusReply(StatusSnapshot(time: 0, workers: [], jobs: [])),
         .done(JobDone(job: 9, state: .failed, code: .outputFailed, message: "disk full")),
@@ -185,12 +185,12 @@ let header = ProtocolVersion.header
         expectError([header, [0x04], ask, [], []], .frameCount(command: nil, expected: nil, actual: 5))
         expectError([header, [], ask], .badCommandFrame(length: 0))
         expectError([header, [0x04, 0x00], ask], .badCommandFrame(length: 2))
-        for code: UInt8 in [0x00, 0x13, 0x7F, 0xFF] { expectError([header, [code], ask], .unknownCommand(code)) }
+        for code: UInt8 in [0x00, 0x15, 0x7F, 0xFF] { expectError([header, [code], ask], .unknownCommand(code)) }
         expectError([header, [0x04]], .frameCount(command: "ASK", expected: 3, actual: 2))
         expectError([header, [0x03], []], .frameCount(command: "HEARTBEAT", expected: 2, actual: 3))
         expectError([header, [0x05], [UInt8](repeating: 1, count: 24)], .frameCount(command: "LEASE", expected: 4, actual: 3))
         #expect(WireError.unsupportedVersion(major: 2).code == .unsupportedVersion)
-        #expect(WireError.unknownCommand(0x13).code == .unknownCommand)
+        #expect(WireError.unknownCommand(0x15).code == .unknownCommand)
         #expect(WireError.notMWP.code == .malformed)
     }
 
@@ -306,7 +306,7 @@ let header = ProtocolVersion.header
                     (0 ..< Int.random(in: 0 ... 96, using: &random)).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
                 }
                 if count > 0, Bool.random(using: &random) { frames[0] = header }
-                if count > 1, Bool.random(using: &random) { frames[1] = [UInt8.random(in: 0 ... 0x14, using: &random)] }
+                if count > 1, Bool.random(using: &random) { frames[1] = [UInt8.random(in: 0 ... 0x15, using: &random)] }
             } else {
                 // A spec example with a few random changes, cuts or insertions.
                 frames = templates[Int.random(in: 0 ..< templates.count, using: &random)]

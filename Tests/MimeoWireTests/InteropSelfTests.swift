@@ -18,7 +18,7 @@ import Testing
     /// but no longer say what the prose says, and the script names the block.
     @Test func pythonSelftestRejectsAnExampleThatDisagreesWithItsProse() throws {
         let text = try String(contentsOfFile: InteropClient.spec, encoding: .utf8)
-        let welcome = "F3: 00 00 00 00 00 00 00 00 00 07 00 00 03 e8 00 03"
+        let welcome = "F3: 00 01 00 00 00 00 00 00 00 07 00 00 03 e8 00 03"
         try #require(text.contains(welcome))
         let directory = try TemporaryDirectory()
         let changed = try directory.write(

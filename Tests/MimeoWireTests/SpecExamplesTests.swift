@@ -85,8 +85,7 @@ struct SpecParseError: Error, CustomStringConvertible {
         #expect(frames[1] == [WireCommand.allCases.first { $0.name == name }!.rawValue])
     }
 
-    @Test(arguments: ["GenerateJob", "GenerateShard", "GenerateResult", "GenerateJobV2", "GenerateShardV2",
-                      "GenerateJobV3", "GenerateShardV3"])
+    @Test(arguments: SpecExamples.payloads.keys.sorted())
     func payloadExampleDecodesAndEncodesByteForByte(name: String) throws {
         let spec = try SpecDocument.load()
         let bytes = try #require(spec.payloads[name])
@@ -184,6 +183,26 @@ struct SpecParseError: Error, CustomStringConvertible {
         let shard = try lease.work(as: GenerateShard.self)
         #expect(shard.firstRow == 49_152 && shard.rowCount == 848)
         #expect(throws: WireError.unsupportedPayload(kind: 1, version: 1)) { try lease.work(as: OtherPayload.self) }
+    }
+
+    @Test func trainMessageExamplesCarryTheirPayloads() throws {
+        let spec = try SpecDocument.load()
+        guard case let .jobDetailReply(reply) = try FrameCodec.decode(frames: try #require(spec.messages["JOB-DETAIL-REPLY"]))
+        else {
+            Issue.record("JOB-DETAIL-REPLY example is not a detail reply")
+            return
+        }
+        #expect(reply.detail == spec.payloads["TrainDetail"])
+        #expect(try reply.body(as: TrainDetail.self) == SpecExamples.trainDetail)
+        #expect(throws: WireError.unsupportedPayload(kind: 2, version: 2)) {
+            try TrainDetail.decode(kind: .train, version: 2, detail: reply.detail)
+        }
+        // The inline update example is the binary32 values the prose gives; the load example's range hash is the
+        // SHA-256 of the bytes of the GenerateJobV2 table it names.
+        guard case let .round(round) = SpecExamples.trainResultRound.outcome else { return }
+        #expect(round.update.floats == [0.5, -0.25, 1])
+        #expect(ProtocolVersion.minor == 1 && WireCommand.jobDetail.minor == 1 && WireCommand.submit.minor == 0)
+        #expect(Lease(id: SpecExamples.attempt, work: SpecExamples.trainTaskRound).kind == .train)
     }
 
     @Test func limitsTableMatchesTheConstants() throws {

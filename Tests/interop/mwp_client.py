@@ -230,6 +230,47 @@ class Hash(FieldType):
         out += value
 
 
+class F64(FieldType):
+    """IEEE-754 binary64, big-endian; NaN and infinities are malformed. `lo`/`hi` bound it, `lo_open`/`hi_open`
+    exclude the bound; a lower bound of 0 (closed) also refuses -0.0, which would encode differently from 0."""
+
+    min_size = 8
+
+    def __init__(self, lo: float | None = None, hi: float | None = None, lo_open: bool = False, hi_open: bool = False):
+        self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
+
+    def check(self, value: Any) -> float:
+        if not isinstance(value, float) or not math.isfinite(value):
+            raise malformed(f"{value!r} is not a finite float")
+        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)
+                                    or (value == 0 and math.copysign(1.0, value) < 0)):
+            raise malformed(f"{value} is below the allowed range")
+        if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
+            raise malformed(f"{value} is above the allowed range")
+        return value
+
+    def read(self, r: Reader) -> float:
+        return self.check(struct.unpack(">d", r.take(8))[0])
+
+    def write(self, out: bytearray, value: float) -> None:
+        out += struct.pack(">d", self.check(value))
+
+
+class Fixed(FieldType):
+    """Exactly `size` raw bytes (an X25519 public key: 32)."""
+
+    def __init__(self, size: int):
+        self.min_size = size
+
+    def read(self, r: Reader) -> bytes:
+        return r.take(self.min_size)
+
+    def write(self, out: bytearray, value: bytes) -> None:
+        if len(value) != self.min_size:
+            raise malformed(f"{len(value)} bytes, not {self.min_size}")
+        out += value
+
+
 class OptionalOf(FieldType):
     """u8 presence flag (0 or 1), then the value when present; None stands for absent."""
 
@@ -408,6 +449,11 @@ COMMANDS = [
     ]), False),
     Command(0x11, "ERROR", Struct([("code", U16), ("refused_command", U8), ("message", STRING)]), False),
     Command(0x12, "DISCONNECT", None, False),
+    # Minor version 1.
+    Command(0x13, "JOB-DETAIL", Struct([("job_id", JOB_ID)]), False),
+    Command(0x14, "JOB-DETAIL-REPLY", Struct([
+        ("job_id", JOB_ID), ("kind", U16), ("version", AT_LEAST_1_U16), ("detail", BYTES),
+    ]), False),
 ]
 BY_CODE = {c.code: c for c in COMMANDS}
 BY_NAME = {c.name: c for c in COMMANDS}
@@ -528,6 +574,186 @@ PAYLOADS = {
         ("summaries", BYTES),
     ]),
 }
+# Job kind 2 (train). Each LEASE and RESULT payload starts with its phase; there is one name per phase here.
+
+def check_steps(v: dict) -> None:
+    if (v["local_epochs"] == 0) == (v["local_steps"] == 0):
+        raise malformed("exactly one of local epochs and local steps is nonzero")
+    if (v["strategy"] == 2) != (v["mu"] > 0):
+        raise malformed("mu is above 0 for FedProx and 0 for FedAvg")
+
+
+def check_train_job(v: dict) -> None:
+    check_steps(v)
+    if v["secure_aggregation"] and v["min_sites"] < 2:
+        raise malformed("secure aggregation needs at least 2 sites")
+    try:
+        v["settings"].decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed("settings are not UTF-8") from None
+    if (v["mode"] == 2) != (v["table"] is not None):
+        raise malformed("a table is present for data-parallel jobs only, and required there")
+
+
+def check_load(v: dict) -> None:
+    if v["length"] < 1 or v["offset"] + v["length"] > v["table_size"]:
+        raise malformed("the load range must be 1 or more bytes inside the table")
+    if not v["header"]:
+        raise malformed("the header must not be empty")
+
+
+def increasing(keys: list) -> bool:
+    return all(a < b for a, b in zip(keys, keys[1:]))
+
+
+def check_values(v: dict) -> None:
+    if not increasing([(k["column"], k["hash"]) for k in v["requested"]]):
+        raise malformed("requested values must be strictly increasing by column and hash")
+
+
+def check_round(v: dict) -> None:
+    check_steps(v)
+    names = [p["site"].encode("utf-8") for p in v["participants"]]
+    if not increasing(names) or v["site"].encode("utf-8") not in names:
+        raise malformed("participants unique, increasing, and including the leased site")
+    masked = v["masking"] is not None
+    if any((p["key"] is not None) != masked for p in v["participants"]):
+        raise malformed("every participant has a key exactly when masking")
+    if masked and not 2 <= len(names) <= v["masking"]["maximum_sites"]:
+        raise malformed("a masked round has at least 2 participants and at most the maximum")
+
+
+def check_revealed(v: dict) -> None:
+    if not increasing([(k["column"], k["hash"]) for k in v["values"]]):
+        raise malformed("values must be strictly increasing by column and hash")
+
+
+def check_round_result(v: dict) -> None:
+    if (v["validation_examples"] > 0) != (v["validation_loss"] is not None):
+        raise malformed("a validation loss is present exactly when there are validation examples")
+    if v["transport"] == 0:
+        data = v["update"]
+        if len(data) < 4 or len(data) % 4:
+            raise malformed("an inline update is a positive multiple of 4 bytes")
+        if v["encoding"] == 1 and not all(math.isfinite(x) for x in struct.unpack(f">{len(data) // 4}f", data)):
+            raise malformed("every binary32 value must be finite")
+
+
+def check_detail(v: dict) -> None:
+    if not increasing([site["name"].encode("utf-8") for site in v["sites"]]):
+        raise malformed("site names unique and in increasing byte order")
+    if not increasing([loss["round"] for loss in v["losses"]]):
+        raise malformed("loss rounds strictly increasing")
+
+
+class UpdateBody(FieldType):
+    """u8 transport 0, then `bytes` (inline); or 1, then `hash` and `u64` size, a positive multiple of 4."""
+
+    min_size = 5
+
+    def read(self, r: Reader) -> dict:
+        transport = U8.read(r)
+        if transport == 0:
+            return {"transport": 0, "update": BYTES.read(r)}
+        if transport == 1:
+            blob = {"transport": 1, "update_hash": HASH.read(r), "update_size": UInt(8, lo=4).read(r)}
+            if blob["update_size"] % 4:
+                raise malformed("an update's size is a multiple of 4")
+            return blob
+        raise malformed(f"update transport {transport} is neither 0 nor 1")
+
+    def write(self, out: bytearray, value: dict) -> None:
+        U8.write(out, value["transport"])
+        if value["transport"] == 0:
+            BYTES.write(out, value["update"])
+        else:
+            HASH.write(out, value["update_hash"])
+            UInt(8, lo=4).write(out, value["update_size"])
+
+
+def nonempty(*fields: str, then: Callable[[dict], None] | None = None) -> Callable[[dict], None]:
+    """A Struct check: the named fields are not empty, then `then`."""
+    def check(v: dict) -> None:
+        for field in fields:
+            if not v[field]:
+                raise malformed(f"{field} must not be empty")
+        if then:
+            then(v)
+    return check
+
+
+def phase(n: int) -> UInt:
+    return UInt(1, allowed={n})
+
+
+POSITIVE_F64 = F64(lo=0.0, lo_open=True)
+PROBABILITY = F64(lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+KEY = Fixed(32)
+TABLE = Struct([("hash", HASH), ("size", UInt(8, lo=1))])
+KEYED = Struct([("column", U32), ("hash", HASH)])
+
+
+def task(n: int, fields: list, check: Callable[[dict], None] | None = None) -> Struct:
+    """A TrainTask of phase n: round 0 before the training rounds, from 1 in them; a non-empty site."""
+    round_type = UInt(4, lo=1) if n == 4 else UInt(4, hi=0)
+    return Struct([("phase", phase(n)), ("round", round_type), ("site", STRING)] + fields, nonempty("site", then=check))
+
+
+TRAIN_PAYLOADS = {
+    "TrainJob": Struct([
+        ("mode", UInt(1, allowed={1, 2})), ("rounds", UInt(4, lo=1, hi=100_000)), ("local_epochs", U32),
+        ("local_steps", U32), ("min_sites", AT_LEAST_1_U16), ("strategy", UInt(1, allowed={1, 2})),
+        ("mu", F64(lo=0.0)), ("round_timeout_ms", U32), ("round_attempts", U16), ("enrolment_timeout_ms", U32),
+        ("seed", U64), ("rare_threshold", AT_LEAST_1_U32), ("key_id", STRING), ("secure_aggregation", BOOL),
+        ("privacy", OptionalOf(Struct([("epsilon", POSITIVE_F64), ("delta", PROBABILITY), ("clip", POSITIVE_F64)]))),
+        ("settings", Bytes()), ("table", OptionalOf(TABLE)),
+    ], nonempty("key_id", then=check_train_job)),
+    "TrainTaskLoad": task(1, [
+        ("table", HASH), ("table_size", UInt(8, lo=1)), ("offset", U64), ("length", U64), ("range_hash", HASH),
+        ("header", BYTES),
+    ], check_load),
+    "TrainTaskCounts": task(2, [("rare_threshold", AT_LEAST_1_U32), ("key_id", STRING), ("send_public_key", BOOL)],
+                            nonempty("key_id")),
+    "TrainTaskValues": task(3, [("requested", List(KEYED))], check_values),
+    "TrainTaskRound": task(4, [
+        ("model", HASH), ("model_size", UInt(8, lo=1)), ("local_epochs", U32), ("local_steps", U32),
+        ("strategy", UInt(1, allowed={1, 2})), ("mu", F64(lo=0.0)), ("clip", OptionalOf(POSITIVE_F64)),
+        ("masking", OptionalOf(Struct([("clip_bound", POSITIVE_F64), ("maximum_sites", U32),
+                                        ("weight_cap", AT_LEAST_1_U32)]))),
+        ("participants", List(Struct([("site", STRING), ("key", OptionalOf(KEY))],
+                                     nonempty("site")))),
+        ("seed", U64),
+    ], check_round),
+    "TrainResultLoad": Struct([("phase", phase(1)), ("rows", U64)]),
+    "TrainResultCounts": Struct([
+        ("phase", phase(2)), ("summary_version", U16), ("summary", BYTES), ("public_key", OptionalOf(KEY)),
+    ], nonempty("summary")),
+    "TrainResultValues": Struct([
+        ("phase", phase(3)), ("values", List(Struct([("column", U32), ("hash", HASH), ("value", STRING)]))),
+    ], check_revealed),
+    "TrainResultRound": Struct([
+        ("phase", phase(4)), ("round", UInt(4, lo=1)), ("examples", UInt(8, lo=1)), ("train_loss", F64()),
+        ("validation_examples", U64), ("validation_loss", OptionalOf(F64())), ("elapsed_ms", U64),
+        ("encoding", UInt(1, allowed={1, 2})), ("body", UpdateBody()),
+    ], lambda v: check_round_result({**v, **v["body"]})),
+    "TrainDetail": Struct([
+        ("phase", UInt(1, hi=5)), ("round", U32), ("rounds_planned", AT_LEAST_1_U32),
+        ("sites", List(Struct([
+            ("name", STRING), ("examples", U64), ("train_loss", OptionalOf(F64())),
+            ("validation_loss", OptionalOf(F64())), ("contribution", F64(lo=0.0, hi=1.0)),
+            ("last_round", OptionalOf(UInt(4, lo=1))),
+        ], nonempty("name")))),
+        ("losses", List(Struct([("round", UInt(4, lo=1)), ("validation_loss", F64())]))),
+        ("privacy", OptionalOf(Struct([("epsilon", F64(lo=0.0)), ("delta", PROBABILITY)]))),
+        ("eta_ms", OptionalOf(U64)), ("final_model", OptionalOf(TABLE)),
+    ], check_detail),
+}
+# The spec's second TrainJob example (data-parallel) and second TrainResultRound example (an update by hash) use the
+# same layouts.
+TRAIN_PAYLOADS["TrainJobDataParallel"] = TRAIN_PAYLOADS["TrainJob"]
+TRAIN_PAYLOADS["TrainResultRoundByHash"] = TRAIN_PAYLOADS["TrainResultRound"]
+PAYLOADS.update(TRAIN_PAYLOADS)
+
 # Command -> payload name of kind 1, payload version 1, for the frame 4 of SUBMIT, LEASE and RESULT; version 2 of
 # SUBMIT and LEASE is the name with "V2" (version 3: "V3"). This client, as a worker, lists version 1 only.
 KIND1_PAYLOADS = {"SUBMIT": "GenerateJob", "LEASE": "GenerateShard", "RESULT": "GenerateResult"}
@@ -633,9 +859,9 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
     """What the spec's prose says each example holds (a subset of fields per block)."""
     a42_4_2 = {"job": 42, "shard": 4, "attempt": 2}
     return {
-        "READY": {"minor": 0, "name": "w1", "software": "mimeo 0.7", "threads": 2, "slots": 1,
+        "READY": {"minor": 1, "name": "w1", "software": "mimeo 0.7", "threads": 2, "slots": 1,
                   "kinds": [{"kind": 1, "version": 1}], "labels": {"site": "a"}},
-        "WELCOME": {"minor": 0, "worker_id": 7, "heartbeat_ms": 1000, "liveness": 3, "lease_timeout_ms": 30000,
+        "WELCOME": {"minor": 1, "worker_id": 7, "heartbeat_ms": 1000, "liveness": 3, "lease_timeout_ms": 30000,
                     "chunk_size": 1_048_576},
         "HEARTBEAT": {},
         "ASK": {"free_slots": 1},
@@ -662,6 +888,44 @@ def expected_values(payload_bytes: dict[str, bytes]) -> dict[str, dict]:
         "ERROR": {"code": 401, "refused_command": 0x01,
                   "message": "MWP02 is not supported; this coordinator speaks MWP01"},
         "DISCONNECT": {},
+        "JOB-DETAIL": {"job_id": 43},
+        "JOB-DETAIL-REPLY": {"job_id": 43, "kind": 2, "version": 1, "detail": payload_bytes.get("TrainDetail")},
+        "TrainJob": {"mode": 1, "rounds": 40, "local_epochs": 1, "local_steps": 0, "min_sites": 3, "strategy": 2,
+                     "mu": 0.01, "round_timeout_ms": 120_000, "round_attempts": 3, "enrolment_timeout_ms": 600_000,
+                     "seed": 7, "rare_threshold": 20, "key_id": "site-key-1", "secure_aggregation": True,
+                     "privacy": {"epsilon": 4.0, "delta": 1e-6, "clip": 1.0}, "settings": b'{"width":2}',
+                     "table": None},
+        "TrainJobDataParallel": {"mode": 2, "rounds": 10, "local_epochs": 0, "local_steps": 200, "min_sites": 2,
+                                 "strategy": 1, "mu": 0.0, "key_id": "dp", "secure_aggregation": False,
+                                 "privacy": None, "settings": b"", "table": {"hash": X12, "size": 6}},
+        "TrainTaskLoad": {"phase": 1, "round": 0, "site": "w1", "table": X12, "table_size": 6, "offset": 2,
+                          "length": 4, "range_hash": hashlib.sha256(b"1\n2\n").digest(), "header": b"x"},
+        "TrainTaskCounts": {"phase": 2, "round": 0, "site": "site-a", "rare_threshold": 20, "key_id": "site-key-1",
+                            "send_public_key": True},
+        "TrainTaskValues": {"phase": 3, "site": "site-a", "requested": [{"column": 3, "hash": ABC},
+                                                                        {"column": 5, "hash": hashlib.sha256().digest()}]},
+        "TrainTaskRound": {"phase": 4, "round": 12, "site": "site-a", "model": ABC, "model_size": 3,
+                           "local_epochs": 1, "local_steps": 0, "strategy": 2, "mu": 0.01, "clip": 1.0,
+                           "masking": {"clip_bound": 1.0, "maximum_sites": 3, "weight_cap": 10_000},
+                           "participants": [{"site": "site-a", "key": b"\x01" * 32},
+                                            {"site": "site-b", "key": b"\x02" * 32}], "seed": 19},
+        "TrainResultLoad": {"phase": 1, "rows": 2},
+        "TrainResultCounts": {"phase": 2, "summary_version": 1, "summary": bytes.fromhex("deadbeef"),
+                              "public_key": b"\x01" * 32},
+        "TrainResultValues": {"phase": 3, "values": [{"column": 3, "hash": ABC, "value": "Female"}]},
+        "TrainResultRound": {"phase": 4, "round": 12, "examples": 10_000, "train_loss": 0.5,
+                             "validation_examples": 2_500, "validation_loss": 0.625, "elapsed_ms": 1_500,
+                             "encoding": 1, "body": {"transport": 0, "update": struct.pack(">3f", 0.5, -0.25, 1.0)}},
+        "TrainResultRoundByHash": {"phase": 4, "round": 12, "validation_examples": 0, "validation_loss": None,
+                                   "encoding": 2, "body": {"transport": 1,
+                                                           "update_hash": hashlib.sha256(bytes(1024)).digest(),
+                                                           "update_size": 1024}},
+        "TrainDetail": {"phase": 4, "round": 12, "rounds_planned": 40,
+                        "sites": [{"name": "site-a", "examples": 10_000, "train_loss": 0.5, "validation_loss": 0.625,
+                                   "contribution": 0.5, "last_round": 12},
+                                  {"name": "site-b", "train_loss": 0.75, "validation_loss": None, "last_round": 11}],
+                        "losses": [{"round": 10, "validation_loss": 0.75}, {"round": 11, "validation_loss": 0.6875}],
+                        "privacy": {"epsilon": 1.5, "delta": 1e-6}, "eta_ms": 84_000, "final_model": None},
         "GenerateJob": {"model": ABC, "model_size": 3, "rows": 50_000, "seed": 7, "batches_per_shard": 3,
                         "conditions": SEX_FEMALE, "delimiter": ord(","), "output": "out", "attempts": 5},
         "GenerateShard": {"model": ABC, "model_size": 3, "seed": 7, "job_rows": 50_000, "batch_rows": 4096,

@@ -110,6 +110,27 @@ public final class ClusterClient {
         throw ClusterError("the coordinator at \(endpoint) did not answer within \(timeout ?? replyTimeout)")
     }
 
+    /// A job's kind-specific detail (JOB-DETAIL, minor version 1), for a train job its `TrainDetail`.
+    ///
+    /// - Throws: `ClusterError` when the coordinator refuses (404: no such job; 415: the job's kind has no detail;
+    ///   402: the coordinator predates minor version 1) or does not answer within `timeout`.
+    public func detail(job: UInt64, timeout: Duration? = nil) throws -> JobDetail {
+        try send(.jobDetail(JobDetailQuery(job: job)))
+        let clock = ContinuousClock()
+        let deadline = clock.now + (timeout ?? replyTimeout)
+        while clock.now < deadline {
+            guard let message = try receive(timeout: deadline - clock.now) else { break }
+            switch message {
+            case let .jobDetailReply(detail) where detail.job == job:
+                return detail
+            case let .error(reply) where reply.command == WireCommand.jobDetail.rawValue || reply.command == 0:
+                throw ClusterError("the coordinator refused the detail of job \(job): \(reply.message) (\(reply.code.rawValue))")
+            default: continue
+            }
+        }
+        throw ClusterError("the coordinator at \(endpoint) did not answer within \(timeout ?? replyTimeout)")
+    }
+
     /// Asks the coordinator to cancel a job.
     public func cancel(job: UInt64) throws {
         try send(.cancel(Cancel(job: job)))

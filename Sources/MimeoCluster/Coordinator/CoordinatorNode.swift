@@ -318,7 +318,8 @@ struct CoordinatorLoop {
         if configuration.writesManifests {
             // A job that finished just before a crash may lack its manifest, or its fidelity report (written after
             // the manifest, off the loop's thread).
-            for job in jobs.suffix(100) where job.state == .done {
+            // Only generation jobs have an output folder and a manifest (a train job's result is a model blob).
+            for job in jobs.suffix(100) where job.state == .done && job.kind == .generate {
                 let lacksManifest = !FileManager.default.fileExists(atPath: JobManifest.path(in: job.output))
                 let lacksFidelity = !FileManager.default.fileExists(atPath: JobFidelity.path(in: job.output))
                     && (try? store.read { try $0.generateJob(job.id) })?.realTable != nil
@@ -362,6 +363,7 @@ struct CoordinatorLoop {
         finishedJobs.removeAll()
         guard configuration.writesManifests else { return }
         for job in jobs {
+            guard (try? store.read { try $0.job(job) })?.kind == .generate else { continue }
             do {
                 let path = try JobManifest.write(job: job, store: store)
                 logger.info("manifest written", metadata: ["job": "\(job)", "path": "\(path)"])
@@ -487,7 +489,17 @@ struct CoordinatorLoop {
                 "worker": "\(workers[peer]?.name ?? "client")", "code": "\(reply.code.rawValue)",
                 "message": "\(reply.message)",
             ])
-        case .welcome, .lease, .accepted, .statusReply, .done:
+        case let .jobDetail(query):
+            // Spec: JOB-DETAIL. Kind 2 has a detail body, read from the stored train state; kind 1 has none.
+            if let detail = try tx.trainDetail(JobID(query.job)) {
+                emit(peer, .jobDetailReply(JobDetail(job: query.job, body: detail)), clock: clock)
+            } else if let job = try tx.job(JobID(query.job)) {
+                refuse(peer, .unsupportedKind, command: .jobDetail,
+                       "job \(query.job) is of kind \(job.kind), which has no detail", clock: clock)
+            } else {
+                refuse(peer, .unknownJob, command: .jobDetail, "no job \(query.job)", clock: clock)
+            }
+        case .welcome, .lease, .accepted, .statusReply, .done, .jobDetailReply:
             refuse(peer, .unexpectedCommand, command: message.command, "\(message.command) is not sent to a coordinator",
                    clock: clock)
         }

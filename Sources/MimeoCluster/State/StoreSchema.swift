@@ -83,6 +83,63 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: train jobs, tasks and rounds") { db in
+            // A train job (kind 2) is also a row of `jobs`, which gives it its protocol job id, state, label and
+            // counters; `train_jobs` holds what only training has (docs/cluster-state.md: Train jobs).
+            try db.execute(sql: """
+                CREATE TABLE train_jobs (
+                    job_id INTEGER PRIMARY KEY NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    mode TEXT NOT NULL CHECK (mode IN ('federated', 'data-parallel')),
+                    options TEXT NOT NULL,
+                    phase TEXT NOT NULL CHECK (phase IN ('enrolling', 'load', 'analyze-counts', 'analyze-values',
+                                                         'train-round', 'finished')),
+                    round INTEGER NOT NULL DEFAULT 0 CHECK (round >= 0),
+                    round_attempt INTEGER NOT NULL DEFAULT 0 CHECK (round_attempt >= 0),
+                    participants TEXT NOT NULL DEFAULT '[]',
+                    encoding BLOB,
+                    best_round INTEGER,
+                    patience_left INTEGER,
+                    epsilon_spent REAL,
+                    final_model_hash BLOB,
+                    final_model_bytes INTEGER,
+                    next_task INTEGER NOT NULL DEFAULT 0,
+                    CHECK ((final_model_hash IS NULL) = (final_model_bytes IS NULL))
+                ) WITHOUT ROWID;
+                CREATE TABLE train_tasks (
+                    job_id INTEGER NOT NULL REFERENCES train_jobs(job_id) ON DELETE CASCADE,
+                    task_idx INTEGER NOT NULL CHECK (task_idx >= 0),
+                    phase TEXT NOT NULL CHECK (phase IN ('load', 'analyze-counts', 'analyze-values', 'train-round')),
+                    round INTEGER NOT NULL CHECK (round >= 0),
+                    site TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'leased', 'done', 'dropped', 'void')),
+                    attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+                    worker TEXT,
+                    lease_expires_at INTEGER,
+                    result_version INTEGER,
+                    result BLOB,
+                    done_at INTEGER,
+                    PRIMARY KEY (job_id, task_idx),
+                    CHECK ((state = 'leased') = (worker IS NOT NULL AND lease_expires_at IS NOT NULL)),
+                    CHECK ((state = 'done') = (result IS NOT NULL))
+                ) WITHOUT ROWID;
+                CREATE INDEX train_tasks_pending ON train_tasks(site, job_id, task_idx) WHERE state = 'pending';
+                CREATE INDEX train_tasks_leased ON train_tasks(lease_expires_at) WHERE state = 'leased';
+                CREATE INDEX train_tasks_round ON train_tasks(job_id, round, phase);
+                CREATE TABLE train_rounds (
+                    job_id INTEGER NOT NULL REFERENCES train_jobs(job_id) ON DELETE CASCADE,
+                    round INTEGER NOT NULL CHECK (round >= 0),
+                    weights BLOB NOT NULL,
+                    train_loss REAL,
+                    validation_loss REAL,
+                    site_losses TEXT NOT NULL,
+                    epsilon REAL,
+                    participants TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, round)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -12,7 +12,7 @@ public final class StoreTransaction {
     let options: CoordinatorStore.Options
     let plans: JobPlanCache
     /// Jobs that ended (done, failed or cancelled) in this transaction so far, in order.
-    public private(set) var endedJobs: [JobEnd] = []
+    public internal(set) var endedJobs: [JobEnd] = []
 
     init(db: Database, options: CoordinatorStore.Options, plans: JobPlanCache) {
         self.db = db
@@ -65,7 +65,10 @@ public final class StoreTransaction {
     public func cancel(job: JobID, now: UInt64) throws -> Set<String> {
         guard let state = try jobState(job) else { throw StoreError.unknownJob(job) }
         guard !state.isFinished else { return [] }
-        let holders = try endLeases(ofJob: job, outcome: "cancelled", reason: "job cancelled", now: now)
+        var holders = try endLeases(ofJob: job, outcome: "cancelled", reason: "job cancelled", now: now)
+        // A train job's tasks (none for other kinds).
+        holders.formUnion(try voidTrainTasks(job: job, round: nil))
+        try execute("UPDATE train_jobs SET phase = 'finished' WHERE job_id = ?", [stored(job)])
         try execute("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ?",
                        [stored(now), stored(job)])
         endedJobs.append(JobEnd(job: job, state: .cancelled, reason: nil, holders: holders))
@@ -173,7 +176,11 @@ public final class StoreTransaction {
     /// when the shard is out of attempts. Returns the expired leases.
     public func expire(now: UInt64) throws -> [LeaseRef] {
         let due = try leases(sql: "WHERE state = 'leased' AND lease_expires_at <= ?", arguments: [stored(now)])
-        return try end(due, outcome: "expired", reason: "lease expired", now: now)
+        let ended = try end(due, outcome: "expired", reason: "lease expired", now: now)
+        let trainDue = try trainLeases(sql: "WHERE state = 'leased' AND lease_expires_at <= ?",
+                                       arguments: [stored(now)])
+        for lease in trainDue { try endTrainLease(lease, reason: "lease expired", now: now) }
+        return ended + trainDue
     }
 
     /// The worker died or left: every lease it holds ends now, as if expired, and it is marked gone. Returns those
@@ -181,7 +188,10 @@ public final class StoreTransaction {
     public func release(worker: String, now: UInt64) throws -> [LeaseRef] {
         try execute("UPDATE workers SET state = 'gone' WHERE name = ?", [worker])
         let held = try leases(sql: "WHERE state = 'leased' AND worker = ?", arguments: [worker])
-        return try end(held, outcome: "lost", reason: "worker lost", now: now)
+        let ended = try end(held, outcome: "lost", reason: "worker lost", now: now)
+        let trainHeld = try trainLeases(sql: "WHERE state = 'leased' AND worker = ?", arguments: [worker])
+        for lease in trainHeld { try endTrainLease(lease, reason: "worker lost", now: now) }
+        return ended + trainHeld
     }
 
     /// At start-up, before anything else: every lease of the previous run expires (counted like any expiry, since
@@ -190,6 +200,7 @@ public final class StoreTransaction {
         try execute("UPDATE workers SET state = 'gone'")
         let outstanding = try leases(sql: "WHERE state = 'leased'", arguments: [])
         let ended = try end(outstanding, outcome: "restarted", reason: "coordinator restarted", now: now)
+            + recoverTrainTasks()
         let resumed = try Int64.fetchAll(statement("SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"))
         return Recovery(endedLeases: ended, endedJobs: endedJobs, resumedJobs: resumed.map { JobID($0) })
     }
@@ -280,12 +291,12 @@ public final class StoreTransaction {
     // MARK: Rules
 
     /// Runs one statement, compiled once per connection (GRDB's statement cache).
-    private func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+    func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
     /// A statement compiled once per connection.
-    private func statement(_ sql: String) throws -> Statement {
+    func statement(_ sql: String) throws -> Statement {
         try db.cachedStatement(sql: sql)
     }
 
@@ -380,7 +391,7 @@ public final class StoreTransaction {
         }
     }
 
-    private func jobState(_ job: JobID) throws -> JobState? {
+    func jobState(_ job: JobID) throws -> JobState? {
         guard job <= UInt64(Int64.max),
               let raw = try String.fetchOne(statement("SELECT state FROM jobs WHERE id = ?"), arguments: [stored(job)])
         else { return nil }

@@ -363,7 +363,8 @@ private final class WorkerLoop {
             guard welcome != nil else { return }
             logger.info("the coordinator does not know this worker (DISCONNECT); joining again")
             loseSession(reconnect: false)
-        case .ready, .ask, .progress, .result, .fail, .modelGet, .submit, .accepted, .status, .statusReply, .done:
+        case .ready, .ask, .progress, .result, .fail, .modelGet, .submit, .accepted, .status, .statusReply, .done,
+             .jobDetail, .jobDetailReply:
             send(.error(ErrorReply(code: .unexpectedCommand, command: message.command.rawValue,
                                    message: "\(message.command.name) is not sent to a worker")))
         }

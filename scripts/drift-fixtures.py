@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Reference values for `mimeo drift` from Evidently (PyPI `evidently`, pinned in the Makefile).
+
+Makes small reference/current tables from ../shared/datasets (adult, flights) in both of
+Evidently's regimes (reference <= 1000 values: KS, chi-square, Z-test; larger: Wasserstein,
+Jensen-Shannon), runs Evidently's DataDriftTable on each pair with Evidently's defaults, and PSI per
+column, and writes the tables (gzip CSV) and one JSON of the results into the fixture folder.
+The Swift test (Tests/MimeoEvalTests/DriftDetectorFixtureTests.swift) reads them; it needs no Python.
+
+    make drift-fixtures        # installs evidently into .build/venv-evidently, then runs this
+
+Columns are passed to Evidently with an explicit ColumnMapping (numerical or categorical, as
+Mimeo's schema has them); number columns as float64. Missing values are the cells Mimeo reads as
+missing (Schema.defaultMissingValues).
+"""
+import argparse
+import gzip
+import io
+import json
+import math
+import os
+
+import numpy as np
+import pandas as pd
+import evidently
+from evidently.legacy.calculations.stattests import get_stattest
+from evidently.legacy.core import ColumnType
+from evidently.legacy.metrics import DataDriftTable
+from evidently.legacy.pipeline.column_mapping import ColumnMapping
+from evidently.legacy.report import Report
+
+MISSING = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
+
+ADULT_NUMBERS = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+ADULT_CATEGORIES = ["workclass", "education", "marital-status", "occupation", "relationship", "race", "sex",
+                    "native-country", "income"]
+FLIGHTS_NUMBERS = ["year", "month", "day", "dep_time", "sched_dep_time", "dep_delay", "arr_time", "sched_arr_time",
+                   "arr_delay", "air_time", "distance", "hour", "minute"]
+FLIGHTS_CATEGORIES = ["carrier", "tailnum", "origin", "dest"]
+
+
+def read(path, numbers, categories):
+    frame = pd.read_csv(path, keep_default_na=False, na_values=MISSING, dtype={c: str for c in categories})
+    frame = frame[numbers + categories]
+    for c in numbers:
+        frame[c] = frame[c].astype("float64")
+    return frame
+
+
+def cases(datasets):
+    adult_train = read(os.path.join(datasets, "adult/adult-train.csv"), ADULT_NUMBERS, ADULT_CATEGORIES)
+    adult_holdout = read(os.path.join(datasets, "adult/adult-holdout.csv"), ADULT_NUMBERS, ADULT_CATEGORIES)
+    flights = read(os.path.join(datasets, "flights/flights.csv.gz"), FLIGHTS_NUMBERS, FLIGHTS_CATEGORIES)
+    rng = np.random.RandomState(11)
+
+    def pick(frame, n):
+        return frame.iloc[np.sort(rng.choice(len(frame), n, replace=False))].reset_index(drop=True)
+
+    winter = flights[flights["month"].isin([1, 2])]
+    summer = flights[flights["month"].isin([7, 8])]
+    january = flights[flights["month"] == 1]
+    older = adult_holdout[adult_holdout["age"] >= 35]
+    return [
+        ("adult-small-shifted", ADULT_NUMBERS, ADULT_CATEGORIES, pick(adult_train, 600), pick(older, 400)),
+        ("adult-small-same", ADULT_NUMBERS, ADULT_CATEGORIES, pick(adult_train, 600), pick(adult_holdout, 400)),
+        ("adult-large-shifted", ADULT_NUMBERS, ADULT_CATEGORIES, pick(adult_train, 2000), pick(older, 1500)),
+        ("flights-small-seasons", FLIGHTS_NUMBERS, FLIGHTS_CATEGORIES, pick(winter, 800), pick(summer, 500)),
+        ("flights-large-seasons", FLIGHTS_NUMBERS, FLIGHTS_CATEGORIES, pick(winter, 2500), pick(summer, 2000)),
+        ("flights-large-same", FLIGHTS_NUMBERS, FLIGHTS_CATEGORIES, pick(january, 1500), pick(january, 1200)),
+    ]
+
+
+def write_csv(frame, path):
+    text = frame.to_csv(index=False, float_format="%.17g", na_rep="")
+    with gzip.GzipFile(path, "wb", mtime=0) as out:
+        out.write(text.encode())
+
+
+def number(x):
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def run_case(name, numbers, categories, reference, current, folder):
+    write_csv(reference, os.path.join(folder, f"{name}-reference.csv.gz"))
+    write_csv(current, os.path.join(folder, f"{name}-current.csv.gz"))
+    # Read back what the Swift test reads, so both see the same values.
+    reference = read(os.path.join(folder, f"{name}-reference.csv.gz"), numbers, categories)
+    current = read(os.path.join(folder, f"{name}-current.csv.gz"), numbers, categories)
+    mapping = ColumnMapping(target=None, prediction=None, numerical_features=numbers,
+                            categorical_features=categories, datetime_features=[])
+    report = Report(metrics=[DataDriftTable()])
+    report.run(reference_data=reference, current_data=current, column_mapping=mapping)
+    result = report.as_dict()["metrics"][0]["result"]
+    columns = []
+    for column in numbers + categories:
+        kind = ColumnType.Numerical if column in numbers else ColumnType.Categorical
+        r = reference[column].replace([np.inf, -np.inf], np.nan).dropna()
+        c = current[column].replace([np.inf, -np.inf], np.nan).dropna()
+        drift = result["drift_by_columns"][column]
+        psi = get_stattest(r, c, kind, "psi")(r, c, kind, None)
+        columns.append({
+            "column": column,
+            "type": "numerical" if column in numbers else "categorical",
+            "reference_rows": int(len(r)),
+            "current_rows": int(len(c)),
+            "stattest": get_stattest(r, c, kind, None).name,
+            "drift_score": number(drift["drift_score"]),
+            "threshold": drift["stattest_threshold"],
+            "drift_detected": bool(drift["drift_detected"]),
+            "psi": number(psi.drift_score),
+            "psi_detected": bool(psi.drifted),
+        })
+    return {
+        "name": name,
+        "reference": f"{name}-reference.csv.gz",
+        "current": f"{name}-current.csv.gz",
+        "number_of_columns": result["number_of_columns"],
+        "number_of_drifted_columns": result["number_of_drifted_columns"],
+        "share_of_drifted_columns": result["share_of_drifted_columns"],
+        "dataset_drift": bool(result["dataset_drift"]),
+        "columns": columns,
+    }
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default=os.path.join(here, "..", "..", "shared", "datasets"))
+    parser.add_argument("--out", default=os.path.join(here, "..", "Tests", "MimeoEvalTests", "Fixtures", "drift"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    results = [run_case(*case, args.out) for case in cases(args.datasets)]
+    document = {"evidently": evidently.__version__, "cases": results}
+    with open(os.path.join(args.out, "evidently-drift.json"), "w") as out:
+        json.dump(document, out, indent=1, sort_keys=True)
+        out.write("\n")
+    for case in results:
+        drifted = [c["column"] for c in case["columns"] if c["drift_detected"]]
+        print(f"{case['name']}: {case['number_of_drifted_columns']}/{case['number_of_columns']} columns drift "
+              f"(dataset drift {case['dataset_drift']}): {', '.join(drifted)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,16 +15,8 @@ public enum DriftHTMLReport {
 
     /// The page for `report`.
     public static func render(_ report: DriftReport, referenceName: String, currentName: String) -> String {
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Mimeo drift: \(esc(currentName)) vs \(esc(referenceName))</title>
-            <style>\(HTMLReport.stylesheet)</style>
-            </head>
-            <body>
+        var html = HTMLReport.pageStart(title: "Mimeo drift: \(esc(currentName)) vs \(esc(referenceName))")
+        html += """
             <header>
             <h1>Drift report</h1>
             <div class="tables">

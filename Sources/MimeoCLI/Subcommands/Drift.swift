@@ -75,22 +75,11 @@ extension MimeoCommand {
                                                  missingValues: schema.missingValues)
             let report = try detector.report(for: summary)
             printSummary(report)
-            if let json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                let out = try TemporaryFiles.output(path: json)
-                try out.write([UInt8](try encoder.encode(report)))
-                try out.commit()
-                print("wrote \(json)")
-            }
+            if let json { try ReportOutput.writeJSON(report, to: json) }
             if let html {
                 let page = DriftHTMLReport.render(report, referenceName: URL(fileURLWithPath: reference).lastPathComponent,
                                                   currentName: URL(fileURLWithPath: current).lastPathComponent)
-                let out = try TemporaryFiles.output(path: html)
-                try out.write(Array(page.utf8))
-                try out.commit()
-                print("wrote \(html)")
+                try ReportOutput.writeText(page, to: html)
             }
             Terminal.message(String(format: "compared in %.1f s", Date().timeIntervalSince(started)))
             if report.drifted { throw ExitCode(3) }

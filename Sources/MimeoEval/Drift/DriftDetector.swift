@@ -212,10 +212,8 @@ public struct DriftDetector: Sendable {
     /// - Throws: `DataError` for an unreadable or malformed file; `EvaluationError.missingColumn`.
     public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> DriftSummary {
-        var summary = makeSummary()
-        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
-            .forEachChunk(path: path) { chunk, firstRow in try summary.merge(summarize(chunk, firstRow: firstRow)) }
-        return summary
+        try summarizeInChunks(csvAt: path, chunkRows: chunkRows, delimiter: delimiter, missingValues: missingValues,
+                              empty: makeSummary(), merge: { try $0.merge($1) }) { try summarize($0, firstRow: $1) }
     }
 
     /// Compares a whole current table: `report(for: summarize(current))`.
@@ -225,27 +223,14 @@ public struct DriftDetector: Sendable {
 
     /// FNV-1a over everything a summary's layout depends on.
     private static func fingerprint(columns: [Column], concept: ConceptProfile?, options: DriftOptions) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-            hash ^= 0xff
-            hash = hash &* 0x100_0000_01b3
-        }
-        func mix(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
+        var fingerprint = Fingerprint()
+        func mix(_ bytes: some Sequence<UInt8>) { fingerprint.mix(bytes) }
+        func mix(_ value: UInt64) { fingerprint.mix(value) }
         for column in columns {
-            mix(column.schema.name.utf8)
-            mix(column.schema.kind.rawValue.utf8)
             switch column.role {
             case .number(let reference):
-                for (v, n) in zip(reference.profile.points, reference.profile.pointCounts) {
-                    mix(v.bitPattern)
-                    mix(UInt64(n))
-                }
-            case .category(let profile):
-                for v in profile.vocabulary { mix(v.utf8) }
+                fingerprint.mix(column.schema, points: reference.profile.points, counts: reference.profile.pointCounts)
+            case .category(let profile): fingerprint.mix(column.schema, vocabulary: profile.vocabulary)
             }
         }
         if let concept { for width in concept.tableSizes { mix(UInt64(width)) } }
@@ -253,6 +238,6 @@ public struct DriftDetector: Sendable {
         mix(UInt64(options.domainSampleRows))
         mix(UInt64(options.maxUnseenCategories))
         mix(options.seed)
-        return hash
+        return fingerprint.value
     }
 }

@@ -31,8 +31,17 @@ import Testing
             var columns: [Column]
         }
 
+        struct KSPValue: Decodable {
+            var n1: Int
+            var n2: Int
+            var d: Double
+            var p: Double
+            var exact: Bool
+        }
+
         var evidently: String
         var cases: [Case]
+        var ks_pvalues: [KSPValue]
     }
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -84,6 +93,20 @@ import Testing
         #expect(report.dataset.driftedColumns == testCase.number_of_drifted_columns)
         #expect(abs(report.dataset.share - testCase.share_of_drifted_columns) < 1e-12)
         #expect(report.dataset.drifted == testCase.dataset_drift)
+    }
+
+    /// KS p-values as SciPy's `ks_2samp`: exact (within 1e-9) up to 10,000 values a side; above, the
+    /// Kolmogorov limit with Stephens' correction stands in for `kstwo.sf` (within 2.5e-2 where the
+    /// p-value is large, 5e-4 where it is near the 0.05 threshold: docs/lifecycle.md).
+    @Test func ksPValuesAgreeWithSciPy() throws {
+        let cases = try Self.fixture().ks_pvalues
+        #expect(cases.contains { !$0.exact })
+        for c in cases {
+            let (p, exact) = DriftStatistics.ksPValue(c.d, c.n1, c.n2)
+            #expect(exact == c.exact, "\(c)")
+            let tolerance = c.exact ? 1e-9 : (c.p > 0.02 && c.p < 0.1 ? 5e-4 : 2.5e-2)
+            #expect(abs(p - c.p) <= tolerance, "\(c): \(p)")
+        }
     }
 
     /// Summaries made chunk by chunk and merged give the same report as the whole table at once,

@@ -73,6 +73,16 @@ import Testing
         #expect(run.standardError.contains("nope"), "\(run)")
     }
 
+    @Test func emptyTablesAreErrors() throws {
+        let directory = try TemporaryDirectory()
+        let reference = try directory.write(Self.table(seed: 1, shifted: false), to: "reference.csv")
+        let empty = try directory.write("x,kind,y\n", to: "empty.csv")
+        let noCurrent = try Mimeo.run(["drift", "--reference", reference, "--current", empty])
+        #expect(noCurrent.status == 1 && noCurrent.standardError.contains("the current table has no rows"), "\(noCurrent)")
+        let noReference = try Mimeo.run(["drift", "--reference", empty, "--current", reference])
+        #expect(noReference.status == 1 && noReference.standardError.contains("the reference table has no rows"), "\(noReference)")
+    }
+
     @Test func missingCurrentColumnIsAnError() throws {
         let directory = try TemporaryDirectory()
         let reference = try directory.write(Self.table(seed: 1, shifted: false), to: "reference.csv")

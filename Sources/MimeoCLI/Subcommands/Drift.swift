@@ -61,6 +61,7 @@ extension MimeoCommand {
                                             ("--schema", inputOptions.schema)], outputs: [("--json", json), ("--html", html)])
             let started = Date()
             var (table, schema) = try TableInput.load(path: reference, options: inputOptions, quiet: false)
+            guard table.rowCount > 0 else { throw DataError(file: reference, message: "the reference table has no rows") }
             if let model { schema = try ModelFile.read(from: model).metadata.encoder.schema }
             var options = DriftOptions()
             options.seed = seed
@@ -73,6 +74,7 @@ extension MimeoCommand {
             }
             let summary = try detector.summarize(csvAt: current, delimiter: try inputOptions.delimiterByte(for: current),
                                                  missingValues: schema.missingValues)
+            guard summary.rowCount > 0 else { throw DataError(file: current, message: "the current table has no rows") }
             let report = try detector.report(for: summary)
             printSummary(report)
             if let json { try ReportOutput.writeJSON(report, to: json) }

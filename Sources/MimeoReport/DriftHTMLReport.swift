@@ -108,13 +108,15 @@ public enum DriftHTMLReport {
         let top = domain.columns.prefix(20)
         let largest = max(top.map(\.aucDrop).max() ?? 0, 1e-9)
         let rowHeight = 20.0, labelWidth = 170.0, barWidth = 420.0
-        var svg = "<svg viewBox=\"0 0 \(HTMLReport.c(labelWidth + barWidth + 70)) \(HTMLReport.c(rowHeight * Double(top.count) + 4))\" role=\"img\">\n"
+        let width = labelWidth + barWidth + 70
+        var svg = "<svg viewBox=\"0 0 \(HTMLReport.c(width)) \(HTMLReport.c(rowHeight * Double(top.count) + 4))\" "
+            + "style=\"max-width:\(HTMLReport.c(width))px\" role=\"img\">\n"
         for (i, column) in top.enumerated() {
             let y = Double(i) * rowHeight
-            let width = max(0, column.aucDrop) / largest * barWidth
+            let bar = max(0, column.aucDrop) / largest * barWidth
             svg += "<text x=\"\(HTMLReport.c(labelWidth - 6))\" y=\"\(HTMLReport.c(y + 14))\" text-anchor=\"end\">\(ReportFormat.escape(column.column, limit: 24))</text>"
-            svg += "<rect x=\"\(HTMLReport.c(labelWidth))\" y=\"\(HTMLReport.c(y + 3))\" width=\"\(HTMLReport.c(width))\" height=\"14\" fill=\"var(--syn)\"/>"
-            svg += "<text x=\"\(HTMLReport.c(labelWidth + width + 6))\" y=\"\(HTMLReport.c(y + 14))\">\(String(format: "%.3f", column.aucDrop))</text>\n"
+            svg += "<rect x=\"\(HTMLReport.c(labelWidth))\" y=\"\(HTMLReport.c(y + 3))\" width=\"\(HTMLReport.c(bar))\" height=\"14\" fill=\"var(--syn)\"/>"
+            svg += "<text x=\"\(HTMLReport.c(labelWidth + bar + 6))\" y=\"\(HTMLReport.c(y + 14))\">\(String(format: "%.3f", column.aucDrop))</text>\n"
         }
         svg += "</svg>\n"
         let lead = "\(esc(domain.learner)), trained on \(ReportFormat.count(domain.trainingRows)) rows and tested on "

@@ -65,6 +65,23 @@ import Testing
         #expect(try directory.contents() == ["calm.json", "moved.html", "moved.json", "reference.csv", "same.csv", "shifted.csv"])
     }
 
+    /// `--model` takes the column kinds from the model: a table against itself does not drift.
+    @Test func columnKindsFromAModel() throws {
+        let adult = try AdultModel.shared()
+        let directory = try TemporaryDirectory()
+        let run = try Mimeo.run(["drift", "--reference", adult.csv, "--current", adult.csv, "--model", adult.model,
+                                 "--target", "income", "--json", directory.file("self.json")])
+        #expect(run.status == 0, "\(run)")
+        let json = try #require(try JSONSerialization.jsonObject(with: directory.read("self.json")) as? [String: Any])
+        let columns = try #require(json["columns"] as? [[String: Any]])
+        #expect(columns.count == adult.columnNames.count)
+        #expect(columns.allSatisfy { $0["drifted"] as? Bool == false })
+        let age = try #require(columns.first { $0["column"] as? String == "age" })
+        #expect(age["test"] as? String == "ks" && age["score"] as? Double == 1)
+        let domain = try #require(json["domainClassifier"] as? [String: Any])
+        #expect(abs((domain["auc"] as? Double ?? 0) - 0.5) < 0.1, "\(domain)")
+    }
+
     @Test func unknownTargetIsAUsageError() throws {
         let directory = try TemporaryDirectory()
         let reference = try directory.write(Self.table(seed: 1, shifted: false), to: "reference.csv")

@@ -130,6 +130,16 @@ import Testing
         }
         #expect(a.domainClassifier == b.domainClassifier)
 
+        var threaded = DriftOptions()
+        threaded.threadCount = 3
+        threaded.blockRows = 100
+        let split = try DriftDetector(reference: reference, schema: schema, options: threaded).summarize(current)
+        #expect(split.rowCount == whole.rowCount)
+        let c = try detector.report(for: whole), d = try DriftDetector(reference: reference, schema: schema, options: threaded)
+            .report(for: split)
+        for (x, y) in zip(c.columns, d.columns) { #expect(x == y, "\(x.column)") }
+        #expect(c.domainClassifier == d.domainClassifier)
+
         var options = DriftOptions()
         options.exactValueLimit = 0
         let cellsOnly = try DriftDetector(reference: reference, schema: schema, options: options)

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoTensor
 
 /// Compares a current table with a reference one column by column, with the tests Evidently 0.7's
 /// `DataDriftPreset` picks by default, plus PSI, a domain classifier and, given a target, a concept
@@ -159,10 +160,25 @@ public struct DriftDetector: Sendable {
             }
             return index
         }
-        var summary = makeSummary()
         let n = current.rowCount
+        let threads = max(1, min(options.threadCount ?? ProcessInfo.processInfo.activeProcessorCount,
+                                 n / max(1, options.blockRows)))
+        if threads == 1 { return summarize(current, columnIndices: indices, rows: 0 ..< n, firstRow: firstRow) }
+        let parts = splitRows(n, into: threads)
+        let partials = concurrentMap(threads) { t in
+            summarize(current, columnIndices: indices, rows: parts[t], firstRow: firstRow)
+        }
+        var summary = partials[0]
+        for partial in partials.dropFirst() { try summary.merge(partial) }
+        return summary
+    }
+
+    /// The summary of rows `rows` of `current` (row `r` is row `firstRow + r` of the whole table).
+    private func summarize(_ current: Table, columnIndices indices: [Int], rows: Range<Int>, firstRow: Int) -> DriftSummary {
+        var summary = makeSummary()
+        let n = rows.count
         for (e, column) in columns.enumerated() {
-            let cells = current.columns[indices[e]]
+            let cells = current.columns[indices[e]][rows]
             switch column.role {
             case .number(let reference):
                 var columnSummary = summary.numbers[e]!
@@ -188,11 +204,11 @@ public struct DriftDetector: Sendable {
             }
         }
         if let concept {
-            let columnCells = indices.map { current.columns[$0] }
+            let columnCells = indices.map { Array(current.columns[$0][rows]) }
             concept.add(columnCells, rowCount: n, into: &summary.concept)
         }
         // The domain classifier's sample: this chunk's bottom-k.
-        var keyed = (0 ..< n).map { i in (key: SeededSelection.key(seed: options.seed, stream: .driftCurrent, row: firstRow + i), row: i) }
+        var keyed = rows.map { i in (key: SeededSelection.key(seed: options.seed, stream: .driftCurrent, row: firstRow + i), row: i) }
         if keyed.count > options.domainSampleRows {
             keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.row < $1.row }
             keyed.removeLast(keyed.count - options.domainSampleRows)

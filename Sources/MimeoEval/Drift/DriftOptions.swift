@@ -28,8 +28,10 @@ public struct DriftOptions: Codable, Sendable, Equatable {
     public var conceptBins = 10
     /// Seed of the domain classifier's samples.
     public var seed: UInt64 = 0
-    /// Rows summarised per block.
-    public var blockRows = 4096
+    /// Threads that summarise the current rows (nil: one per core); each takes at least `blockRows` rows.
+    public var threadCount: Int?
+    /// Rows per thread at least.
+    public var blockRows = 16_384
 
     public init() {}
 }

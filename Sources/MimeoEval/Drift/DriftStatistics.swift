@@ -268,8 +268,7 @@ enum SpecialFunctions {
 
     /// `P(K > λ)` for the Kolmogorov distribution: `2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}` (1 for small λ).
     static func kolmogorovSurvival(_ lambda: Double) -> Double {
-        if lambda <= 0 { return 1 }
-        if lambda < 0.2 { return 1 }
+        if lambda < 0.2 { return 1 }  // within 1e-12 of 1 below 0.2, where the series converges slowly
         var sum = 0.0
         for k in 1 ... 200 {
             let term = exp(-2 * Double(k * k) * lambda * lambda)

@@ -130,10 +130,10 @@ extension DriftDetector {
         }
         result.psiDrifted = (result.psi ?? 0) >= options.psiThreshold
         if sides.distinct <= options.fewValues && unresolved > 0 { result.exact = false }
-        if result.exact { result.note = nil }
-        if !result.exact && result.note == nil {
-            result.note = "current values summarised in cells (over \(options.exactValueLimit) values): "
-                + "\(result.test == "wasserstein" ? "Wasserstein within the error bound" : "PSI bins apportioned")"
+        if !result.exact {
+            let cells = "current values summarised in cells (over \(options.exactValueLimit) values): "
+                + (result.test == "wasserstein" ? "Wasserstein within the error bound" : "PSI bins apportioned")
+            result.note = result.note.map { "\($0); \(cells)" } ?? cells
         }
         return result
     }

@@ -81,6 +81,81 @@ def number(x):
     return None if math.isnan(x) else x
 
 
+def concept_reference(numbers, categories, reference, current, target, bins=10, target_bins=5, max_levels=20):
+    """Mimeo's concept check, written independently here from its documented rule (docs/lifecycle.md):
+    per feature, the target's classes in each feature cell; chi-square test of homogeneity per cell
+    (SciPy's chi2_contingency, no continuity correction) summed over cells when the reference has at
+    most 1000 rows with a target, else the current-weighted mean Jensen-Shannon distance."""
+    from bisect import bisect_left
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import chi2, chi2_contingency
+
+    def cutter(column, n_bins):
+        values = reference[column]
+        if column in numbers:
+            counts = values.dropna().value_counts().sort_index()
+            points, weights = list(counts.index), list(counts.values)
+            total = sum(weights)
+            edges, cumulative, step = [], 0, 1
+            for v, c in zip(points, weights):
+                cumulative += c
+                while step < n_bins and cumulative * n_bins >= step * total:
+                    if not edges or edges[-1] != v:
+                        edges.append(v)
+                    step += 1
+            if edges and edges[-1] == points[-1]:
+                edges.pop()
+            width = len(edges) + 2
+            return width, lambda x: len(edges) + 1 if pd.isna(x) else bisect_left(edges, x)
+        counts = values.dropna().value_counts()
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:max_levels]
+        levels = {value: i for i, (value, _) in enumerate(ranked)}
+        return len(levels) + 2, lambda x: len(levels) + 1 if pd.isna(x) else levels.get(x, len(levels))
+
+    target_width, target_index = cutter(target, target_bins)
+    classes = target_width - 1
+    small = reference[target].notna().sum() <= 1000
+    features = []
+    drifted = 0
+    for column in numbers + categories:
+        if column == target:
+            continue
+        width, index = cutter(column, bins)
+
+        def table(frame):
+            t = np.zeros((width, classes))
+            for x, y in zip(frame[column], frame[target]):
+                k = target_index(y)
+                if k != target_width - 1:
+                    t[index(x), k] += 1
+            return t
+
+        r, c = table(reference), table(current)
+        statistic, freedom, weighted, weight = 0.0, 0, 0.0, 0.0
+        for cell in range(width):
+            if r[cell].sum() == 0 or c[cell].sum() == 0:
+                continue
+            weighted += c[cell].sum() * jensenshannon(r[cell], c[cell])
+            weight += c[cell].sum()
+            keep = (r[cell] + c[cell]) > 0
+            if keep.sum() > 1:
+                result = chi2_contingency(np.vstack([r[cell][keep], c[cell][keep]]), correction=False)
+                statistic += result.statistic
+                freedom += int(result.dof)
+        if weight == 0:
+            score, is_drifted = None, False
+        elif small:
+            score = float(chi2.sf(statistic, freedom)) if freedom > 0 else 1.0
+            is_drifted = score < 0.05
+        else:
+            score = weighted / weight
+            is_drifted = score >= 0.1
+        drifted += is_drifted
+        features.append({"column": column, "test": "chisquare" if small else "jensenshannon", "score": score,
+                         "drifted": bool(is_drifted)})
+    return {"target": target, "features": features, "drifted": bool(drifted / len(features) >= 0.5)}
+
+
 def run_case(name, numbers, categories, reference, current, folder):
     write_csv(reference, os.path.join(folder, f"{name}-reference.csv.gz"))
     write_csv(current, os.path.join(folder, f"{name}-current.csv.gz"))
@@ -111,7 +186,9 @@ def run_case(name, numbers, categories, reference, current, folder):
             "psi": number(psi.drift_score),
             "psi_detected": bool(psi.drifted),
         })
+    target = "income" if name.startswith("adult") else "arr_delay"
     return {
+        "concept": concept_reference(numbers, categories, reference, current, target),
         "name": name,
         "reference": f"{name}-reference.csv.gz",
         "current": f"{name}-current.csv.gz",

@@ -20,7 +20,21 @@ import Testing
             var psi_detected: Bool
         }
 
+        struct ConceptFeature: Decodable {
+            var column: String
+            var test: String
+            var score: Double?
+            var drifted: Bool
+        }
+
+        struct Concept: Decodable {
+            var target: String
+            var features: [ConceptFeature]
+            var drifted: Bool
+        }
+
         struct Case: Decodable {
+            var concept: Concept
             var name: String
             var reference: String
             var current: String
@@ -93,6 +107,24 @@ import Testing
         #expect(report.dataset.driftedColumns == testCase.number_of_drifted_columns)
         #expect(abs(report.dataset.share - testCase.share_of_drifted_columns) < 1e-12)
         #expect(report.dataset.drifted == testCase.dataset_drift)
+    }
+
+    /// The concept check against an independent Python version of its rule (SciPy's chi2_contingency
+    /// and jensenshannon on the same cells; `scripts/drift-fixtures.py`): scores within 1e-9, the same decisions.
+    @Test(arguments: try fixture().cases.map(\.name))
+    func conceptAgreesWithItsReference(_ name: String) throws {
+        let testCase = try #require(try Self.fixture().cases.first { $0.name == name })
+        let (reference, current, schema) = try Self.load(testCase)
+        let report = try DriftDetector(reference: reference, schema: schema, target: testCase.concept.target).compare(current)
+        let concept = try #require(report.concept)
+        #expect(concept.features.map(\.column) == testCase.concept.features.map(\.column))
+        for (mine, expected) in zip(concept.features, testCase.concept.features) {
+            #expect(mine.test == expected.test, "\(name) \(mine.column)")
+            #expect(Self.close(mine.score, expected.score, tolerance: 1e-9),
+                    "\(name) \(mine.column): \(String(describing: mine.score)) vs \(String(describing: expected.score))")
+            #expect(mine.drifted == expected.drifted, "\(name) \(mine.column)")
+        }
+        #expect(concept.drifted == testCase.concept.drifted)
     }
 
     /// KS p-values as SciPy's `ks_2samp`: exact (within 1e-9) up to 10,000 values a side; above, the

@@ -33,5 +33,6 @@ public struct DriftOptions: Codable, Sendable, Equatable {
     /// Rows per thread at least.
     public var blockRows = 16_384
 
+    /// Evidently's defaults, and Mimeo's limits.
     public init() {}
 }

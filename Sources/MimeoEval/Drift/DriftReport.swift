@@ -41,7 +41,9 @@ public struct DriftReport: Codable, Sendable {
 
     /// The dataset decision (Evidently's `DatasetDriftMetric`).
     public struct DatasetDrift: Codable, Sendable, Equatable {
+        /// Compared columns.
         public var columnCount: Int
+        /// Columns that drift.
         public var driftedColumns: Int
         /// `driftedColumns / columnCount`.
         public var share: Double
@@ -66,15 +68,19 @@ public struct DriftReport: Codable, Sendable {
 
     /// One column's permutation importance.
     public struct ColumnImportance: Codable, Sendable, Equatable {
+        /// The column's name.
         public var column: String
+        /// The test AUC minus the AUC with the column's test values shuffled.
         public var aucDrop: Double
     }
 
     /// Did the target's relation to the other columns change?
     public struct ConceptDrift: Codable, Sendable, Equatable {
+        /// The target column.
         public var target: String
         /// Per feature: `P(target | feature cell)` in reference against current.
         public var features: [ConceptFeature]
+        /// Features whose check finds drift, and their share of all features.
         public var driftedFeatures: Int
         public var share: Double
         /// Concept drift when at least this share of the features show it (as the dataset decision).
@@ -86,10 +92,12 @@ public struct DriftReport: Codable, Sendable {
 
     /// The concept check on one feature.
     public struct ConceptFeature: Codable, Sendable, Equatable {
+        /// The feature column.
         public var column: String
         /// `chisquare` (stratified test of homogeneity; small reference) or `jensenshannon`
         /// (current-weighted mean distance between the conditional distributions; large reference).
         public var test: String
+        /// A p-value (`chisquare`) or a distance (`jensenshannon`); nil when no cell has rows on both sides.
         public var score: Double?
         public var threshold: Double
         public var drifted: Bool
@@ -98,13 +106,19 @@ public struct DriftReport: Codable, Sendable {
         public var largestShift: Double?
     }
 
+    /// Rows of each table.
     public var referenceRowCount: Int
     public var currentRowCount: Int
+    /// The compared columns, in schema order, and those skipped (identifier and text columns).
     public var columns: [ColumnDrift]
     public var skippedColumns: [SkippedColumn]
+    /// The dataset decision.
     public var dataset: DatasetDrift
+    /// The domain classifier (nil when a side has fewer than two rows).
     public var domainClassifier: DomainClassifier?
+    /// The concept check (with a target).
     public var concept: ConceptDrift?
+    /// The settings used.
     public var options: DriftOptions
 
     /// Drift: the dataset drifts or, with a target, the concept does (`mimeo drift` exits with 3).

@@ -156,6 +156,9 @@ import Testing
             start = end
         }
         #expect(merged.rowCount == whole.rowCount)
+        // A summary travels as JSON (from another machine) unchanged.
+        let decoded = try JSONDecoder().decode(DriftSummary.self, from: JSONEncoder().encode(merged))
+        #expect(decoded == merged)
         let a = try detector.report(for: whole), b = try detector.report(for: merged)
         for (x, y) in zip(a.columns, b.columns) {
             #expect(x.test == y.test && x.drifted == y.drifted && Self.close(x.score, y.score, tolerance: 1e-12), "\(x.column)")

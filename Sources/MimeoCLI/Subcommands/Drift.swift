@@ -24,7 +24,7 @@ extension MimeoCommand {
                 Exit status: 0 no drift, 3 drift (dataset or concept), 64 usage error, 1 other errors.
                 Examples:
                   mimeo drift --reference train.csv --current this_week.csv
-                  mimeo drift --reference train.csv --current this_week.csv.gz --target income \\
+                  mimeo drift --reference train.csv --current week.csv.gz --target income \\
                     --json drift.json --html drift.html || echo "drift: retrain?"
                 """)
 

@@ -63,7 +63,7 @@ drift-fixtures:
 	@$(EVIDENTLY_VENV)/bin/python -c 'import evidently' 2>/dev/null || { \
 	  rm -rf $(EVIDENTLY_VENV) && python3 -m venv $(EVIDENTLY_VENV) && \
 	  $(EVIDENTLY_VENV)/bin/pip install -q $(EVIDENTLY); }
-	$(EVIDENTLY_VENV)/bin/python -W ignore scripts/drift-fixtures.py
+	PYTHONHASHSEED=0 $(EVIDENTLY_VENV)/bin/python -W ignore scripts/drift-fixtures.py
 
 ## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
 DEPLOY_VENV := .build/venv-deploy

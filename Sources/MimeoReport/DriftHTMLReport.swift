@@ -136,11 +136,27 @@ public enum DriftHTMLReport {
                 + "<td class=\"num\">\(number(f.threshold))</td><td>\(pill(f.drifted))</td>"
                 + "<td>\(esc(f.largestShiftCell ?? ""))</td><td class=\"num\">\(number(f.largestShift))</td></tr>\n"
         }
-        let body = "<div class=\"panel\"><table>\n<tr><th>feature</th><th>test</th><th class=\"num\">score</th>"
+        var model = ""
+        if let m = concept.model {
+            model = "<p>A model of the target (\(esc(m.learner))) trained on \(ReportFormat.count(m.trainingRows)) reference "
+                + "rows: \(scores(m.reference)) on \(ReportFormat.count(m.referenceRows)) other reference rows, "
+                + "\(scores(m.current)) on \(ReportFormat.count(m.currentRows)) current rows. A fall comes from covariate "
+                + "shift or from a changed relation; the table below tells which features' relation moved.</p>\n"
+        }
+        let body = model + "<div class=\"panel\"><table>\n<tr><th>feature</th><th>test</th><th class=\"num\">score</th>"
             + "<th class=\"num\">threshold</th><th>decision</th><th>cell moved most</th><th class=\"num\">its JS distance</th></tr>\n"
             + rows + "</table>\n<div class=\"notes\">\(esc(concept.method))</div></div>\n"
         return HTMLReport.section(id: "concept", title: "Concept drift (\(esc(concept.target)))",
                                   lead: "Did the target's distribution given each feature change?", body: body)
+    }
+
+    /// `AUC 0.912, accuracy 0.853` or `R² 0.81`: the scores a model has.
+    public static func scores(_ values: UtilityScores.Values) -> String {
+        var parts: [String] = []
+        if let auc = values.auc { parts.append("AUC " + String(format: "%.3f", auc)) }
+        if let accuracy = values.accuracy { parts.append("accuracy " + String(format: "%.3f", accuracy)) }
+        if let r2 = values.r2 { parts.append("R² " + String(format: "%.3f", r2)) }
+        return parts.isEmpty ? "no score" : parts.joined(separator: ", ")
     }
 
     private static func esc(_ text: String) -> String { ReportFormat.escape(text) }

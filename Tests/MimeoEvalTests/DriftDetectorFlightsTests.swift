@@ -70,6 +70,10 @@ import Testing
         #expect(!report.dataset.drifted)
         #expect(report.concept?.drifted == false)
         #expect(Self.drifted(report).isSubset(of: ["tailnum"]), "\(Self.drifted(report))")
+        // A model of arr_delay trained on one half does as well on the other.
+        let model = try #require(report.concept?.model)
+        let (onReference, onCurrent) = (try #require(model.reference.r2), try #require(model.current.r2))
+        #expect(onReference > 0.8 && abs(onReference - onCurrent) < 0.05, "\(model)")
         let auc = try #require(report.domainClassifier?.auc)
         #expect(abs(auc - 0.5) < 0.05, "\(auc)")
     }
@@ -85,6 +89,9 @@ import Testing
         let report = try DriftDetector(reference: split.januaryA, schema: split.schema, target: "arr_delay").compare(broken)
         let concept = try #require(report.concept)
         #expect(concept.features.first { $0.column == "dep_delay" }?.drifted == true, "\(concept.features)")
+        // The reference model loses what it predicted.
+        let model = try #require(concept.model)
+        #expect((model.reference.r2 ?? 0) > 0.8 && (model.current.r2 ?? 1) < 0.1, "\(model)")
         #expect(!report.dataset.drifted)
     }
 }

@@ -113,6 +113,10 @@ extension MimeoCommand {
             if let concept = report.concept {
                 print("concept drift (\(concept.target)): \(concept.drifted ? "YES" : "no") (\(concept.driftedFeatures) of "
                       + "\(concept.features.count) features: \(concept.features.filter(\.drifted).map(\.column).joined(separator: ", ")))")
+                if let model = concept.model {
+                    print("model of \(concept.target) trained on the reference: \(DriftHTMLReport.scores(model.reference)) on reference rows, "
+                          + "\(DriftHTMLReport.scores(model.current)) on current rows")
+                }
             }
         }
     }

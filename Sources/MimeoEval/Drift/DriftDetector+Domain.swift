@@ -61,8 +61,34 @@ extension DriftDetector {
         conditional can also move through shifts of other features it is correlated with.
         """
 
+    /// The model check: `UtilityEvaluator`'s linear learner trained on the even rows of the reference
+    /// sample, scored on its odd rows and on the current sample. A fall from reference to current comes
+    /// from covariate shift or from a changed relation; the per-feature check tells which.
+    func modelPerformance(target: String, currentSample: [[String?]]) -> DriftReport.ModelPerformance? {
+        let names = columns.map(\.schema.name)
+        func table(_ rows: [[String?]]) -> Table {
+            Table(columnNames: names, columns: names.indices.map { c in rows.map { $0[c] } })
+        }
+        let train = table(stride(from: 0, to: referenceSample.count, by: 2).map { referenceSample[$0] })
+        let held = table(stride(from: 1, to: referenceSample.count, by: 2).map { referenceSample[$0] })
+        guard train.rowCount > 1, held.rowCount > 0, !currentSample.isEmpty else { return nil }
+        var utility = UtilityOptions(target: target)
+        utility.learner = .linear
+        utility.maxLevels = options.maxLevels
+        utility.seed = options.seed
+        let schema = Schema(columns: columns.map(\.schema))
+        guard let onReference = try? UtilityEvaluator(train: train, holdout: held, schema: schema, options: utility)
+            .evaluateReference(),
+            let onCurrent = try? UtilityEvaluator(train: train, holdout: table(currentSample), schema: schema, options: utility)
+                .evaluateReference() else { return nil }
+        return DriftReport.ModelPerformance(learner: onReference.learner, task: onReference.task,
+                                            trainingRows: onReference.trainOnReal.trainingRows,
+                                            reference: onReference.trainOnReal.values, current: onCurrent.trainOnReal.values,
+                                            referenceRows: onReference.holdoutRows, currentRows: onCurrent.holdoutRows)
+    }
+
     /// The concept check: for each feature, does `P(target | feature cell)` differ between the tables?
-    func conceptDrift(_ profile: ConceptProfile, current: [[Int]]) -> DriftReport.ConceptDrift {
+    func conceptDrift(_ profile: ConceptProfile, current: [[Int]], currentSample: [[String?]]) -> DriftReport.ConceptDrift {
         let k = profile.classCount
         let small = (profile.referenceTables.first?.reduce(0, +) ?? 0) <= options.smallReferenceRows
         var features: [DriftReport.ConceptFeature] = []
@@ -112,6 +138,8 @@ extension DriftDetector {
         let share = features.isEmpty ? 0 : Double(drifted) / Double(features.count)
         return DriftReport.ConceptDrift(target: columns[profile.target].schema.name, features: features, driftedFeatures: drifted,
                                         share: share, threshold: options.driftShare,
-                                        drifted: !features.isEmpty && share >= options.driftShare, method: Self.conceptMethod)
+                                        drifted: !features.isEmpty && share >= options.driftShare, method: Self.conceptMethod,
+                                        model: modelPerformance(target: columns[profile.target].schema.name,
+                                                                currentSample: currentSample))
     }
 }

@@ -26,7 +26,8 @@ extension DriftDetector {
         return DriftReport(referenceRowCount: referenceRowCount, currentRowCount: summary.rowCount, columns: results,
                            skippedColumns: skippedColumns, dataset: dataset,
                            domainClassifier: try domainClassifier(currentSample: summary.sample.map(\.cells)),
-                           concept: concept.map { conceptDrift($0, current: summary.concept) }, options: options)
+                           concept: concept.map { conceptDrift($0, current: summary.concept, currentSample: summary.sample.map(\.cells)) },
+                           options: options)
     }
 
     // MARK: - One column

@@ -88,6 +88,25 @@ public struct DriftReport: Codable, Sendable {
         public var drifted: Bool
         /// How the check works and what it cannot see.
         public var method: String
+        /// A model of the target trained on reference rows, scored on other reference rows and on
+        /// current rows (reported, not voting); nil when it cannot be trained.
+        public var model: ModelPerformance?
+    }
+
+    /// How a model of the target, trained on the reference, does on the reference and on the current table.
+    public struct ModelPerformance: Codable, Sendable, Equatable {
+        /// The learner, as `mimeo evaluate --learner linear` trains it.
+        public var learner: String
+        /// `binary`, `multiclass` or `regression`.
+        public var task: UtilityTask
+        /// Reference rows it was trained on.
+        public var trainingRows: Int
+        /// Scores (AUC and accuracy, or R²) on held-out reference rows and on current rows.
+        public var reference: UtilityScores.Values
+        public var current: UtilityScores.Values
+        /// Rows scored on each side (those with a known target, of a class the training rows have).
+        public var referenceRows: Int
+        public var currentRows: Int
     }
 
     /// The concept check on one feature.

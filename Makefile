@@ -54,6 +54,17 @@ dp-accounting-fixtures:
 	  $(DP_ACCOUNTING_VENV)/bin/pip install -q $(DP_ACCOUNTING); }
 	$(DP_ACCOUNTING_VENV)/bin/python scripts/dp-accounting-fixtures.py Tests/MimeoFederatedTests/Fixtures/dp-accounting-rdp.json
 
+## drift-fixtures: regenerate `mimeo drift`'s reference values from Evidently (Tests/MimeoEvalTests/Fixtures/drift/,
+## committed; the Swift test needs no Python). Needs ../shared/datasets (adult, flights).
+EVIDENTLY_VENV := .build/venv-evidently
+EVIDENTLY := evidently==0.7.23 pandas==2.3.3
+.PHONY: drift-fixtures
+drift-fixtures:
+	@$(EVIDENTLY_VENV)/bin/python -c 'import evidently' 2>/dev/null || { \
+	  rm -rf $(EVIDENTLY_VENV) && python3 -m venv $(EVIDENTLY_VENV) && \
+	  $(EVIDENTLY_VENV)/bin/pip install -q $(EVIDENTLY); }
+	PYTHONHASHSEED=0 $(EVIDENTLY_VENV)/bin/python -W ignore scripts/drift-fixtures.py
+
 ## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
 DEPLOY_VENV := .build/venv-deploy
 KUBERNETES_VALIDATE := kubernetes-validate==1.37.0

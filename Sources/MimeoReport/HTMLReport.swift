@@ -16,18 +16,7 @@ import MimeoEval
 public enum HTMLReport {
     /// The page for `data`.
     public static func render(_ data: ReportData) -> String {
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Mimeo report: \(esc(data.syntheticName)) vs \(esc(data.realName))</title>
-            <style>\(stylesheet)</style>
-            </head>
-            <body>
-
-            """
+        var html = pageStart(title: "Mimeo report: \(esc(data.syntheticName)) vs \(esc(data.realName))")
         html += header(data)
         html += "<main>\n"
         html += scoresSection(data)
@@ -48,6 +37,22 @@ public enum HTMLReport {
     }
 
     // MARK: - Page parts
+
+    /// The page up to `<body>`: the head with `title` (already escaped) and the stylesheet.
+    static func pageStart(title: String) -> String {
+        """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title)</title>
+            <style>\(stylesheet)</style>
+            </head>
+            <body>
+
+            """
+    }
 
     private static func header(_ data: ReportData) -> String {
         let sample = data.syntheticSampleRowCount < data.syntheticRowCount

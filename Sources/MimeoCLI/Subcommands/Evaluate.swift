@@ -115,15 +115,7 @@ extension MimeoCommand {
             }
             let report = evaluation.report
             printSummary(report)
-            if let json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                let out = try TemporaryFiles.output(path: json)
-                try out.write([UInt8](try encoder.encode(report)))
-                try out.commit()
-                print("wrote \(json)")
-            }
+            if let json { try ReportOutput.writeJSON(report, to: json) }
             if let html {
                 var data = try ReportData(real: evaluation.real, synthetic: evaluation.syntheticSample,
                                           schema: evaluation.schema, fidelity: report.fidelity,
@@ -131,10 +123,7 @@ extension MimeoCommand {
                                           realName: URL(fileURLWithPath: real).lastPathComponent,
                                           syntheticName: URL(fileURLWithPath: synthetic).lastPathComponent)
                 data.findings = report.findings
-                let out = try TemporaryFiles.output(path: html)
-                try out.write(Array(HTMLReport.render(data).utf8))
-                try out.commit()
-                print("wrote \(html)")
+                try ReportOutput.writeText(HTMLReport.render(data), to: html)
             }
             Terminal.message(String(format: "evaluated in %.1f s", Date().timeIntervalSince(started)))
         }

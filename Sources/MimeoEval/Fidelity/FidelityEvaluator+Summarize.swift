@@ -87,10 +87,8 @@ extension FidelityEvaluator {
     /// - Throws: `DataError` for an unreadable or malformed file; `EvaluationError.missingColumn`.
     public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> SyntheticSummary {
-        var summary = makeSummary()
-        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
-            .forEachChunk(path: path) { chunk, _ in try summary.merge(summarize(chunk)) }
-        return summary
+        try summarizeInChunks(csvAt: path, chunkRows: chunkRows, delimiter: delimiter, missingValues: missingValues,
+                              empty: makeSummary(), merge: { try $0.merge($1) }) { chunk, _ in try summarize(chunk) }
     }
 
     /// Scores a synthetic table: `report(for: summarize(synthetic))`.

@@ -192,35 +192,20 @@ public struct FidelityEvaluator: Sendable {
     /// FNV-1a over everything a summary's layout depends on.
     private static func fingerprint(columns: [EvaluatedColumn], pairs: [PairProfile],
                                     options: FidelityOptions) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-            hash ^= 0xff
-            hash = hash &* 0x100_0000_01b3
-        }
-        func mix(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { mix($0) } }
+        var fingerprint = Fingerprint()
+        func mix(_ bytes: some Sequence<UInt8>) { fingerprint.mix(bytes) }
+        func mix(_ value: UInt64) { fingerprint.mix(value) }
         for column in columns {
-            mix(column.schema.name.utf8)
-            mix(column.schema.kind.rawValue.utf8)
             switch column.role {
-            case .continuous(let p):
-                mix(UInt64(p.points.count))
-                for (v, n) in zip(p.points, p.pointCounts) {
-                    mix(v.bitPattern)
-                    mix(UInt64(n))
-                }
-            case .discrete(let p):
-                for v in p.vocabulary { mix(v.utf8) }
+            case .continuous(let p): fingerprint.mix(column.schema, points: p.points, counts: p.pointCounts)
+            case .discrete(let p): fingerprint.mix(column.schema, vocabulary: p.vocabulary)
             }
         }
         for pair in pairs { mix(pair.isTracked ? 1 : 0) }
         mix(UInt64(options.binCount))
         mix(UInt64(options.maxPairCells))
         mix(UInt64(options.maxUnseenCategories))
-        return hash
+        return fingerprint.value
     }
 
     /// The names of the scored columns, in schema order.

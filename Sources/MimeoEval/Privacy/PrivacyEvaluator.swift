@@ -213,20 +213,13 @@ public struct PrivacyEvaluator: Sendable {
     /// FNV-1a over what a summary's layout depends on.
     private static func fingerprint(encoder: DistanceEncoder, train: Int, holdout: Int, maxRows: Int,
                                     options: PrivacyOptions) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ text: String) {
-            for byte in text.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-            hash ^= 0xff
-            hash = hash &* 0x100_0000_01b3
-        }
+        var fingerprint = Fingerprint()
+        func mix(_ text: String) { fingerprint.mix(text.utf8) }
         for column in encoder.columns { mix("\(column.name):\(column.kind)") }
         for (n, c) in encoder.numericColumns.enumerated() { mix("\(c):\(encoder.minimums[n]):\(encoder.spans[n])") }
         for levels in encoder.levels { mix(levels.joined(separator: "\u{1f}")) }
         mix("\(train):\(holdout):\(maxRows):\(options.seed):\(options.quasiIdentifiers):\(options.sensitive ?? "")")
-        return hash
+        return fingerprint.value
     }
 
     // MARK: - Summaries
@@ -275,10 +268,8 @@ public struct PrivacyEvaluator: Sendable {
     ///   - missingValues: Cell spellings read as missing.
     public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> PrivacySummary {
-        var summary = makeSummary()
-        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
-            .forEachChunk(path: path) { chunk, firstRow in try summary.merge(summarize(chunk, firstRow: firstRow)) }
-        return summary
+        try summarizeInChunks(csvAt: path, chunkRows: chunkRows, delimiter: delimiter, missingValues: missingValues,
+                              empty: makeSummary(), merge: { try $0.merge($1) }) { try summarize($0, firstRow: $1) }
     }
 
     /// Scores a synthetic table: `report(for: summarize(synthetic))`.

@@ -15,6 +15,9 @@ enum SeededSelection {
         case referenceSplit = 0x5052_4956_0005
         /// Training rows of the utility learners.
         case utilityTraining = 0x5554_494C_0001
+        /// The domain classifier's rows of the reference and current tables (`mimeo drift`).
+        case driftReference = 0x4452_4946_0001
+        case driftCurrent = 0x4452_4946_0002
     }
 
     /// The sampling key of row `row`.

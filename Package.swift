@@ -59,6 +59,11 @@ let package = Package(
         // L4: federated training's math (docs/federated.md): server-side aggregation and quorum, client-level
         // differential privacy with an RDP accountant, secure aggregation by pairwise masks; pure values, no I/O.
         .target(name: "MimeoFederated", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // L5: federated training without the transport (docs/federated.md): the encoding agreement (keyed-hash
+        // counts, relative-error sketches), and a single-process simulation of rounds of `LocalTrainer` and FedAvg.
+        .target(name: "MimeoFederatedTraining", dependencies: [
+            "MimeoTabular", "MimeoFederated", "MimeoData", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).
@@ -101,6 +106,10 @@ let package = Package(
         .testTarget(name: "MimeoFederatedTests", dependencies: [
             "MimeoFederated", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
+        .testTarget(name: "MimeoFederatedTrainingTests", dependencies: [
+            "MimeoFederatedTraining", "MimeoTabular", "MimeoFederated", "MimeoData", "MimeoTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
             "MimeoEval",

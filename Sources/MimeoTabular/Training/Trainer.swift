@@ -53,6 +53,22 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var stopReason: String
     public var batchSize: Int
     public var seed: UInt64
+
+    public init(trainingRows: Int, validationRows: Int, epochs: Double, bestEpoch: Int, trainLoss: Double,
+                validationLoss: Double, seconds: Double, rowsPerSecond: Double, stopReason: String, batchSize: Int,
+                seed: UInt64) {
+        self.trainingRows = trainingRows
+        self.validationRows = validationRows
+        self.epochs = epochs
+        self.bestEpoch = bestEpoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.seconds = seconds
+        self.rowsPerSecond = rowsPerSecond
+        self.stopReason = stopReason
+        self.batchSize = batchSize
+        self.seed = seed
+    }
 }
 
 /// Why training could not produce a model.

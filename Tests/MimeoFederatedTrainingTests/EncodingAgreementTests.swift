@@ -1,0 +1,246 @@
+import Crypto
+import Foundation
+import MimeoData
+@testable import MimeoFederatedTraining
+import MimeoTabular
+import MimeoTestSupport
+import Testing
+
+/// The encoding agreement against the encoding of the pooled table (issue 8, item 1).
+@Suite struct EncodingAgreementTests {
+    struct Fixture {
+        var pooled: Table
+        var sites: [Table]
+        var schema: Schema
+    }
+
+    /// The bundled adult sample split into 3 sites skewed by `relationship` (scripts/split-sites.py).
+    static func adultSample() throws -> Fixture {
+        let table = try TableLoader().load(path: Datasets.adultSample)
+        let schema = TrainingPipeline.resolvingDatetimeFormats(SchemaInference().inferSchema(from: table), table: table)
+        return Fixture(pooled: table, sites: SiteSplit.split(table, column: "relationship"), schema: schema)
+    }
+
+    static func agree(_ fixture: Fixture, options: EncodingOptions = EncodingOptions(),
+                      key: SymmetricKey = SymmetricKey(size: .bits256)) throws -> (encoder: TableEncoder, analyzers: [SiteEncodingAnalyzer]) {
+        let analyzers = try fixture.sites.map { try SiteEncodingAnalyzer(table: $0, schema: fixture.schema, key: key) }
+        let encoder = try EncodingAgreement.run(sites: analyzers.enumerated().map { ("site-\($0.offset)", $0.element) },
+                                                schema: fixture.schema, options: options)
+        return (encoder, analyzers)
+    }
+
+    static func pooledEncoder(_ fixture: Fixture, options: EncodingOptions = EncodingOptions()) -> TableEncoder {
+        TableEncoder(statistics: TrainingPipeline.analyze(fixture.pooled, schema: fixture.schema), options: options)
+    }
+
+    /// Categorical (and identifier) encodings equal the pooled table's exactly: same vocabulary in the
+    /// same order, same rare and null tokens; for several rare thresholds.
+    @Test(arguments: [5, 20, 200])
+    func categoriesEqualThePooledEncoding(rareThreshold: Int) throws {
+        let fixture = try Self.adultSample()
+        var options = EncodingOptions()
+        options.rareThreshold = rareThreshold
+        let federated = try Self.agree(fixture, options: options).encoder
+        let pooled = Self.pooledEncoder(fixture, options: options)
+        var compared = 0
+        for (index, column) in fixture.schema.columns.enumerated() {
+            switch (federated.encodings[index], pooled.encodings[index]) {
+            case (.categorical(let a), .categorical(let b)):
+                #expect(a == b, "column \(column.name)")
+                compared += 1
+            case (.identifier(let a), .identifier(let b)):
+                #expect(a == b, "column \(column.name)")
+            default:
+                break
+            }
+        }
+        #expect(compared == 9, "adult has 9 categorical columns")
+        // Rare values exist on the union, so the rare token must be there.
+        if case .categorical(let country) = federated.encodings[fixture.schema.columns.firstIndex { $0.name == "native-country" }!] {
+            #expect(country.rareToken != nil)
+        }
+    }
+
+    /// Number columns: the same exact values, null token and precision as the pooled encoding; minimum
+    /// and maximum within the sketch's bound error; every range of the federated encoding ending within
+    /// twice the bound error (one sketch bucket either way) of where a pooled range ends, with both bounds
+    /// within the bound error of the pooled values they hold. Ranges can only be cut at bucket bounds, so
+    /// where one bucket holds more than one range's mass the federated encoding has fewer ranges (never
+    /// more, and at most a few fewer).
+    @Test func numericRangesAgreeWithinTheSketchError() throws {
+        let fixture = try Self.adultSample()
+        let federated = try Self.agree(fixture).encoder
+        let pooled = Self.pooledEncoder(fixture)
+        let error = RelativeErrorSketch().boundError
+        func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b) <= tolerance * abs(b) + 1e-9 }
+        var compared = 0, boundsCompared = 0
+        for (index, column) in fixture.schema.columns.enumerated() {
+            guard case .numeric(let a) = federated.encodings[index], case .numeric(let b) = pooled.encodings[index] else { continue }
+            compared += 1
+            #expect(a.buckets.filter(\.isExact).map(\.lower) == b.buckets.filter(\.isExact).map(\.lower), "\(column.name) exact values")
+            #expect((a.nullToken == nil) == (b.nullToken == nil))
+            #expect(a.decimals == b.decimals && a.isInteger == b.isInteger)
+            #expect(close(a.minimum, b.minimum, error) && close(a.maximum, b.maximum, error),
+                    "\(column.name): [\(a.minimum), \(a.maximum)] vs [\(b.minimum), \(b.maximum)]")
+            let ranges = a.buckets.filter { !$0.isExact }, pooledRanges = b.buckets.filter { !$0.isExact }
+            #expect(ranges.count <= pooledRanges.count && ranges.count >= pooledRanges.count - 3,
+                    "\(column.name): \(ranges.count) ranges, pooled \(pooledRanges.count)")
+            let values = fixture.pooled.columns[index].compactMap { $0.flatMap(Double.init) }.sorted()
+            for range in ranges {
+                // The cut points: each range ends within one sketch bucket of where a pooled range ends.
+                #expect(pooledRanges.contains { close(range.upper, $0.upper, 2 * error) },
+                        "\(column.name): range upper bound \(range.upper) far from every pooled one")
+                // Both bounds are tight to the data: the nearest pooled value inside the range lies within the
+                // bound error of each bound (a range starting after a gap starts at the gap's far side).
+                let first = values.first { $0 >= range.lower }!, last = values.last { $0 <= range.upper }!
+                #expect(close(range.lower, first, error) && close(range.upper, last, error),
+                        "\(column.name): range [\(range.lower), \(range.upper)] holds values [\(first), \(last)]")
+                boundsCompared += 2
+            }
+        }
+        #expect(compared == 6, "adult has 6 number columns")
+        #expect(boundsCompared > 150, "range bounds compared: \(boundsCompared)")
+    }
+
+    /// Merging the sites' sketches gives exactly the pooled sketch, and its quantiles are within α of
+    /// the pooled table's exact quantiles.
+    @Test func sketchesMergeExactlyAndMeetTheirError() throws {
+        let fixture = try Self.adultSample()
+        for name in ["fnlwgt", "age", "hours-per-week"] {
+            let column = fixture.pooled.columnIndex(named: name)!
+            func sketch(_ table: Table) -> RelativeErrorSketch {
+                var sketch = RelativeErrorSketch()
+                for value in table.columns[column] { if let value, let number = Double(value) { sketch.add(number) } }
+                return sketch
+            }
+            var merged = RelativeErrorSketch()
+            for site in fixture.sites.reversed() { merged.merge(sketch(site)) }
+            #expect(merged == sketch(fixture.pooled))
+            let sorted = fixture.pooled.columns[column].compactMap { $0.flatMap(Double.init) }.sorted()
+            for q in stride(from: 0.0, through: 1.0, by: 0.01) {
+                let exact = sorted[Int((q * Double(sorted.count - 1)).rounded(.down))]
+                let estimate = merged.quantile(q)!
+                #expect(abs(estimate - exact) <= merged.relativeAccuracy * abs(exact) * (1 + 1e-9), "\(name) q=\(q)")
+            }
+        }
+    }
+
+    /// No category value below the rare threshold on the union appears in any byte a site sends (round 1
+    /// and round 2, serialised as JSON), nor does any number that was not revealed; the frequent values
+    /// do appear in round 2 (so the search would find them).
+    @Test func rareValuesNeverLeaveASite() throws {
+        let fixture = try Self.adultSample()
+        let options = EncodingOptions()
+        let (encoder, analyzers) = try Self.agree(fixture, options: options)
+        var agreement = EncodingAgreement(schema: fixture.schema, options: options)
+        for (index, analyzer) in analyzers.enumerated() { try agreement.add(site: "site-\(index)", counts: analyzer.summary) }
+        let request = agreement.valueRequest()
+        let json = JSONEncoder()
+        json.outputFormatting = .sortedKeys
+        var rareChecked = 0, frequentFound = 0, numbersChecked = 0
+        for (siteIndex, analyzer) in analyzers.enumerated() {
+            let sent = String(decoding: try json.encode(analyzer.summary) + json.encode(try analyzer.values(for: request)),
+                              as: UTF8.self)
+            // Every number the JSON holds (counts, sketch indices, revealed values), as written.
+            let numbers = Set(sent.split { !("0"..."9").contains($0) && $0 != "." }.map(String.init))
+            let site = fixture.sites[siteIndex]
+            for (index, column) in fixture.schema.columns.enumerated() {
+                let pooledCounts = Dictionary(fixture.pooled.columns[index].compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+                let siteValues = Set(site.columns[index].compactMap { $0 })
+                switch column.kind {
+                case .categorical, .boolean:
+                    for value in siteValues {
+                        let needle = String(decoding: try json.encode(value).dropFirst().dropLast(), as: UTF8.self)
+                        let found = sent.contains(needle)
+                        if pooledCounts[value]! < options.rareThreshold {
+                            #expect(!found, "rare value '\(value)' of \(column.name) left site \(siteIndex)")
+                            rareChecked += 1
+                        } else if found {
+                            frequentFound += 1
+                        }
+                    }
+                case .integer where column.name == "fnlwgt" || column.name == "capital-gain":
+                    // Values of 5 digits and more: counts (at most 5,000 here) and sketch indices (below
+                    // 2,000) cannot spell them.
+                    guard case .numeric(let encoding) = encoder.encodings[index] else { continue }
+                    let revealed = Set(encoding.buckets.filter(\.isExact).map(\.lower))
+                    for value in siteValues where value.count >= 5 {
+                        guard let number = Double(value), !revealed.contains(number) else { continue }
+                        let found = numbers.contains(value) || numbers.contains("\(number)")
+                        #expect(!found, "\(column.name) value \(value) left site \(siteIndex)")
+                        numbersChecked += 1
+                    }
+                default:
+                    break
+                }
+            }
+        }
+        #expect(rareChecked > 20, "rare values checked: \(rareChecked)")
+        #expect(frequentFound > 50, "frequent values found: \(frequentFound)")
+        #expect(numbersChecked > 1000, "numbers checked: \(numbersChecked)")
+    }
+
+    /// A coordinator refuses malformed or inconsistent summaries with errors, and changes nothing.
+    @Test func hostileSummariesAreRefused() throws {
+        let fixture = try Self.adultSample()
+        let key = SymmetricKey(size: .bits256)
+        let analyzer = try SiteEncodingAnalyzer(table: fixture.sites[0], schema: fixture.schema, key: key)
+        var agreement = EncodingAgreement(schema: fixture.schema)
+        try agreement.add(site: "a", counts: analyzer.summary)
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "a", counts: analyzer.summary) }
+        var wrongNames = analyzer.summary
+        wrongNames.columnNames[0] = "something"
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "b", counts: wrongNames) }
+        var negative = analyzer.summary
+        let workclass = fixture.schema.columns.firstIndex { $0.name == "workclass" }!
+        if case .categorical(var counts, let nulls) = negative.columns[workclass] {
+            counts[0].count = -counts[0].count
+            negative.columns[workclass] = .categorical(counts: counts, nullCount: nulls)
+        }
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "b", counts: negative) }
+        var inflated = analyzer.summary
+        inflated.rowCount += 1
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "b", counts: inflated) }
+        var wrongKind = analyzer.summary
+        wrongKind.columns[0] = wrongKind.columns[workclass]
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "b", counts: wrongKind) }
+        #expect(agreement.sites == ["a"])
+        // Round 2: values nobody asked for, and a contradicting spelling.
+        let request = agreement.valueRequest()
+        var values = try analyzer.values(for: request)
+        let column = values.columns.firstIndex { !$0.isEmpty }!
+        var unrequested = values
+        unrequested.columns[column].append(RevealedValue(hash: try ValueHash(bytes: Data(repeating: 7, count: 16)), value: "x"))
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "a", values: unrequested) }
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "zz", values: values) }
+        try agreement.add(site: "a", values: values)
+        #expect(throws: EncodingAgreementError.self) { try agreement.add(site: "a", values: values) }
+        _ = try agreement.reduce()
+        values.columns[column][0].value += "-changed"
+        let other = try SiteEncodingAnalyzer(table: fixture.sites[0], schema: fixture.schema, key: key)
+        var second = EncodingAgreement(schema: fixture.schema)
+        try second.add(site: "a", counts: other.summary)
+        try second.add(site: "b", counts: other.summary)
+        let honest = try other.values(for: second.valueRequest())
+        try second.add(site: "a", values: honest)
+        var lying = honest
+        lying.columns[column][0].value += "-changed"
+        #expect(throws: EncodingAgreementError.self) { try second.add(site: "b", values: lying) }
+        // A site whose columns differ from the schema cannot analyze.
+        var renamed = fixture.sites[0]
+        renamed.columnNames[1] = "other"
+        #expect(throws: EncodingAgreementError.self) { try SiteEncodingAnalyzer(table: renamed, schema: fixture.schema, key: key) }
+    }
+
+    /// Summaries survive JSON, and a decoded sketch with a bad bucket is refused.
+    @Test func summariesRoundTripThroughJSON() throws {
+        let fixture = try Self.adultSample()
+        let analyzer = try SiteEncodingAnalyzer(table: fixture.sites[1], schema: fixture.schema, key: SymmetricKey(size: .bits256))
+        let bytes = try JSONEncoder().encode(analyzer.summary)
+        #expect(try JSONDecoder().decode(SiteCountsSummary.self, from: bytes) == analyzer.summary)
+        let bad = Data(#"{"relativeAccuracy":0.005,"positive":[[1,-3]],"negative":[],"zeroCount":0}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RelativeErrorSketch.self, from: bad) }
+        let short = Data(#""AAAA""#.utf8)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(ValueHash.self, from: short) }
+    }
+}

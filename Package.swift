@@ -64,6 +64,8 @@ let package = Package(
         .target(name: "MimeoFederatedTraining", dependencies: [
             "MimeoTabular", "MimeoFederated", "MimeoData", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Federated training simulated in one process, for measurements (docs/federated.md, "Simulation").
+        .executableTarget(name: "MimeoFederatedSimulation", dependencies: ["MimeoFederatedTraining", "MimeoTabular", "MimeoData"]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).

@@ -129,14 +129,16 @@ public struct SiteEncodingAnalyzer: Sendable {
                 let statistics = NumericStatistics.analyze(values)
                 var sketch = RelativeErrorSketch(relativeAccuracy: sketchAccuracy)
                 var counts: [HashedCount] = []
+                var nullCount = statistics.nullCount
                 for (value, count) in statistics.counts {
-                    guard value.isFinite else { continue }
+                    // A spelling that overflows a Double is no usable number: missing, as for non-numbers.
+                    guard value.isFinite else { nullCount += count; continue }
                     let hash = ValueHash.make(key: key, column: index, number: value)
                     spelling[hash] = "\(value == 0 ? 0 : value)"
                     counts.append(HashedCount(hash: hash, count: count))
                     sketch.add(value, count: count)
                 }
-                columns.append(.numeric(counts: counts.sorted { $0.hash < $1.hash }, nullCount: statistics.nullCount,
+                columns.append(.numeric(counts: counts.sorted { $0.hash < $1.hash }, nullCount: nullCount,
                                         decimals: statistics.decimals, sketch: sketch))
             case .identifier, .text:
                 columns.append(.identifier(IdentifierStatistics.analyze(values)))

@@ -126,7 +126,8 @@ public struct RelativeErrorSketch: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case relativeAccuracy, positive, negative, zeroCount }
 
-    /// Decodes and validates: α in [10⁻⁴, 0.5], counts ≥ 0, at most 2²⁰ buckets per sign.
+    /// Decodes and validates: α in [10⁻⁴, 0.5], counts ≥ 0, indices of finite values, at most 2²⁰ buckets
+    /// per sign.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         relativeAccuracy = try container.decode(Double.self, forKey: .relativeAccuracy)
@@ -134,6 +135,9 @@ public struct RelativeErrorSketch: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .relativeAccuracy, in: container,
                                                    debugDescription: "relative accuracy \(relativeAccuracy) outside [1e-4, 0.5]")
         }
+        let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
+        let indices = Int32((log(Double.leastNonzeroMagnitude) / log(gamma)).rounded(.up))
+            ... Int32((log(Double.greatestFiniteMagnitude) / log(gamma)).rounded(.up))
         func store(_ key: CodingKeys) throws -> [Int32: Int] {
             let pairs = try container.decode([[Int]].self, forKey: key)
             guard pairs.count <= 1 << 20 else {
@@ -141,10 +145,10 @@ public struct RelativeErrorSketch: Codable, Sendable, Equatable {
             }
             var result: [Int32: Int] = [:]
             for pair in pairs {
-                guard pair.count == 2, let index = Int32(exactly: pair[0]), pair[1] >= 0, pair[1] <= 1 << 40,
-                      result[index] == nil else {
+                guard pair.count == 2, let index = Int32(exactly: pair[0]), indices.contains(index), pair[1] >= 0,
+                      pair[1] <= 1 << 40, result[index] == nil else {
                     throw DecodingError.dataCorruptedError(forKey: key, in: container,
-                                                           debugDescription: "a bucket must be [index, count ≥ 0], once each")
+                                                           debugDescription: "a bucket must be [index of a finite value, count ≥ 0], once each")
                 }
                 result[index] = pair[1]
             }

@@ -240,6 +240,8 @@ import Testing
         #expect(try JSONDecoder().decode(SiteCountsSummary.self, from: bytes) == analyzer.summary)
         let bad = Data(#"{"relativeAccuracy":0.005,"positive":[[1,-3]],"negative":[],"zeroCount":0}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(RelativeErrorSketch.self, from: bad) }
+        let infinite = Data(#"{"relativeAccuracy":0.005,"positive":[[99999999,1]],"negative":[],"zeroCount":0}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RelativeErrorSketch.self, from: infinite) }
         let short = Data(#""AAAA""#.utf8)
         #expect(throws: (any Error).self) { try JSONDecoder().decode(ValueHash.self, from: short) }
     }

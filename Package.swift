@@ -62,7 +62,7 @@ let package = Package(
         // L5: federated training without the transport (docs/federated.md): the encoding agreement (keyed-hash
         // counts, relative-error sketches), and a single-process simulation of rounds of `LocalTrainer` and FedAvg.
         .target(name: "MimeoFederatedTraining", dependencies: [
-            "MimeoTabular", "MimeoFederated", "MimeoData", .product(name: "Crypto", package: "swift-crypto"),
+            "MimeoTabular", "MimeoNN", "MimeoFederated", "MimeoData", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Federated training simulated in one process, for measurements (docs/federated.md, "Simulation").
         .executableTarget(name: "MimeoFederatedSimulation", dependencies: ["MimeoFederatedTraining", "MimeoTabular", "MimeoData"]),
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: [
-            "MimeoTabular", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "MimeoTabular", "MimeoNN", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),

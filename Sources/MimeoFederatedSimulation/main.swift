@@ -21,10 +21,14 @@ struct Arguments {
     var rows = 0
     var patience = 4
     var batchSize: Int?
+    var averageWeights = false
+    var localSteps: Int?
+    var keepOptimizer = false
+    var averageDecay: Double?
 
     static let usage = """
         usage: MimeoFederatedSimulation --out DIR [--central] [--rounds N] [--local-epochs N] [--fedprox MU]
-               [--width F] [--seed S] [--threads T] [--batch-size B] [--patience P] [--rows N] site.csv...
+               [--width F] [--seed S] [--threads T] [--batch-size B] [--patience P] [--local-average] [--local-steps N] [--keep-optimizer] [--average-decay D] [--rows N] site.csv...
         writes DIR/model.mimeo and DIR/synthetic.csv (N rows, default: the sites' total)
         """
 
@@ -53,6 +57,10 @@ struct Arguments {
             case "--rows": rows = try number(Int.self)
             case "--patience": patience = try number(Int.self)
             case "--batch-size": batchSize = try number(Int.self)
+            case "--local-average": averageWeights = true
+            case "--local-steps": localSteps = try number(Int.self)
+            case "--keep-optimizer": keepOptimizer = true
+            case "--average-decay": averageDecay = try number(Double.self)
             case let flag where flag.hasPrefix("--"): throw SimulationError("unknown option \(flag)\n\(Self.usage)")
             default: sites.append(argv[index])
             }
@@ -80,6 +88,7 @@ func run() throws {
     training.threads = arguments.threads
     training.batchSize = arguments.batchSize
     training.patience = arguments.patience
+    if let decay = arguments.averageDecay, arguments.central { training.weightAverageDecay = decay }
     let start = Date()
     let trained: TrainedModel
     if arguments.central {
@@ -94,12 +103,17 @@ func run() throws {
         options.rounds = arguments.rounds
         options.patience = arguments.patience
         options.widthFactor = arguments.widthFactor
-        options.local = LocalTrainingOptions(training: training, localEpochs: arguments.localEpochs, strategy: arguments.strategy)
+        options.keepOptimizerState = arguments.keepOptimizer
+        options.weightAverageDecay = arguments.averageDecay ?? 0
+        options.local = LocalTrainingOptions(training: training, localEpochs: arguments.localEpochs,
+                                             localSteps: arguments.localSteps, strategy: arguments.strategy,
+                                             averageWeights: arguments.averageWeights)
         let sites = zip(arguments.sites, tables).map { FederatedSite(name: URL(fileURLWithPath: $0).lastPathComponent, table: $1) }
         let result = try FederatedSimulation.train(sites: sites, schema: schema, sourceName: "federated", options: options) { round in
             let perSite = round.sites.map { String(format: "%@ %.3f", $0.site, $0.validationLoss) }.joined(separator: ", ")
-            print(String(format: "round %d: validation %.4f (%@), train %.4f, |update| %.3f, %.0f s", round.round,
-                         round.validationLoss, perSite, round.trainLoss, round.updateNorm, Date().timeIntervalSince(start)))
+            print(String(format: "round %d: validation %.4f (%@), averaged %.4f, train %.4f, |update| %.3f, %.0f s",
+                         round.round, round.validationLoss, perSite, round.averageValidationLoss, round.trainLoss,
+                         round.updateNorm, Date().timeIntervalSince(start)))
         }
         trained = result.trained
         print(String(format: "federated: best round %d, validation loss %.4f, %@", trained.metadata.training.bestEpoch,

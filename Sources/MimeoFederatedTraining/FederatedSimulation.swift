@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MimeoData
 import MimeoFederated
+import MimeoNN
 import MimeoTabular
 
 /// One site of a simulated federation: its name and its own table.
@@ -29,6 +30,12 @@ public struct FederatedTrainingOptions: Sendable {
     public var sketchAccuracy = RelativeErrorSketch.defaultRelativeAccuracy
     public var widthFactor: Double = 16
     public var contextWidth: ContextWidthChoice = .automatic
+    /// Sites keep their AdamW state from round to round instead of starting each round afresh.
+    public var keepOptimizerState = false
+    /// Decay of the moving average of the global weights over rounds (`WeightAverage`, with its warm-up),
+    /// which is validated, kept and saved instead of the last round's weights, as single-machine training
+    /// averages over steps; 0 keeps the raw weights.
+    public var weightAverageDecay = 0.0
 
     public init() {}
 }
@@ -49,6 +56,9 @@ public struct FederatedRoundReport: Sendable, Equatable {
     public var sites: [SiteRoundReport]
     /// The incoming weights' validation loss over all sites, weighted by their validation rows.
     public var validationLoss: Double
+    /// The same for the moving average of the weights up to the incoming ones (what early stopping
+    /// watches and the result keeps; equal to `validationLoss` without averaging).
+    public var averageValidationLoss: Double
     /// The sites' training loss, weighted by their examples.
     public var trainLoss: Double
     /// The L2 norm of the aggregated update.
@@ -104,10 +114,22 @@ public enum FederatedSimulation {
         var stopReason = "max rounds (\(options.rounds))"
         var learningRate = options.local.training.learningRate
         var roundsDone = 0
+        var optimizers = [AdamW?](repeating: nil, count: sites.count)
+        var average = WeightAverage(initial: global, decay: options.weightAverageDecay)
+        func averageLoss(_ raw: Double) -> Double {
+            guard options.weightAverageDecay > 0 else { return raw }
+            return aggregateValidationLoss(zip(names, trainers).map { name, trainer in
+                SiteRoundReport(site: name, examples: trainer.exampleCount, trainLoss: .nan,
+                                validationLoss: trainer.validationLoss(of: average.weights),
+                                validationRows: trainer.split.validation.count)
+            })
+        }
         for round in 1...options.rounds {
             var updates: [SiteUpdate] = [], siteReports: [SiteRoundReport] = []
-            for (name, trainer) in zip(names, trainers) {
-                let update = try trainer.train(global: global, round: round, learningRate: learningRate)
+            for (index, (name, trainer)) in zip(names, trainers).enumerated() {
+                let update = try trainer.train(global: global, round: round, learningRate: learningRate,
+                                               optimizer: optimizers[index])
+                if options.keepOptimizerState { optimizers[index] = update.optimizer }
                 updates.append(SiteUpdate(siteID: name, round: round, exampleCount: update.exampleCount, delta: update.delta))
                 siteReports.append(SiteRoundReport(site: name, examples: update.exampleCount, trainLoss: update.trainLoss,
                                                    validationLoss: update.validationLoss,
@@ -116,10 +138,12 @@ public enum FederatedSimulation {
             let validationLoss = aggregateValidationLoss(siteReports)
             let examples = siteReports.reduce(0) { $0 + $1.examples }
             let trainLoss = siteReports.reduce(0.0) { $0 + $1.trainLoss * Double($1.examples) } / Double(max(examples, 1))
-            // The round's incoming weights were validated: they are round − 1's result.
-            switch plateau.observe(validationLoss, alwaysImproves: validationLoss.isNaN) {
+            // The round's incoming weights were validated: they are round − 1's result, and the average
+            // up to them is the candidate.
+            let candidateLoss = round == 1 ? validationLoss : averageLoss(validationLoss)
+            switch plateau.observe(candidateLoss, alwaysImproves: candidateLoss.isNaN) {
             case .improved:
-                best = global; bestRound = round - 1
+                best = average.weights; bestRound = round - 1
             case .noImprovement(let reduce):
                 if reduce { learningRate = max(options.local.training.learningRate * 0.1, learningRate * 0.5) }
             case .stop:
@@ -132,8 +156,10 @@ public enum FederatedSimulation {
             case .aggregate(let aggregated):
                 let norm = FederatedAveraging.l2Norm(zip(aggregated.weights, global).map { $0 - $1 })
                 global = aggregated.weights
+                average.update(with: global)
                 let report = FederatedRoundReport(round: round, sites: siteReports, validationLoss: validationLoss,
-                                                  trainLoss: trainLoss, updateNorm: norm)
+                                                  averageValidationLoss: candidateLoss, trainLoss: trainLoss,
+                                                  updateNorm: norm)
                 reports.append(report)
                 progress(report)
             case .retry(let reason):
@@ -143,12 +169,13 @@ public enum FederatedSimulation {
         }
         if stopReason.hasPrefix("max rounds") {
             // The last round's result has not been validated yet.
-            let finalLoss = aggregateValidationLoss(zip(names, trainers).map { name, trainer in
+            let rawLoss = aggregateValidationLoss(zip(names, trainers).map { name, trainer in
                 SiteRoundReport(site: name, examples: trainer.exampleCount, trainLoss: .nan,
                                 validationLoss: trainer.validationLoss(of: global), validationRows: trainer.split.validation.count)
             })
+            let finalLoss = averageLoss(rawLoss)
             if case .improved = plateau.observe(finalLoss, alwaysImproves: finalLoss.isNaN) {
-                best = global; bestRound = roundsDone
+                best = average.weights; bestRound = roundsDone
             }
         }
         let trainingRows = trainers.reduce(0) { $0 + $1.exampleCount }

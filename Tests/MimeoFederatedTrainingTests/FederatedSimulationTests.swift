@@ -8,7 +8,7 @@ import Testing
 /// Federated training end to end in one process (issue 8): three skewed sites of real data, the encoding
 /// agreement, FedAvg/FedProx rounds, an ordinary model file that generates rows.
 @Suite struct FederatedSimulationTests {
-    static func options(strategy: LocalStrategy = .fedAvg, rounds: Int) -> FederatedTrainingOptions {
+    static func options(variant: String = "fedavg", rounds: Int) -> FederatedTrainingOptions {
         var options = FederatedTrainingOptions()
         options.rounds = rounds
         options.widthFactor = 2
@@ -17,12 +17,19 @@ import Testing
         options.local.training.threads = 2
         options.local.training.seed = 5
         options.local.localEpochs = 1
-        options.local.strategy = strategy
+        options.local.strategy = variant == "fedprox" ? .fedProx(mu: 0.01) : .fedAvg
+        if variant == "averaged" {
+            options.keepOptimizerState = true
+            options.local.averageWeights = true
+            options.weightAverageDecay = 0.9
+        }
         return options
     }
 
-    @Test(arguments: [LocalStrategy.fedAvg, .fedProx(mu: 0.01)])
-    func threeSkewedSitesTrainAModelThatGenerates(strategy: LocalStrategy) throws {
+    /// FedAvg; FedProx; and FedAvg with the optional loop policies (sites keep their optimiser state,
+    /// return their round's weight average, and the server averages the global weights over rounds).
+    @Test(arguments: ["fedavg", "fedprox", "averaged"])
+    func threeSkewedSitesTrainAModelThatGenerates(variant: String) throws {
         let table = try TableLoader().load(path: Datasets.adultSample)
         let schema = TrainingPipeline.resolvingDatetimeFormats(SchemaInference().inferSchema(from: table), table: table)
         let parts = SiteSplit.split(table, column: "relationship")
@@ -30,7 +37,7 @@ import Testing
         let sites = parts.enumerated().map { FederatedSite(name: "site-\(["a", "b", "c"][$0.offset])", table: $0.element) }
         var seen: [FederatedRoundReport] = []
         let result = try FederatedSimulation.train(sites: sites, schema: schema, sourceName: "adult-sample (3 sites)",
-                                                   options: Self.options(strategy: strategy, rounds: 4)) { seen.append($0) }
+                                                   options: Self.options(variant: variant, rounds: 4)) { seen.append($0) }
         #expect(seen == result.rounds)
         #expect(result.rounds.count == 4)
         let losses = result.rounds.map(\.validationLoss)
@@ -38,6 +45,11 @@ import Testing
         #expect(losses[1] < losses[0] - 1, "aggregate validation loss per round: \(losses)")
         #expect(losses[3] < losses[1], "aggregate validation loss per round: \(losses)")
         #expect(result.trained.metadata.training.validationLoss < losses[3])
+        if variant == "averaged" {
+            #expect(result.rounds.dropFirst().allSatisfy { $0.averageValidationLoss != $0.validationLoss })
+        } else {
+            #expect(result.rounds.allSatisfy { $0.averageValidationLoss == $0.validationLoss })
+        }
         for round in result.rounds {
             #expect(round.sites.map(\.site) == ["site-a", "site-b", "site-c"])
             #expect(round.sites.allSatisfy { $0.validationRows > 0 && $0.examples > 0 })

@@ -1,4 +1,5 @@
 import MimeoData
+import MimeoNN
 @testable import MimeoTabular
 import MimeoTensor
 import MimeoTestSupport
@@ -118,6 +119,30 @@ import Testing
         #expect(stepped.steps == 5)
     }
 
+    /// A site can continue its optimiser from round to round, and can return its round's weight average.
+    @Test func optimiserStateAndWeightAverageCarryOver() throws {
+        let adult = try Self.adult()
+        let global = TabularModel(architecture: adult.architecture, seed: 2).parameters
+        let trainer = try LocalTrainer(architecture: adult.architecture, tokens: adult.tokens, rowCount: adult.rowCount,
+                                       options: Self.options(.fedAvg))
+        let first = try trainer.train(global: global, round: 1)
+        #expect(first.optimizer.stepCount == first.steps)
+        let next = zip(global, first.delta).map { $0 + $1 }
+        let continued = try trainer.train(global: next, round: 2, optimizer: first.optimizer)
+        let fresh = try trainer.train(global: next, round: 2)
+        #expect(continued.optimizer.stepCount == 2 * first.steps)
+        #expect(Self.bits(continued.delta) != Self.bits(fresh.delta))
+        var averaged = Self.options(.fedAvg)
+        averaged.averageWeights = true
+        let average = try LocalTrainer(architecture: adult.architecture, tokens: adult.tokens, rowCount: adult.rowCount,
+                                       options: averaged).train(global: global, round: 1)
+        // The average lags behind the last weights, towards where the round started.
+        #expect(FederatedNorm.of(average.delta) < FederatedNorm.of(first.delta))
+        #expect(throws: LocalTrainingError.self) {
+            try trainer.train(global: global, round: 2, optimizer: AdamW(parameterCount: 3, learningRate: 0.1))
+        }
+    }
+
     /// Bad input gives errors, not crashes.
     @Test func badInputIsRefused() throws {
         let adult = try Self.adult()
@@ -137,5 +162,13 @@ import Testing
         let trainer = try LocalTrainer(architecture: adult.architecture, tokens: adult.tokens, rowCount: adult.rowCount,
                                        options: Self.options(.fedAvg))
         #expect(throws: LocalTrainingError.self) { try trainer.train(global: [0, 1, 2], round: 1) }
+    }
+}
+
+enum FederatedNorm {
+    static func of(_ values: [Float]) -> Double {
+        var sum = 0.0
+        for value in values { sum += Double(value) * Double(value) }
+        return sum.squareRoot()
     }
 }

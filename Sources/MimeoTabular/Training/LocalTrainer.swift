@@ -1,4 +1,5 @@
 import Foundation
+import MimeoNN
 import MimeoTensor
 
 // Dimension key: N = the site's rows, S = sub-columns (tokens per row), P = parameters.
@@ -24,13 +25,18 @@ public struct LocalTrainingOptions: Sendable, Equatable {
     /// they run out).
     public var localSteps: Int?
     public var strategy: LocalStrategy
+    /// Return the moving average of the round's weights (`WeightAverage` with
+    /// `training.weightAverageDecay`, started at the global weights, its warm-up counting the steps of
+    /// the earlier rounds) instead of the last step's.
+    public var averageWeights: Bool
 
     public init(training: TrainingOptions = TrainingOptions(), localEpochs: Int = 1, localSteps: Int? = nil,
-                strategy: LocalStrategy = .fedAvg) {
+                strategy: LocalStrategy = .fedAvg, averageWeights: Bool = false) {
         self.training = training
         self.localEpochs = localEpochs
         self.localSteps = localSteps
         self.strategy = strategy
+        self.averageWeights = averageWeights
     }
 }
 
@@ -49,6 +55,8 @@ public struct LocalUpdate: Sendable, Equatable {
     public var validationRows: Int
     /// Batches trained this round.
     public var steps: Int
+    /// The optimiser's state after the round, for a site that keeps it from round to round.
+    public var optimizer: AdamW
 }
 
 /// Why a site cannot train.
@@ -122,11 +130,12 @@ public struct LocalTrainer: Sendable {
     }
 
     /// Trains round `round` from `global` and returns the update; `learningRate` overrides the options'
-    /// (a schedule across rounds).
+    /// (a schedule across rounds); `optimizer` continues from a previous round's state (`LocalUpdate
+    /// .optimizer`) instead of a fresh AdamW.
     ///
     /// - Throws: `LocalTrainingError` for weights of another shape; `TrainingError.diverged` when a
     ///   batch's loss or gradient is not finite or explodes.
-    public func train(global: [Float], round: Int, learningRate: Float? = nil) throws -> LocalUpdate {
+    public func train(global: [Float], round: Int, learningRate: Float? = nil, optimizer: AdamW? = nil) throws -> LocalUpdate {
         let layoutCount = ParameterLayout(architecture).count
         guard global.count == layoutCount else {
             throw LocalTrainingError("the global weights have \(global.count) values, the model \(layoutCount)")
@@ -140,6 +149,13 @@ public struct LocalTrainer: Sendable {
         if let learningRate { training.learningRate = learningRate }
         let step = TrainingStep(model: TabularModel(architecture: architecture, parameters: global),
                                 options: training, batchCapacity: batchSize, proximal: proximal)
+        if var optimizer {
+            guard optimizer.parameterCount == global.count else {
+                throw LocalTrainingError("the optimiser state has \(optimizer.parameterCount) values, the model \(global.count)")
+            }
+            optimizer.learningRate = training.learningRate
+            step.optimizer = optimizer
+        }
         let incomingLoss = step.meanLoss(tokens: validationTokens, ranks: validationRanks, count: split.validation.count)
         let ranks = RankSampler(architecture: architecture, fixedOrderShare: options.training.fixedOrderShare)
         var random = RandomStream(seed: options.training.seed &+ UInt64(truncatingIfNeeded: round) &* 0x9E37_79B9_7F4A_7C15,
@@ -148,6 +164,8 @@ public struct LocalTrainer: Sendable {
         let stepsPerEpoch = (rows.count + batchSize - 1) / batchSize
         let totalSteps = options.localSteps ?? options.localEpochs * stepsPerEpoch
         var lossSum = 0.0, rowsSeen = 0
+        var average = options.averageWeights
+            ? WeightAverage(initial: global, decay: training.weightAverageDecay, stepsBefore: max(0, round - 1) * totalSteps) : nil
         for stepIndex in 0..<totalSteps {
             let position = stepIndex % stepsPerEpoch
             if position == 0 { rows.shuffle(using: &random) }
@@ -168,11 +186,13 @@ public struct LocalTrainer: Sendable {
                                              + "\(training.learningRate))")
             }
             rowsSeen += batch.count
+            average?.update(with: step.parameters)
         }
-        let local = step.parameters
+        let local = average?.weights ?? step.parameters
         var delta = [Float](repeating: 0, count: local.count)
         for i in local.indices { delta[i] = local[i] - global[i] }
         return LocalUpdate(delta: delta, exampleCount: split.training.count, trainLoss: lossSum / Double(max(rowsSeen, 1)),
-                           validationLoss: incomingLoss, validationRows: split.validation.count, steps: totalSteps)
+                           validationLoss: incomingLoss, validationRows: split.validation.count, steps: totalSteps,
+                           optimizer: step.optimizer)
     }
 }

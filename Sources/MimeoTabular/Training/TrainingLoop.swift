@@ -86,9 +86,12 @@ public struct WeightAverage: Sendable {
     public let decay: Float
     private var steps = 0
 
-    public init(initial: [Float], decay: Double) {
+    /// An average starting at `initial`; `stepsBefore` continues the warm-up of an earlier run (a site's
+    /// earlier rounds).
+    public init(initial: [Float], decay: Double, stepsBefore: Int = 0) {
         weights = initial
         self.decay = Float(decay)
+        steps = max(0, stepsBefore)
     }
 
     /// Folds in the weights after one more step. Warm-up (as TensorFlow's ExponentialMovingAverage with

@@ -102,10 +102,13 @@ public struct SiteEncodingAnalyzer: Sendable {
 
     /// Analyzes `table`, whose columns must be `schema`'s in order.
     ///
-    /// - Throws: `EncodingAgreementError` for a table whose columns differ from the schema, or a
-    ///   datetime column (not supported by the agreement yet).
+    /// - Throws: `EncodingAgreementError` for a table whose columns differ from the schema, a datetime
+    ///   column (not supported by the agreement yet), or a sketch accuracy outside [10⁻⁴, 0.5].
     public init(table: Table, schema: Schema, key: SymmetricKey,
                 sketchAccuracy: Double = RelativeErrorSketch.defaultRelativeAccuracy) throws {
+        guard sketchAccuracy >= 1e-4 && sketchAccuracy <= 0.5 else {
+            throw EncodingAgreementError("the sketch's relative accuracy must be in [0.0001, 0.5], got \(sketchAccuracy)")
+        }
         let names = schema.columns.map(\.name)
         guard table.columnNames == names else {
             throw EncodingAgreementError("the site's columns (\(table.columnNames.joined(separator: ", "))) are not the "

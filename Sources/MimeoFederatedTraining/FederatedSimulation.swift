@@ -5,6 +5,12 @@ import MimeoFederated
 import MimeoNN
 import MimeoTabular
 
+/// Why a federated run cannot go on (other than the encoding agreement's and the trainers' errors).
+public struct FederatedTrainingError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// One site of a simulated federation: its name and its own table.
 public struct FederatedSite: Sendable {
     public var name: String
@@ -79,18 +85,25 @@ public struct FederatedTrainingResult: Sendable {
 public enum FederatedSimulation {
     /// Trains one model over `sites`. `schema` gives the column kinds (columns in the sites' order).
     ///
-    /// - Throws: `EncodingAgreementError` (tables that disagree with the schema, datetime columns),
-    ///   `LocalTrainingError`, `TrainingError.diverged`, or `EncodingAgreementError` when a round's
-    ///   aggregation refuses the updates.
+    /// - Throws: `FederatedTrainingError` (no sites, duplicate names, bad options, a round whose updates
+    ///   the aggregation refuses), `EncodingAgreementError` (tables that disagree with the schema,
+    ///   datetime columns), `LocalTrainingError`, `TrainingError.diverged`.
     public static func train(
         sites: [FederatedSite], schema: Schema, sourceName: String, options: FederatedTrainingOptions,
         progress: (FederatedRoundReport) -> Void = { _ in }
     ) throws -> FederatedTrainingResult {
-        guard !sites.isEmpty else { throw EncodingAgreementError("federated training needs at least one site") }
+        guard !sites.isEmpty else { throw FederatedTrainingError("federated training needs at least one site") }
         guard Set(sites.map(\.name)).count == sites.count, sites.allSatisfy({ !$0.name.isEmpty }) else {
-            throw EncodingAgreementError("site names must be distinct and non-empty")
+            throw FederatedTrainingError("site names must be distinct and non-empty")
         }
-        guard options.rounds >= 1 else { throw EncodingAgreementError("rounds must be at least 1, got \(options.rounds)") }
+        guard options.rounds >= 1 else { throw FederatedTrainingError("rounds must be at least 1, got \(options.rounds)") }
+        guard options.patience >= 1 else { throw FederatedTrainingError("patience must be at least 1, got \(options.patience)") }
+        guard (1...sites.count).contains(options.minimumSites) else {
+            throw FederatedTrainingError("the quorum must be between 1 and the \(sites.count) sites, got \(options.minimumSites)")
+        }
+        guard options.weightAverageDecay >= 0 && options.weightAverageDecay < 1 else {
+            throw FederatedTrainingError("the weight average's decay must be in [0, 1), got \(options.weightAverageDecay)")
+        }
         let start = Date()
         // The job key: shared by the sites, never by the aggregation (here: never passed to it).
         let key = SymmetricKey(size: .bits256)
@@ -163,7 +176,7 @@ public enum FederatedSimulation {
                 reports.append(report)
                 progress(report)
             case .retry(let reason):
-                throw EncodingAgreementError("round \(round) could not be aggregated: \(reason)")
+                throw FederatedTrainingError("round \(round) could not be aggregated: \(reason)")
             }
             roundsDone = round
         }

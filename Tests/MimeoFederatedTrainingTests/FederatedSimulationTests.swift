@@ -73,12 +73,30 @@ import Testing
     @Test func badSitesAreRefused() throws {
         let table = try TableLoader(rowLimit: 100).load(path: Datasets.adultSample)
         let schema = SchemaInference().inferSchema(from: table)
-        #expect(throws: EncodingAgreementError.self) {
+        #expect(throws: FederatedTrainingError.self) {
             try FederatedSimulation.train(sites: [], schema: schema, sourceName: "x", options: Self.options(rounds: 1))
         }
         let same = [FederatedSite(name: "a", table: table), FederatedSite(name: "a", table: table)]
-        #expect(throws: EncodingAgreementError.self) {
+        #expect(throws: FederatedTrainingError.self) {
             try FederatedSimulation.train(sites: same, schema: schema, sourceName: "x", options: Self.options(rounds: 1))
+        }
+        let two = [FederatedSite(name: "a", table: table), FederatedSite(name: "b", table: table)]
+        // The test options ask for a quorum of 3.
+        #expect(throws: FederatedTrainingError.self) {
+            try FederatedSimulation.train(sites: two, schema: schema, sourceName: "x", options: Self.options(rounds: 1))
+        }
+        var coarse = Self.options(rounds: 1)
+        coarse.minimumSites = 2
+        coarse.sketchAccuracy = 0.9
+        #expect(throws: EncodingAgreementError.self) {
+            try FederatedSimulation.train(sites: two, schema: schema, sourceName: "x", options: coarse)
+        }
+        var renamed = table
+        renamed.columnNames[0] = "years"
+        coarse.sketchAccuracy = 0.01
+        #expect(throws: EncodingAgreementError.self) {
+            try FederatedSimulation.train(sites: [FederatedSite(name: "a", table: table), FederatedSite(name: "b", table: renamed)],
+                                          schema: schema, sourceName: "x", options: coarse)
         }
     }
 }

@@ -102,6 +102,37 @@ import Testing
         #expect(boundsCompared > 150, "range bounds compared: \(boundsCompared)")
     }
 
+    /// The shared bank_marketing training split (36,168 rows) split into 3 sites by `job`, as
+    /// docs/federated.md measures it: categorical encodings equal the pooled ones, number columns keep
+    /// the same exact values and their extremes within the sketch's bound error.
+    @Test(Datasets.required(Datasets.bankTrain))
+    func bankMarketingAgreesWithThePooledEncoding() throws {
+        let table = try TableLoader().load(path: Datasets.bankTrain)
+        let schema = TrainingPipeline.resolvingDatetimeFormats(SchemaInference().inferSchema(from: table), table: table)
+        let fixture = Fixture(pooled: table, sites: SiteSplit.split(table, column: "job"), schema: schema)
+        #expect(fixture.sites.map(\.rowCount) == [12_137, 11_850, 12_181], "the split of scripts/split-sites.py --column job")
+        let federated = try Self.agree(fixture).encoder
+        let pooled = Self.pooledEncoder(fixture)
+        let error = RelativeErrorSketch().boundError
+        var categorical = 0, numeric = 0
+        for (index, column) in schema.columns.enumerated() {
+            switch (federated.encodings[index], pooled.encodings[index]) {
+            case (.categorical(let a), .categorical(let b)):
+                #expect(a == b, "column \(column.name)")
+                categorical += 1
+            case (.numeric(let a), .numeric(let b)):
+                #expect(a.buckets.filter(\.isExact).map(\.lower) == b.buckets.filter(\.isExact).map(\.lower), "\(column.name)")
+                #expect(abs(a.minimum - b.minimum) <= error * abs(b.minimum) + 1e-9
+                        && abs(a.maximum - b.maximum) <= error * abs(b.maximum) + 1e-9,
+                        "\(column.name): [\(a.minimum), \(a.maximum)] vs [\(b.minimum), \(b.maximum)]")
+                numeric += 1
+            default:
+                Issue.record("column \(column.name): the encodings are of different kinds")
+            }
+        }
+        #expect(categorical >= 9 && numeric >= 6, "\(categorical) categorical and \(numeric) number columns")
+    }
+
     /// Merging the sites' sketches gives exactly the pooled sketch, and its quantiles are within α of
     /// the pooled table's exact quantiles.
     @Test func sketchesMergeExactlyAndMeetTheirError() throws {

@@ -24,11 +24,14 @@ public struct ValueHash: Hashable, Comparable, Codable, Sendable {
         self.bytes = bytes
     }
 
-    /// The hash of a category (`number == nil`) or a number of column `column` under `key`.
-    static func make(key: SymmetricKey, column: Int, text: String? = nil, number: Double? = nil) -> ValueHash {
+    /// The hash of a category, a number or a year of column `column` under `key`.
+    static func make(key: SymmetricKey, column: Int, text: String? = nil, number: Double? = nil, year: Int? = nil) -> ValueHash {
         var message = Array("mimeo-agreement-v1".utf8) + [0]
         withUnsafeBytes(of: UInt32(column).bigEndian) { message.append(contentsOf: $0) }
-        if let number {
+        if let year {
+            message.append(2)
+            withUnsafeBytes(of: Int64(year).bigEndian) { message.append(contentsOf: $0) }
+        } else if let number {
             message.append(1)
             let canonical = number == 0 ? 0 : number  // -0 and 0 are one value, as in NumericStatistics
             withUnsafeBytes(of: canonical.bitPattern.bigEndian) { message.append(contentsOf: $0) }
@@ -67,6 +70,9 @@ public enum ColumnCountSummary: Codable, Sendable, Equatable {
     case numeric(counts: [HashedCount], nullCount: Int, decimals: Int, sketch: RelativeErrorSketch)
     /// An identifier or text column: the counts of value shapes, as single-machine training keeps them.
     case identifier(IdentifierStatistics)
+    /// A datetime column: every year's keyed hash and count, the missing values (and values that do not
+    /// parse with the format), and which time parts are ever non-zero. No instant is sent.
+    case datetime(years: [HashedCount], nullCount: Int, hasHours: Bool, hasMinutes: Bool, hasSeconds: Bool)
 }
 
 /// Round 1, site → coordinator: one summary per column of the agreed schema.
@@ -102,8 +108,8 @@ public struct SiteEncodingAnalyzer: Sendable {
 
     /// Analyzes `table`, whose columns must be `schema`'s in order.
     ///
-    /// - Throws: `EncodingAgreementError` for a table whose columns differ from the schema, a datetime
-    ///   column (not supported by the agreement yet), or a sketch accuracy outside [10⁻⁴, 0.5].
+    /// - Throws: `EncodingAgreementError` for a table whose columns differ from the schema, or a sketch
+    ///   accuracy outside [10⁻⁴, 0.5].
     public init(table: Table, schema: Schema, key: SymmetricKey,
                 sketchAccuracy: Double = RelativeErrorSketch.defaultRelativeAccuracy) throws {
         guard sketchAccuracy >= 1e-4 && sketchAccuracy <= 0.5 else {
@@ -146,8 +152,17 @@ public struct SiteEncodingAnalyzer: Sendable {
             case .identifier, .text:
                 columns.append(.identifier(IdentifierStatistics.analyze(values)))
             case .datetime:
-                throw EncodingAgreementError("column '\(column.name)' is a datetime; federated training does not agree "
-                                             + "datetime encodings yet (declare it categorical or drop it)")
+                let format = column.format.flatMap { DateTimeFormat(pattern: $0) } ?? DateTimeFormat(pattern: "%Y-%m-%d")!
+                let statistics = DatetimeStatistics.analyze(values, format: format)
+                var years: [HashedCount] = []
+                for (year, count) in statistics.yearCounts {
+                    let hash = ValueHash.make(key: key, column: index, year: year)
+                    spelling[hash] = String(year)
+                    years.append(HashedCount(hash: hash, count: count))
+                }
+                columns.append(.datetime(years: years.sorted { $0.hash < $1.hash }, nullCount: statistics.nullCount,
+                                         hasHours: statistics.hasHours, hasMinutes: statistics.hasMinutes,
+                                         hasSeconds: statistics.hasSeconds))
             }
             spellings.append(spelling)
         }
@@ -182,6 +197,8 @@ public struct EncodingAgreement: Sendable {
     private var decimals: [Int]
     private var sketches: [RelativeErrorSketch?]
     private var shapes: [IdentifierStatistics?]
+    /// For datetime columns: whether hours, minutes, seconds are ever non-zero on some site.
+    private var timeParts: [(hours: Bool, minutes: Bool, seconds: Bool)]
     private var revealed: [[ValueHash: String]]
     private var answered: Set<String> = []
 
@@ -199,6 +216,7 @@ public struct EncodingAgreement: Sendable {
         decimals = Array(repeating: 0, count: n)
         sketches = Array(repeating: nil, count: n)
         shapes = Array(repeating: nil, count: n)
+        timeParts = Array(repeating: (false, false, false), count: n)
         revealed = Array(repeating: [:], count: n)
     }
 
@@ -237,11 +255,12 @@ public struct EncodingAgreement: Sendable {
             return result
         }
         // Check everything before changing anything.
-        var staged: [(counts: [ValueHash: Int]?, nulls: Int, decimals: Int, sketch: RelativeErrorSketch?, shapes: IdentifierStatistics?)] = []
+        var staged: [(counts: [ValueHash: Int]?, nulls: Int, decimals: Int, sketch: RelativeErrorSketch?,
+                      shapes: IdentifierStatistics?, parts: (Bool, Bool, Bool))] = []
         for (index, column) in schema.columns.enumerated() {
             switch (column.kind, counts.columns[index]) {
             case (.boolean, .categorical(let list, let nulls)), (.categorical, .categorical(let list, let nulls)):
-                staged.append((try checked(list, nullCount: nulls, column: column.name), nulls, 0, nil, nil))
+                staged.append((try checked(list, nullCount: nulls, column: column.name), nulls, 0, nil, nil, (false, false, false)))
             case (.integer, .numeric(let list, let nulls, let places, let sketch)),
                  (.decimal, .numeric(let list, let nulls, let places, let sketch)):
                 let map = try checked(list, nullCount: nulls, column: column.name)
@@ -256,7 +275,7 @@ public struct EncodingAgreement: Sendable {
                     throw EncodingAgreementError("site '\(site)', column '\(column.name)': the sketch holds \(sketch.count) "
                                                  + "values, the counts \(counts.rowCount - nulls)")
                 }
-                staged.append((map, nulls, places, sketch, nil))
+                staged.append((map, nulls, places, sketch, nil, (false, false, false)))
             case (.identifier, .identifier(let statistics)), (.text, .identifier(let statistics)):
                 guard statistics.count >= 0, statistics.nullCount >= 0,
                       statistics.count + statistics.nullCount == counts.rowCount,
@@ -264,7 +283,13 @@ public struct EncodingAgreement: Sendable {
                       statistics.shapeCounts.values.reduce(0, +) == statistics.count else {
                     throw EncodingAgreementError("site '\(site)', column '\(column.name)': inconsistent shape counts")
                 }
-                staged.append((nil, statistics.nullCount, 0, nil, statistics))
+                staged.append((nil, statistics.nullCount, 0, nil, statistics, (false, false, false)))
+            case (.datetime, .datetime(let years, let nulls, let hours, let minutes, let seconds)):
+                let map = try checked(years, nullCount: nulls, column: column.name)
+                guard map.count <= ModelFile.Limits.years.count else {
+                    throw EncodingAgreementError("site '\(site)', column '\(column.name)': \(map.count) distinct years")
+                }
+                staged.append((map, nulls, 0, nil, nil, (hours, minutes, seconds)))
             default:
                 throw EncodingAgreementError("site '\(site)', column '\(column.name)': a summary of the wrong kind for a "
                                              + "\(column.kind) column")
@@ -280,6 +305,8 @@ public struct EncodingAgreement: Sendable {
             if let statistics = item.shapes {
                 if shapes[index] == nil { shapes[index] = statistics } else { shapes[index]!.reduce(statistics) }
             }
+            timeParts[index] = (timeParts[index].hours || item.parts.0, timeParts[index].minutes || item.parts.1,
+                                timeParts[index].seconds || item.parts.2)
         }
         rowCount += counts.rowCount
         sites.append(site)
@@ -331,6 +358,11 @@ public struct EncodingAgreement: Sendable {
                         throw EncodingAgreementError("site '\(site)', column '\(column.name)': '\(item.value)' is not a number")
                     }
                     _ = number
+                }
+                if column.kind == .datetime {
+                    guard let year = Int(item.value), ModelFile.Limits.years.contains(year) else {
+                        throw EncodingAgreementError("site '\(site)', column '\(column.name)': '\(item.value)' is not a year")
+                    }
                 }
                 if let known = staged[index][item.hash], known != item.value {
                     throw EncodingAgreementError("site '\(site)', column '\(column.name)': two spellings for one hash")
@@ -386,10 +418,37 @@ public struct EncodingAgreement: Sendable {
                 encodings.append(.identifier(IdentifierEncoding(statistics: shapes[index] ?? IdentifierStatistics(),
                                                                 options: options)))
             case .datetime:
-                throw EncodingAgreementError("column '\(column.name)' is a datetime; not supported by the agreement yet")
+                encodings.append(.datetime(DatetimeEncoding(statistics: Self.datetimeStatistics(
+                    format: column.format ?? "%Y-%m-%d", years: known, nullCount: nullCounts[index],
+                    valueCount: unionCounts[index].values.reduce(0, +), parts: timeParts[index]), options: options)))
             }
         }
         return TableEncoder(schema: schema, encodings: encodings)
+    }
+
+    /// A datetime column's statistics from the years that passed the threshold: the range of those years,
+    /// its instants widened to whole years (no instant is known), and only their counts. Rows of rarer
+    /// years are encoded into the nearest known year; with no frequent year at all, every value counts as
+    /// missing.
+    static func datetimeStatistics(format: String, years known: [(value: String, count: Int)], nullCount: Int,
+                                   valueCount: Int, parts: (hours: Bool, minutes: Bool, seconds: Bool)) -> DatetimeStatistics {
+        var statistics = DatetimeStatistics(format: format)
+        let years = known.map { (year: Int($0.value)!, count: $0.count) }
+        guard let first = years.map(\.year).min(), let last = years.map(\.year).max() else {
+            statistics.nullCount = nullCount + valueCount
+            return statistics
+        }
+        statistics.nullCount = nullCount
+        statistics.count = valueCount
+        statistics.minimumYear = first
+        statistics.maximumYear = last
+        statistics.minimumSeconds = DateTimeParts(year: first, month: 1, day: 1).secondsSinceEpoch
+        statistics.maximumSeconds = DateTimeParts(year: last, month: 12, day: 31, hour: 23, minute: 59, second: 59).secondsSinceEpoch
+        statistics.hasHours = parts.hours
+        statistics.hasMinutes = parts.minutes
+        statistics.hasSeconds = parts.seconds
+        statistics.yearCounts = Dictionary(years.map { ($0.year, $0.count) }, uniquingKeysWith: +)
+        return statistics
     }
 
     /// A sketch bucket's bounds narrowed to the values the column can hold: whole numbers for an integer

@@ -86,8 +86,8 @@ public enum FederatedSimulation {
     /// Trains one model over `sites`. `schema` gives the column kinds (columns in the sites' order).
     ///
     /// - Throws: `FederatedTrainingError` (no sites, duplicate names, bad options, a round whose updates
-    ///   the aggregation refuses), `EncodingAgreementError` (tables that disagree with the schema,
-    ///   datetime columns), `LocalTrainingError`, `TrainingError.diverged`.
+    ///   the aggregation refuses), `EncodingAgreementError` (tables that disagree with the schema),
+    ///   `LocalTrainingError`, `TrainingError.diverged`.
     public static func train(
         sites: [FederatedSite], schema: Schema, sourceName: String, options: FederatedTrainingOptions,
         progress: (FederatedRoundReport) -> Void = { _ in }

@@ -277,3 +277,83 @@ import Testing
         #expect(throws: (any Error).self) { try JSONDecoder().decode(ValueHash.self, from: short) }
     }
 }
+
+/// The agreement on a datetime column: only years travel, by keyed hash, and only frequent ones verbatim.
+@Suite struct DatetimeAgreementTests {
+    static let schema = Schema(columns: [ColumnSchema(name: "when", kind: .datetime, format: "%Y-%m-%d %H:%M:%S"),
+                                         ColumnSchema(name: "kind", kind: .categorical)])
+
+    /// Three sites of 2000–2010 timestamps (only site 1 has non-zero hours, minutes or seconds), some
+    /// missing; with `rare`, site 0 also holds two rows of 1955 and site 2 one row of 2030.
+    static func sites(rare: Bool) -> [Table] {
+        var random = SplitMix64(seed: 3)
+        return (0..<3).map { site in
+            var when: [String?] = [], kind: [String?] = []
+            for year in 2000...2010 {
+                for _ in 0..<(10 + site * 3) {
+                    let month = Int(random.next() % 12) + 1, day = Int(random.next() % 28) + 1
+                    let hour = site == 1 ? Int(random.next() % 24) : 0, minute = site == 1 ? Int(random.next() % 60) : 0
+                    when.append(String(format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, minute, site == 1 ? 7 : 0))
+                    kind.append(["a", "b", "c"][Int(random.next() % 3)])
+                }
+            }
+            when.append(nil); kind.append("a")
+            if rare && site == 0 { when += ["1955-03-04 00:00:00", "1955-07-08 00:00:00"]; kind += ["b", "c"] }
+            if rare && site == 2 { when.append("2030-01-02 00:00:00"); kind.append("a") }
+            return Table(columnNames: ["when", "kind"], columns: [when, kind])
+        }
+    }
+
+    static func pooled(_ sites: [Table]) -> Table {
+        Table(columnNames: sites[0].columnNames, columns: [0, 1].map { c in sites.flatMap { $0.columns[c] } })
+    }
+
+    static func encodings(_ sites: [Table]) throws -> (federated: DatetimeEncoding, pooled: DatetimeEncoding, analyzers: [SiteEncodingAnalyzer]) {
+        let key = SymmetricKey(size: .bits256)
+        let analyzers = try sites.map { try SiteEncodingAnalyzer(table: $0, schema: schema, key: key) }
+        let federated = try EncodingAgreement.run(sites: analyzers.enumerated().map { ("s\($0.offset)", $0.element) }, schema: schema)
+        let pooled = TableEncoder(statistics: TrainingPipeline.analyze(Self.pooled(sites), schema: schema), options: EncodingOptions())
+        guard case .datetime(let a) = federated.encodings[0], case .datetime(let b) = pooled.encodings[0] else {
+            throw EncodingAgreementError("not datetime encodings")
+        }
+        return (a, b, analyzers)
+    }
+
+    /// Without rare years the federated encoding has the pooled parts, years and null token; its instants
+    /// are widened to whole years and enclose the pooled ones.
+    @Test func frequentYearsGiveThePooledEncoding() throws {
+        let (federated, pooled, _) = try Self.encodings(Self.sites(rare: false))
+        #expect(federated.parts == pooled.parts && federated.parts.contains(.hour))
+        #expect(federated.minimumYear == pooled.minimumYear && federated.maximumYear == pooled.maximumYear)
+        #expect(federated.hasNull == pooled.hasNull && federated.years == pooled.years)
+        #expect(federated.cardinalities == pooled.cardinalities)
+        #expect(federated.minimumSeconds <= pooled.minimumSeconds && federated.maximumSeconds >= pooled.maximumSeconds)
+        #expect(federated.minimumSeconds == DateTimeParts(year: 2000, month: 1, day: 1).secondsSinceEpoch)
+    }
+
+    /// Rare years never leave a site, are left out of the year range, and the model file accepts the
+    /// encoding (a one-round federated model round-trips).
+    @Test func rareYearsStayHome() throws {
+        let sites = Self.sites(rare: true)
+        let (federated, pooled, analyzers) = try Self.encodings(sites)
+        #expect(pooled.minimumYear == 1955 && pooled.maximumYear == 2030)
+        #expect(federated.minimumYear == 2000 && federated.maximumYear == 2010)
+        var agreement = EncodingAgreement(schema: Self.schema)
+        for (index, analyzer) in analyzers.enumerated() { try agreement.add(site: "s\(index)", counts: analyzer.summary) }
+        let request = agreement.valueRequest()
+        for analyzer in analyzers {
+            let sent = String(decoding: try JSONEncoder().encode(analyzer.summary) + JSONEncoder().encode(try analyzer.values(for: request)),
+                              as: UTF8.self)
+            #expect(!sent.contains("1955") && !sent.contains("2030"))
+            #expect(!sent.contains("2000-") && !sent.contains(":07"), "no instant is sent")
+        }
+        var options = FederatedTrainingOptions()
+        options.rounds = 1
+        options.widthFactor = 1
+        options.local.training.threads = 1
+        let result = try FederatedSimulation.train(sites: sites.enumerated().map { FederatedSite(name: "s\($0.offset)", table: $0.element) },
+                                                   schema: Self.schema, sourceName: "dates", options: options)
+        let decoded = try ModelFile.decode(try ModelFile.encode(result.trained))
+        #expect(decoded.metadata.encoder.encodings.count == 2)
+    }
+}

@@ -60,6 +60,13 @@ let package = Package(
         // L4: federated training's math (docs/federated.md): server-side aggregation and quorum, client-level
         // differential privacy with an RDP accountant, secure aggregation by pairwise masks; pure values, no I/O.
         .target(name: "MimeoFederated", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // L5: federated training without the transport (docs/federated.md): the encoding agreement (keyed-hash
+        // counts, relative-error sketches), and a single-process simulation of rounds of `LocalTrainer` and FedAvg.
+        .target(name: "MimeoFederatedTraining", dependencies: [
+            "MimeoTabular", "MimeoNN", "MimeoFederated", "MimeoData", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Federated training simulated in one process, for measurements (docs/federated.md, "Simulation").
+        .executableTarget(name: "MimeoFederatedSimulation", dependencies: ["MimeoFederatedTraining", "MimeoTabular", "MimeoData"]),
         // L4: the HTML report, drawn from evaluation numbers.
         .target(name: "MimeoReport", dependencies: ["MimeoEval", "MimeoData"]),
         // Loopback benchmark of the coordinator with simulated workers (docs/scaling.md; `make bench-cluster`).
@@ -81,7 +88,7 @@ let package = Package(
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: [
-            "MimeoTabular", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "MimeoTabular", "MimeoNN", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
@@ -103,6 +110,10 @@ let package = Package(
         .testTarget(name: "MimeoFederatedTests", dependencies: [
             "MimeoFederated", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
+        .testTarget(name: "MimeoFederatedTrainingTests", dependencies: [
+            "MimeoFederatedTraining", "MimeoTabular", "MimeoFederated", "MimeoData", "MimeoTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "MimeoClusterTests", dependencies: [
             "MimeoCluster", "MimeoWire", "StoreCrashProbe", "MimeoTestSupport", "MimeoZMQ", "MimeoTabular", "MimeoData",
             "MimeoFederated", .product(name: "Crypto", package: "swift-crypto"),

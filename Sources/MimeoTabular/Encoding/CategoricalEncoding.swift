@@ -35,16 +35,24 @@ public struct CategoricalEncoding: Codable, Sendable, Equatable {
 
     /// Chooses the vocabulary from reduced statistics.
     public init(statistics: CategoricalStatistics, options: EncodingOptions) {
+        self.init(valueCounts: statistics.counts, distinctCount: statistics.counts.count,
+                  nullCount: statistics.nullCount, options: options)
+    }
+
+    /// Chooses the vocabulary from the counts of (at least) every value that reaches
+    /// `options.rareThreshold`, out of `distinctCount` distinct values in all: the federated
+    /// agreement knows only the frequent values verbatim and the others by number.
+    public init(valueCounts: [String: Int], distinctCount: Int, nullCount: Int, options: EncodingOptions) {
         var values: [String?] = []
-        if statistics.nullCount > 0 {
+        if nullCount > 0 {
             nullToken = Int32(values.count)
             values.append(nil)
         }
-        let sorted = statistics.counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let sorted = valueCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         // At most `ModelFile.Limits.maximumVocabulary` groups of 64 tokens, whatever `maxCategories` says.
         let limit = ModelFile.Limits.maximumVocabulary * Self.groupWidth - 2
         let frequent = sorted.prefix { $0.value >= options.rareThreshold }.prefix(min(max(0, options.maxCategories), limit))
-        if frequent.count < sorted.count {
+        if frequent.count < max(sorted.count, distinctCount) {
             rareToken = Int32(values.count)
             values.append(ReservedTokens.rare)
         }

@@ -64,41 +64,92 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
     public var minimum: Double
     public var maximum: Double
 
+    /// A number column's distribution as the encoding needs it: the values frequent enough to be tokens
+    /// of their own (exactly), and the rest as weighted intervals in increasing order: single values
+    /// (`lower == upper`) from exact statistics, or the buckets of a quantile sketch (federated training,
+    /// where the values themselves never leave a site).
+    public struct Distribution: Sendable, Equatable {
+        /// Values with a token of their own, increasing, with their counts.
+        public var exact: [(value: Double, count: Int)]
+        /// The remaining values as intervals `[lower, upper]` with their counts, increasing and disjoint.
+        public var residual: [(lower: Double, upper: Double, count: Int)]
+        /// The number of distinct values in the column.
+        public var distinctCount: Int
+        public var nullCount: Int
+        public var decimals: Int
+        public var minimum: Double
+        public var maximum: Double
+
+        public init(exact: [(value: Double, count: Int)], residual: [(lower: Double, upper: Double, count: Int)],
+                    distinctCount: Int, nullCount: Int, decimals: Int, minimum: Double, maximum: Double) {
+            self.exact = exact
+            self.residual = residual
+            self.distinctCount = distinctCount
+            self.nullCount = nullCount
+            self.decimals = decimals
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+
+        public static func == (a: Distribution, b: Distribution) -> Bool {
+            a.exact.elementsEqual(b.exact, by: ==) && a.residual.elementsEqual(b.residual, by: ==)
+                && a.distinctCount == b.distinctCount && a.nullCount == b.nullCount && a.decimals == b.decimals
+                && a.minimum == b.minimum && a.maximum == b.maximum
+        }
+    }
+
+    /// The bins a column of `options` may use: at most `ModelFile.Limits.maximumVocabulary` tokens (the
+    /// bins and the null token), whatever the options.
+    public static func maximumBins(_ options: EncodingOptions) -> Int {
+        min(max(2, options.maxNumericBins), ModelFile.Limits.maximumVocabulary - 2)
+    }
+
+    /// The count from which a value gets a token of its own: k when the distinct values fit the bins,
+    /// otherwise also at least `⌈total / bins⌉`.
+    public static func exactThreshold(distinctCount: Int, total: Int, options: EncodingOptions) -> Int {
+        let maxBins = maximumBins(options)
+        return distinctCount <= maxBins ? options.rareThreshold : max(options.rareThreshold, (total + maxBins - 1) / maxBins)
+    }
+
     /// Chooses exact values and ranges from reduced statistics.
     public init(statistics: NumericStatistics, isInteger: Bool, options: EncodingOptions) {
-        self.isInteger = isInteger
-        self.decimals = isInteger ? 0 : statistics.decimals
         let distinct = statistics.counts.sorted { $0.key < $1.key }
         let total = distinct.reduce(0) { $0 + $1.value }
-        minimum = distinct.first?.key ?? 0
-        maximum = distinct.last?.key ?? 0
-        // At most `ModelFile.Limits.maximumVocabulary` tokens (the bins and the null token), whatever the options.
-        let maxBins = min(max(2, options.maxNumericBins), ModelFile.Limits.maximumVocabulary - 2)
-        let exactThreshold = distinct.count <= maxBins
-            ? options.rareThreshold
-            : max(options.rareThreshold, (total + maxBins - 1) / maxBins)
-        var exact: [Bucket] = []
-        var residual: [(value: Double, count: Int)] = []
+        let exactThreshold = Self.exactThreshold(distinctCount: distinct.count, total: total, options: options)
+        var exact: [(value: Double, count: Int)] = []
+        var residual: [(lower: Double, upper: Double, count: Int)] = []
         for (value, count) in distinct {
-            if count >= exactThreshold {
-                exact.append(Bucket(lower: value, upper: value, isExact: true, subRanges: nil))
-            } else {
-                residual.append((value, count))
-            }
+            if count >= exactThreshold { exact.append((value, count)) } else { residual.append((value, value, count)) }
         }
+        self.init(distribution: Distribution(exact: exact, residual: residual, distinctCount: distinct.count,
+                                             nullCount: statistics.nullCount, decimals: statistics.decimals,
+                                             minimum: distinct.first?.key ?? 0, maximum: distinct.last?.key ?? 0),
+                  isInteger: isInteger, options: options)
+    }
+
+    /// Chooses ranges over a distribution whose exact values are already chosen (`exactThreshold`).
+    public init(distribution: Distribution, isInteger: Bool, options: EncodingOptions) {
+        self.isInteger = isInteger
+        self.decimals = isInteger ? 0 : distribution.decimals
+        minimum = distribution.minimum
+        maximum = distribution.maximum
+        let total = distribution.exact.reduce(0) { $0 + $1.count } + distribution.residual.reduce(0) { $0 + $1.count }
+        let maxBins = Self.maximumBins(options)
+        let exact = distribution.exact.map { Bucket(lower: $0.value, upper: $0.value, isExact: true, subRanges: nil) }
+        let residual = distribution.residual
         let residualTotal = residual.reduce(0) { $0 + $1.count }
         var ranges: [Bucket] = []
         if residualTotal > 0 {
             let rangeCount = max(1, min(maxBins - exact.count, residualTotal / max(1, options.rareThreshold)))
             let target = Double(residualTotal) / Double(rangeCount)
-            var start = residual[0].value, accumulated = 0, closedMass = 0
+            var start = residual[0].lower, accumulated = 0, closedMass = 0
             var counts: [Int] = []
             for (index, item) in residual.enumerated() {
-                if accumulated == 0 { start = item.value }
+                if accumulated == 0 { start = item.lower }
                 accumulated += item.count
                 let reachedTarget = Double(closedMass + accumulated) >= target * Double(ranges.count + 1)
                 if index == residual.count - 1 || (reachedTarget && accumulated >= options.rareThreshold) {
-                    ranges.append(Bucket(lower: start, upper: item.value, isExact: false, subRanges: nil))
+                    ranges.append(Bucket(lower: start, upper: item.upper, isExact: false, subRanges: nil))
                     counts.append(accumulated)
                     closedMass += accumulated
                     accumulated = 0
@@ -126,13 +177,13 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         // Columns with more distinct values than bins get a second sub-column: finer ranges inside each
         // range bucket, so reconstruction is precise where the mass is (tails, correlated columns).
         var subRangeCount = 0
-        if distinct.count > maxBins && options.numericSubRanges > 1 {
+        if distribution.distinctCount > maxBins && options.numericSubRanges > 1 {
             var cursor = 0
             for index in ranges.indices {
-                var members: [(value: Double, count: Int)] = []
-                while cursor < residual.count && residual[cursor].value < ranges[index].lower { cursor += 1 }
+                var members: [(lower: Double, upper: Double, count: Int)] = []
+                while cursor < residual.count && residual[cursor].lower < ranges[index].lower { cursor += 1 }
                 var scan = cursor
-                while scan < residual.count && residual[scan].value <= ranges[index].upper {
+                while scan < residual.count && residual[scan].upper <= ranges[index].upper {
                     members.append(residual[scan]); scan += 1
                 }
                 let mass = members.reduce(0) { $0 + $1.count }
@@ -141,13 +192,13 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
                                 mass / max(1, options.rareThreshold), members.count)
                 let target = Double(mass) / Double(parts)
                 var subRanges: [SubRange] = [], partCounts: [Int] = []
-                var start = members[0].value, accumulated = 0, closed = 0
+                var start = members[0].lower, accumulated = 0, closed = 0
                 for (m, member) in members.enumerated() {
-                    if accumulated == 0 { start = member.value }
+                    if accumulated == 0 { start = member.lower }
                     accumulated += member.count
                     let reached = Double(closed + accumulated) >= target * Double(subRanges.count + 1)
                     if m == members.count - 1 || (reached && accumulated >= options.rareThreshold) {
-                        subRanges.append(SubRange(lower: start, upper: member.value))
+                        subRanges.append(SubRange(lower: start, upper: member.upper))
                         partCounts.append(accumulated)
                         closed += accumulated
                         accumulated = 0
@@ -167,7 +218,7 @@ public struct NumericEncoding: Codable, Sendable, Equatable {
         var buckets = (exact + ranges).sorted { ($0.lower, $0.isExact ? 0 : 1) < ($1.lower, $1.isExact ? 0 : 1) }
         if buckets.isEmpty { buckets = [Bucket(lower: 0, upper: 0, isExact: true, subRanges: nil)] }
         self.buckets = buckets
-        nullToken = statistics.nullCount > 0 || total == 0 ? Int32(buckets.count) : nil
+        nullToken = distribution.nullCount > 0 || total == 0 ? Int32(buckets.count) : nil
     }
 
     /// The number of tokens.

@@ -15,6 +15,14 @@ public struct TableEncoder: Codable, Sendable {
         }
     }
 
+    /// An encoder of agreed column encodings (one per schema column, in order), such as the federated
+    /// encoding agreement reduces.
+    public init(schema: Schema, encodings: [ColumnEncoding]) {
+        precondition(schema.columns.count == encodings.count, "one encoding per column")
+        self.schema = schema
+        self.encodings = encodings
+    }
+
     /// The vocabulary size of each sub-column, in column order.
     public var subColumnCardinalities: [Int] { encodings.flatMap(\.cardinalities) }
 

@@ -53,6 +53,22 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var stopReason: String
     public var batchSize: Int
     public var seed: UInt64
+
+    public init(trainingRows: Int, validationRows: Int, epochs: Double, bestEpoch: Int, trainLoss: Double,
+                validationLoss: Double, seconds: Double, rowsPerSecond: Double, stopReason: String, batchSize: Int,
+                seed: UInt64) {
+        self.trainingRows = trainingRows
+        self.validationRows = validationRows
+        self.epochs = epochs
+        self.bestEpoch = bestEpoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.seconds = seconds
+        self.rowsPerSecond = rowsPerSecond
+        self.stopReason = stopReason
+        self.batchSize = batchSize
+        self.seed = seed
+    }
 }
 
 /// Why training could not produce a model.
@@ -80,8 +96,9 @@ public struct TrainingProgress: Sendable {
     public var remaining: Double
 }
 
-/// Trains a `TabularModel` on encoded rows with AdamW, data-parallel over threads, with a validation
-/// split, learning-rate reduction on plateau and early stopping (best weights kept).
+/// Trains a `TabularModel` on encoded rows: the single-machine loop (`RowSplit`, `RankSampler`,
+/// `WeightAverage`, `PlateauPolicy`, time budget, progress) around `TrainingStep` (AdamW, data-parallel
+/// over threads).
 public struct Trainer {
     public var options: TrainingOptions
 
@@ -100,6 +117,10 @@ public struct Trainer {
 
     /// Trains `model` in place on `tokens` (`[N, S]`); `columnCount` sizes the default time budget.
     ///
+    /// The loop around `TrainingStep`: a validation split, shuffled batches with random column orders,
+    /// the moving average of the weights, learning-rate reduction on plateau, early stopping (best
+    /// weights kept), the time budget and progress.
+    ///
     /// - Throws: `TrainingError.diverged` when a step's loss is not finite or absurdly large, or when an
     ///   epoch ends with both the training and the validation loss above `explodingLoss` (or either not
     ///   finite). The model is then left unchanged.
@@ -112,41 +133,34 @@ public struct Trainer {
         let S = architecture.subColumnCount
         var random = RandomStream(seed: options.seed, stream: 0x7261696E)
 
-        // Split rows into training and validation.
-        var order = Array(0..<N)
-        order.shuffle(using: &random)
-        let validationCount = N >= 50 ? min(max(1, Int(Double(N) * options.validationFraction)), 20_000) : 0
-        let validationRows = Array(order.prefix(validationCount))
-        var trainingRows = Array(order.dropFirst(validationCount))
+        let split = RowSplit(rowCount: N, validationFraction: options.validationFraction, random: &random)
+        let validationCount = split.validation.count
+        var trainingRows = split.training
         let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
         let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
-        let threads = max(1, min(options.threads, batchSize / 16))
         BLAS.setThreadCount(1)
         defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
-
-        let sliceSize = (batchSize + threads - 1) / threads
-        let workspaces = (0..<threads).map { _ in TrainingWorkspace(architecture: architecture, capacity: sliceSize) }
-        var optimizer = AdamW(parameterCount: model.layout.count, learningRate: options.learningRate,
-                              weightDecay: options.weightDecay)
+        let step = TrainingStep(model: model, options: options, batchCapacity: batchSize)
+        let ranks = RankSampler(architecture: architecture, fixedOrderShare: options.fixedOrderShare)
 
         // Validation rows and their (fixed) orders.
-        let validationTokens = gather(tokens, rows: validationRows, S: S)
+        let validationTokens = gatherRows(tokens, rows: split.validation, S: S)
         var validationRandom = RandomStream(seed: options.seed, stream: 0x76616C)
-        let validationRanks = makeRanks(count: validationCount, architecture: architecture, random: &validationRandom)
+        let validationRanks = ranks.ranks(count: validationCount, random: &validationRandom)
+        func validationLoss(_ weights: [Float]) -> Double {
+            step.meanLoss(of: TabularModel(architecture: architecture, parameters: weights), tokens: validationTokens,
+                          ranks: validationRanks, count: validationCount)
+        }
 
         var best = model.parameters
-        // Exponential moving average of the weights: validated, kept and saved instead of the raw
-        // weights, which smooths the last steps' noise out of the learned distributions.
-        var averaged = model.parameters
-        let averageDecay = Float(options.weightAverageDecay)
-        var averageSteps = 0
-        var bestLoss = Double.infinity, bestEpoch = 0
-        var epochsWithoutImprovement = 0, plateauEpochs = 0
+        var average = WeightAverage(initial: model.parameters, decay: options.weightAverageDecay)
+        var plateau = PlateauPolicy(patience: options.patience)
+        var bestEpoch = 0
         var lastTrainLoss = 0.0, lastValidationLoss = Double.nan
         var stopReason = "max epochs (\(options.maxEpochs))"
         var epochsDone = 0.0
         var rowsSeen = 0
-        var lastReport = Date.distantPast
+        var throttle = ProgressThrottle()
         let stepsPerEpoch = (trainingRows.count + batchSize - 1) / batchSize
         let uniform = Self.uniformLoss(architecture), exploding = Self.explodingLoss(architecture)
         let learningRate = options.learningRate
@@ -160,63 +174,31 @@ public struct Trainer {
         epochs: for epoch in 1...max(1, options.maxEpochs) {
             trainingRows.shuffle(using: &random)
             var epochLoss = 0.0, epochRows = 0
-            for step in 0..<stepsPerEpoch {
-                let rows = Array(trainingRows[(step * batchSize)..<min(trainingRows.count, (step + 1) * batchSize)])
-                let batchTokens = gather(tokens, rows: rows, S: S)
-                let batchRanks = makeRanks(count: rows.count, architecture: architecture, random: &random)
-                let stepLoss = runParallel(model: model, tokens: batchTokens, ranks: batchRanks, rowCount: rows.count,
-                                           workspaces: workspaces, sliceSize: sliceSize, train: true,
-                                           lossScale: 1 / Float(rows.count))
-                if !stepLoss.isFinite {
-                    throw diverged("the training loss became \(stepLoss)", epoch: epoch, step: step)
-                }
-                if stepLoss / Double(rows.count) > 10 * exploding {
-                    throw diverged(String(format: "the training loss exploded to %.4g nats per row",
-                                          stepLoss / Double(rows.count)), epoch: epoch, step: step)
+            for stepIndex in 0..<stepsPerEpoch {
+                let rows = trainingRows[(stepIndex * batchSize)..<min(trainingRows.count, (stepIndex + 1) * batchSize)]
+                let batchTokens = gatherRows(tokens, rows: rows, S: S)
+                let batchRanks = ranks.ranks(count: rows.count, random: &random)
+                let stepLoss: Double
+                do {
+                    stepLoss = try step.step(tokens: batchTokens, ranks: batchRanks, rowCount: rows.count)
+                } catch {
+                    switch error {
+                    case .nonFiniteLoss(let loss):
+                        throw diverged("the training loss became \(loss)", epoch: epoch, step: stepIndex)
+                    case .explodingLoss(let perRow):
+                        throw diverged(String(format: "the training loss exploded to %.4g nats per row", perRow),
+                                       epoch: epoch, step: stepIndex)
+                    case .nonFiniteGradient(let norm):
+                        throw diverged("the gradient became \(norm)", epoch: epoch, step: stepIndex)
+                    }
                 }
                 epochLoss += stepLoss
                 epochRows += rows.count
                 rowsSeen += rows.count
-                // Sum the threads' gradients, clip, step.
-                for k in 1..<workspaces.count {
-                    workspaces[0].gradients.withUnsafeMutableBufferPointer { sum in
-                        workspaces[k].gradients.withUnsafeBufferPointer { part in
-                            for i in 0..<sum.count { sum[i] += part[i] }
-                        }
-                    }
-                }
-                let norm = workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
-                    clipGradientNorm(g, maxNorm: options.gradientClip)
-                }
-                if !norm.isFinite {
-                    throw diverged("the gradient became \(norm)", epoch: epoch, step: step)
-                }
-                workspaces[0].gradients.withUnsafeMutableBufferPointer { g in
-                    model.parameters.withUnsafeMutableBufferPointer { p in
-                        optimizer.step(parameters: p, gradients: UnsafeBufferPointer(g))
-                    }
-                }
-                averageSteps += 1
-                if averageDecay > 0 {
-                    // Warm-up (as TensorFlow's ExponentialMovingAverage with num_updates): early on the
-                    // average follows the weights closely instead of remembering the initial values.
-                    let keep = min(averageDecay, Float(1 + averageSteps) / Float(10 + averageSteps))
-                    let take = 1 - keep
-                    averaged.withUnsafeMutableBufferPointer { average in
-                        model.parameters.withUnsafeBufferPointer { current in
-                            for i in 0..<average.count { average[i] = keep * average[i] + take * current[i] }
-                        }
-                    }
-                } else {
-                    averaged = model.parameters
-                }
-                for workspace in workspaces {
-                    workspace.gradients.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                }
+                average.update(with: step.parameters)
                 let elapsed = Date().timeIntervalSince(start)
-                epochsDone = Double(epoch - 1) + Double(step + 1) / Double(stepsPerEpoch)
-                if Date().timeIntervalSince(lastReport) > 0.25 {
-                    lastReport = Date()
+                epochsDone = Double(epoch - 1) + Double(stepIndex + 1) / Double(stepsPerEpoch)
+                if throttle.due() {
                     let rate = Double(rowsSeen) / max(elapsed, 1e-9)
                     let remainingByEpochs = Double(options.maxEpochs) - epochsDone
                     let remaining = min(maxSeconds - elapsed,
@@ -229,25 +211,22 @@ public struct Trainer {
                 if elapsed > maxSeconds {
                     stopReason = "time budget (\(Int(maxSeconds)) s)"
                     lastTrainLoss = epochLoss / Double(max(epochRows, 1))
-                    let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
-                                              tokens: validationTokens, ranks: validationRanks,
-                                              count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+                    let loss = validationLoss(average.weights)
                     if validationCount > 0 && !loss.isFinite {
-                        throw diverged("the validation loss became \(loss)", epoch: epoch, step: step)
+                        throw diverged("the validation loss became \(loss)", epoch: epoch, step: stepIndex)
                     }
                     if validationCount == 0 {
-                        bestLoss = lastTrainLoss; best = averaged; bestEpoch = epoch
-                    } else if loss < bestLoss {
-                        bestLoss = loss; best = averaged; bestEpoch = epoch
+                        _ = plateau.observe(lastTrainLoss, alwaysImproves: true)
+                        best = average.weights; bestEpoch = epoch
+                    } else if plateau.recordFinal(loss) {
+                        best = average.weights; bestEpoch = epoch
                     }
                     lastValidationLoss = validationCount == 0 ? lastTrainLoss : loss
                     break epochs
                 }
             }
             lastTrainLoss = epochLoss / Double(max(epochRows, 1))
-            let loss = validationLoss(model: TabularModel(architecture: architecture, parameters: averaged),
-                                      tokens: validationTokens, ranks: validationRanks,
-                                      count: validationCount, workspaces: workspaces, sliceSize: sliceSize)
+            let loss = validationLoss(average.weights)
             if validationCount > 0 && !loss.isFinite {
                 throw diverged("the validation loss became \(loss)", epoch: epoch)
             }
@@ -260,26 +239,21 @@ public struct Trainer {
                                epoch: epoch)
             }
             lastValidationLoss = loss
-            if validationCount == 0 || loss < bestLoss - 1e-4 {
-                bestLoss = validationCount == 0 ? lastTrainLoss : loss
-                best = averaged
+            switch plateau.observe(validationCount == 0 ? lastTrainLoss : loss, alwaysImproves: validationCount == 0) {
+            case .improved:
+                best = average.weights
                 bestEpoch = epoch
-                epochsWithoutImprovement = 0
-                plateauEpochs = 0
-            } else {
-                epochsWithoutImprovement += 1
-                plateauEpochs += 1
-                if plateauEpochs >= 2 {
-                    optimizer.learningRate = max(options.learningRate * 0.1, optimizer.learningRate * 0.5)
-                    plateauEpochs = 0
+            case .noImprovement(let reduceLearningRate):
+                if reduceLearningRate {
+                    step.optimizer.learningRate = max(options.learningRate * 0.1, step.optimizer.learningRate * 0.5)
                 }
-                if epochsWithoutImprovement >= options.patience {
-                    stopReason = "early stopping (no validation improvement for \(options.patience) epochs)"
-                    break epochs
-                }
+            case .stop:
+                stopReason = "early stopping (no validation improvement for \(options.patience) epochs)"
+                break epochs
             }
         }
         model.parameters = best
+        let bestLoss = plateau.bestLoss
         let seconds = Date().timeIntervalSince(start)
         return TrainingSummary(
             trainingRows: trainingRows.count, validationRows: validationCount, epochs: epochsDone,
@@ -290,85 +264,9 @@ public struct Trainer {
             seed: options.seed)
     }
 
-    /// Mean validation loss per row (summed over sub-columns).
-    private func validationLoss(model: TabularModel, tokens: [Int32], ranks: [Int32], count: Int,
-                                workspaces: [TrainingWorkspace], sliceSize: Int) -> Double {
-        guard count > 0 else { return .nan }
-        let S = model.architecture.subColumnCount
-        let chunk = sliceSize * workspaces.count
-        var total = 0.0
-        var start = 0
-        while start < count {
-            let end = min(count, start + chunk)
-            total += tokens.withUnsafeBufferPointer { t in
-                ranks.withUnsafeBufferPointer { r in
-                    runParallel(model: model, tokens: Array(t[(start * S)..<(end * S)]),
-                                ranks: Array(r[(start * S)..<(end * S)]), rowCount: end - start,
-                                workspaces: workspaces, sliceSize: sliceSize, train: false, lossScale: 0)
-                }
-            }
-            start = end
-        }
-        return total / Double(count)
-    }
-
-    /// Splits `rowCount` rows across the workspaces' threads; returns the summed loss.
-    private func runParallel(model: TabularModel, tokens: [Int32], ranks: [Int32], rowCount: Int,
-                             workspaces: [TrainingWorkspace], sliceSize: Int, train: Bool, lossScale: Float) -> Double {
-        let S = model.architecture.subColumnCount
-        let parts = min(workspaces.count, (rowCount + sliceSize - 1) / sliceSize)
-        let losses = tokens.withUnsafeBufferPointer { t in
-            ranks.withUnsafeBufferPointer { r in
-                let tokenBase = SendablePointer(t.baseAddress!)
-                let rankBase = SendablePointer(r.baseAddress!)
-                return concurrentMap(parts) { k in
-                    let start = k * sliceSize, end = min(rowCount, start + sliceSize)
-                    return model.lossAndGradient(
-                        tokens: tokenBase.pointer + start * S, ranks: rankBase.pointer + start * S,
-                        rowCount: end - start, workspace: workspaces[k], accumulateGradients: train,
-                        lossScale: lossScale)
-                }
-            }
-        }
-        return losses.reduce(0, +)
-    }
-
-    private func gather(_ tokens: [Int32], rows: [Int], S: Int) -> [Int32] {
-        var result = [Int32](repeating: 0, count: rows.count * S)
-        tokens.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
-                for (i, row) in rows.enumerated() {
-                    (target.baseAddress! + i * S).update(from: source.baseAddress! + row * S, count: S)
-                }
-            }
-        }
-        return result
-    }
-
-    /// Draws a column order per row (the schema order for a `fixedOrderShare` of rows, otherwise a
-    /// uniform random permutation) and returns each sub-column's rank: `[count, S]`.
+    /// Draws a column order per row (see `RankSampler`) and returns each sub-column's rank: `[count, S]`.
     func makeRanks(count: Int, architecture: ModelArchitecture, random: inout RandomStream) -> [Int32] {
-        let S = architecture.subColumnCount
-        let columns = architecture.modelledColumns
-        let parts = architecture.partIndices
-        let position = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
-        let columnOf = architecture.columns.map { position[$0]! }
-        var ranks = [Int32](repeating: 0, count: count * S)
-        var permutation = Array(0..<columns.count)
-        var columnRank = [Int](repeating: 0, count: columns.count)
-        for b in 0..<count {
-            if random.nextDouble() < options.fixedOrderShare {
-                for c in 0..<columns.count { permutation[c] = c }
-            } else {
-                for c in 0..<columns.count { permutation[c] = c }
-                for i in stride(from: columns.count - 1, to: 0, by: -1) {
-                    permutation.swapAt(i, random.nextInt(below: i + 1))
-                }
-            }
-            for (rank, c) in permutation.enumerated() { columnRank[c] = rank }
-            for s in 0..<S { ranks[b * S + s] = Int32(columnRank[columnOf[s]] * 64 + parts[s]) }
-        }
-        return ranks
+        RankSampler(architecture: architecture, fixedOrderShare: options.fixedOrderShare).ranks(count: count, random: &random)
     }
 }
 

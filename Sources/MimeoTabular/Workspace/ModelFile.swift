@@ -16,6 +16,20 @@ public struct ModelMetadata: Codable, Sendable {
     /// The name of the file the model was trained on (no path).
     public var sourceName: String
     public var sourceRows: Int
+
+    public init(formatVersion: Int, mimeoVersion: String, encoder: TableEncoder, architecture: ModelArchitecture,
+                encodingOptions: EncodingOptions, trainingOptions: TrainingOptions, training: TrainingSummary,
+                sourceName: String, sourceRows: Int) {
+        self.formatVersion = formatVersion
+        self.mimeoVersion = mimeoVersion
+        self.encoder = encoder
+        self.architecture = architecture
+        self.encodingOptions = encodingOptions
+        self.trainingOptions = trainingOptions
+        self.training = training
+        self.sourceName = sourceName
+        self.sourceRows = sourceRows
+    }
 }
 
 /// A trained model together with its metadata.

@@ -101,6 +101,35 @@ extension WireReader {
     }
 }
 
+extension WireWriter {
+    /// What kind-1 SUBMIT and LEASE payloads carry after their version 1 fields: nothing (version 1), the real table
+    /// (version 2), or the optional real table and the sampling options (version 3).
+    mutating func generateTail(version: UInt16, realTable: BlobReference?, sampling: WireSampling) {
+        switch version {
+        case 3:
+            optional(realTable) { $0.blob($1) }
+            sampling.write(to: &self)
+        case 2: blob(realTable!)
+        default: break
+        }
+    }
+}
+
+extension WireReader {
+    /// Reads what `WireWriter.generateTail` writes for `version`.
+    mutating func generateTail(version: UInt16, _ field: String) throws(WireError) -> (BlobReference?, WireSampling) {
+        switch version {
+        case 3:
+            let table = try optional(field + " real table") { (r: inout WireReader) throws(WireError) in
+                try r.blob(field + " real table")
+            }
+            return (table, try WireSampling(reading: &self, field))
+        case 2: return (try blob(field + " real table"), WireSampling())
+        default: return (nil, WireSampling())
+        }
+    }
+}
+
 /// One `--rebalance column=value:share` (payload version 3); `value` nil stands for missing.
 public struct WireRebalance: Hashable, Sendable {
     public var column: String
@@ -239,13 +268,7 @@ public struct GenerateJob: JobPayload {
         writer.u8(delimiter)
         writer.string(output)
         writer.u16(maxAttempts)
-        switch payloadVersion {
-        case 3:
-            writer.optional(realTable) { $0.blob($1) }
-            sampling.write(to: &writer)
-        case 2: writer.blob(realTable!)
-        default: break
-        }
+        writer.generateTail(version: payloadVersion, realTable: realTable, sampling: sampling)
     }
 
     public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
@@ -259,19 +282,7 @@ public struct GenerateJob: JobPayload {
         delimiter = try reader.u8("generate delimiter")
         output = try reader.string("generate output")
         maxAttempts = try reader.u16("generate max attempts")
-        switch version {
-        case 3:
-            realTable = try reader.optional("generate real table") { (r: inout WireReader) throws(WireError) in
-                try r.blob("generate real table")
-            }
-            sampling = try WireSampling(reading: &reader, "generate")
-        case 2:
-            realTable = try reader.blob("generate real table")
-            sampling = WireSampling()
-        default:
-            realTable = nil
-            sampling = WireSampling()
-        }
+        (realTable, sampling) = try reader.generateTail(version: version, "generate")
     }
 }
 
@@ -345,13 +356,7 @@ public struct GenerateShard: JobPayload {
         writer.conditions(conditions)
         writer.u8(delimiter)
         writer.string(output)
-        switch payloadVersion {
-        case 3:
-            writer.optional(realTable) { $0.blob($1) }
-            sampling.write(to: &writer)
-        case 2: writer.blob(realTable!)
-        default: break
-        }
+        writer.generateTail(version: payloadVersion, realTable: realTable, sampling: sampling)
     }
 
     public init(reading reader: inout WireReader, version: UInt16) throws(WireError) {
@@ -367,19 +372,7 @@ public struct GenerateShard: JobPayload {
         conditions = try reader.conditions("shard where")
         delimiter = try reader.u8("shard delimiter")
         output = try reader.string("shard output")
-        switch version {
-        case 3:
-            realTable = try reader.optional("shard real table") { (r: inout WireReader) throws(WireError) in
-                try r.blob("shard real table")
-            }
-            sampling = try WireSampling(reading: &reader, "shard")
-        case 2:
-            realTable = try reader.blob("shard real table")
-            sampling = WireSampling()
-        default:
-            realTable = nil
-            sampling = WireSampling()
-        }
+        (realTable, sampling) = try reader.generateTail(version: version, "shard")
         // The row range must be exactly the rows of the batch range (spec: Job kind 1).
         let expected = GenerateShard(modelHash: modelHash, modelBytes: modelBytes, seed: seed, totalRows: totalRows,
                                      batchRows: batchRows, firstBatch: firstBatch, batchCount: batchCount,

@@ -16,8 +16,7 @@ extension MimeoCommand {
                 the synthetic rows, class by class. The model should be trained on the same table (or one with \
                 its columns). Rare classes (seen fewer times than the model's rare threshold) cannot be generated.
                 Examples:
-                  mimeo augment data.csv --model model.mimeo --target y --minority-share 0.3 -o augmented.csv
-                  mimeo augment adult.csv --model adult.mimeo --target income --minority-share 0.5 -o balanced.csv
+                  mimeo augment d.csv --model m.mimeo --target y --minority-share 0.3 -o a.csv
                 """)
 
         @Argument(help: "The real table (CSV, or .csv.gz).")

@@ -19,7 +19,7 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
                   mimeo generate model.mimeo -n 10000 --temperature 1.5 -o wide.csv
-                  mimeo generate model.mimeo -n 100000 --rebalance income='>50K':0.5 -o balanced.csv
+                  mimeo generate model.mimeo -n 100000 --rebalance income='>50K':0.5 -o b.csv
                   mimeo generate model.mimeo -n 10000 --edge-cases -o edges.csv
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \

@@ -56,6 +56,7 @@ def make_table(source: str, target: str, minority: str, share: float, seed: int,
             for i, r in enumerate(rows):
                 if r[t] != minority or i in keep:
                     w.writerow(r)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out_path)
     except BaseException:
         if os.path.exists(tmp):

@@ -7,7 +7,9 @@ bank_marketing training splits; the holdouts stay untouched):
 1. train a Mimeo model on the rare-minority table (`mimeo train ... --seed 1`),
 2. `mimeo augment` it to each --shares minority share,
 3. train the same LightGBM classifier on: the raw table, the table with class weights
-   (`class_weight="balanced"`, for context), the mimeo-augmented table, SMOTE-NC
+   (`class_weight="balanced"`, for context), the mimeo-augmented table, optionally
+   (--unconditional-rows) the raw table plus as many minority rows taken from unconditional
+   `mimeo generate` rows (a diagnostic of the conditional path), SMOTE-NC
    (imbalanced-learn `SMOTENC`) and `RandomOverSampler`, the last two to the same minority share,
 4. score each on the untouched holdout: balanced accuracy, minority recall, minority F1 (both at
    the 0.5 probability threshold) and ROC AUC.
@@ -133,6 +135,10 @@ def main():
     p.add_argument("--max-time", type=int, default=900, help="mimeo train --max-time in seconds (default 900)")
     p.add_argument("--train-threads", type=int, default=2, help="mimeo train --threads (default 2)")
     p.add_argument("--threads", type=int, default=2, help="threads for mimeo augment and LightGBM (default 2)")
+    p.add_argument("--unconditional-rows", type=int, default=0,
+                   help="also score 'mimeo filtered': this many unconditional `mimeo generate` rows, their minority rows "
+                        "added to the raw table in place of augment's conditional ones (a diagnostic of the conditional "
+                        "path; skipped where too few minority rows come out; default 0 = off)")
     p.add_argument("--retrain", action="store_true", help="train the mimeo models even if they exist in --work")
     p.add_argument("--json", default=os.path.join(ROOT, ".build", "augment-compare", "results.json"))
     a = p.parse_args()
@@ -161,7 +167,7 @@ def main():
         "versions": {"lightgbm": lightgbm.__version__, "imbalanced-learn": imblearn.__version__,
                      "scikit-learn": sklearn.__version__, "pandas": pd.__version__, "numpy": np.__version__},
         "settings": {"rare_share": a.rare_share, "shares": shares, "seeds": seeds, "max_time": a.max_time,
-                     "train_threads": a.train_threads, "mimeo": a.mimeo},
+                     "train_threads": a.train_threads, "mimeo": a.mimeo, "unconditional_rows": a.unconditional_rows},
         "tables": {},
     }
     rows = []
@@ -214,6 +220,24 @@ def main():
                     sys.exit(f"error: {out} has columns {list(aug.columns)}, expected those of {rare}")
                 aug = aug[raw.columns]
                 score("mimeo augment", share, seed, schema.clean(aug), (aug[target] == minority).astype(int).to_numpy(), t)
+
+                if a.unconditional_rows > 0:
+                    # the same number of synthetic minority rows, taken from unconditional rows instead of --where ones
+                    need = len(aug) - len(raw)
+                    uncond = os.path.join(aug_dir, f"{name}-unconditional-{a.unconditional_rows}-seed{seed}.csv")
+                    t = 0.0
+                    if not os.path.exists(uncond):
+                        t = run([a.mimeo, "generate", model, "-n", str(a.unconditional_rows), "--seed", str(seed),
+                                 "--threads", str(a.threads), "-o", uncond], uncond + ".log")
+                    gen = read_csv(uncond)[raw.columns]
+                    kept = gen[gen[target] == minority]
+                    if len(kept) < need:
+                        print(f"  {name}: 'mimeo filtered' skipped at share {share}: {len(kept)} minority rows in "
+                              f"{a.unconditional_rows} unconditional rows, {need} needed", file=sys.stderr)
+                    else:
+                        filt = pd.concat([raw, kept.iloc[:need]], ignore_index=True)
+                        score("mimeo filtered", share, seed, schema.clean(filt),
+                              (filt[target] == minority).astype(int).to_numpy(), t)
 
                 t0 = time.time()
                 smote = SMOTENC(categorical_features=cat_idx, sampling_strategy=ratio, k_neighbors=5, random_state=seed)

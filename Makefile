@@ -81,6 +81,23 @@ validate-deploy:
 	PATH="$$PATH:$(abspath $(DEPLOY_VENV))/bin" docker-compose -f docker-compose.yml config -q
 	$(DEPLOY_VENV)/bin/kubernetes-validate -k $(KUBERNETES_VERSION) --strict --quiet cluster/k8s/*.yaml
 
+## augment-compare-venv: the venv (LightGBM, imbalanced-learn) of scripts/compare-augmentation.py; not used by `make test`
+AUGMENT_VENV := .build/venv-augment-compare
+AUGMENT_PACKAGES := lightgbm==4.7.0 imbalanced-learn==0.14.2 scikit-learn==1.9.1 pandas==3.1.1 numpy==2.4.6 scipy==1.17.1
+.PHONY: augment-compare-venv compare-augmentation
+augment-compare-venv:
+	@$(AUGMENT_VENV)/bin/python -c 'import lightgbm, imblearn, pandas' 2>/dev/null || { \
+	  rm -rf $(AUGMENT_VENV) && python3 -m venv $(AUGMENT_VENV) && \
+	  $(AUGMENT_VENV)/bin/pip install -q $(AUGMENT_PACKAGES); }
+
+## compare-augmentation: rare-minority adult and bank_marketing, a LightGBM classifier trained raw, on
+## `mimeo augment` output, SMOTE-NC and random oversampling, scored on the untouched holdouts
+## (docs/lifecycle-augment.md). MIMEO=path uses another binary; AUGMENT_ARGS passes options, e.g. --shares 0.3,0.5
+AUGMENT_ARGS ?=
+compare-augmentation: augment-compare-venv
+	@[ "$(MIMEO)" != ".build/release/mimeo" ] || $(MAKE) build
+	$(AUGMENT_VENV)/bin/python scripts/compare-augmentation.py --mimeo $(MIMEO) $(AUGMENT_ARGS)
+
 ## bench: measure parse, training, sampling and memory on CSV=path (default: adult train)
 CSV ?= ../shared/datasets/adult/adult-train.csv
 bench: build

@@ -22,6 +22,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MimeoData", dependencies: ["CZlib"]),
+        // Parquet in and out (docs/parquet.md): the format written from its specification, with zstd and snappy.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .target(name: "MimeoParquet", dependencies: ["MimeoData", "CZlib", "CZstd", "CSnappy"]),
         // The cluster's wire protocol (docs/protocol/mwp-1.md): pure codec, no I/O.
         .target(name: "MimeoWire"),
         // ZeroMQ for the cluster: libzmq and its wrapper (the CLI uses it for `mimeo keygen`).
@@ -76,6 +80,8 @@ let package = Package(
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),
         .testTarget(name: "MimeoDataTests", dependencies: ["MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoParquetTests", dependencies: ["MimeoParquet", "MimeoData", "MimeoTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: [

@@ -1,0 +1,225 @@
+import Foundation
+import MimeoData
+
+/// How `ParquetWriter` writes: codec, row group and page sizes, dictionary limit.
+public struct ParquetWriteOptions: Sendable, Equatable {
+    /// The page codec (zstd by default).
+    public var codec: ParquetCodec = .zstd
+    /// The zstd level (1 fastest … 19).
+    public var compressionLevel: Int32 = 1
+    /// A row group is flushed once its values take about this many bytes PLAIN-encoded (128 MiB).
+    public var rowGroupBytes = 128 << 20
+    /// Data pages hold about this many bytes of values before compression (1 MiB).
+    public var pageBytes = 1 << 20
+    /// A column chunk's dictionary is dropped (PLAIN from then on) once its entries take more than this (1 MiB).
+    public var dictionaryLimit = 1 << 20
+
+    public init(codec: ParquetCodec = .zstd) {
+        self.codec = codec
+    }
+
+    /// The codec named `name`: `zstd`, `snappy`, `gzip` or `none`.
+    public static func codec(named name: String) -> ParquetCodec? {
+        switch name.lowercased() {
+        case "zstd": return .zstd
+        case "snappy": return .snappy
+        case "gzip": return .gzip
+        case "none", "uncompressed": return .uncompressed
+        default: return nil
+        }
+    }
+}
+
+/// Writes a table to a Parquet file as rows arrive, one row group at a time, so memory stays bounded by
+/// one row group whatever the number of rows. Every column is OPTIONAL (nulls are missing cells); its
+/// physical and logical types come from its kind (`ParquetColumnType`). The Mimeo schema is kept in the
+/// footer's key-value metadata under `mimeo.schema`, so that spellings (date formats, boolean words)
+/// survive a round trip.
+///
+/// ```swift
+/// let writer = try ParquetWriter(path: "synthetic.parquet", schema: schema)
+/// try writer.append(table)            // as many times as needed
+/// try writer.finish()                 // footer; renames the temporary file onto the path
+/// ```
+public final class ParquetWriter {
+    /// The key of the Mimeo schema in the footer's key-value metadata.
+    public static let schemaKey = "mimeo.schema"
+    /// The `created_by` string.
+    public static let createdBy = "mimeo (parquet writer 1)"
+
+    public let schema: Schema
+    public let options: ParquetWriteOptions
+    private let builders: [ColumnChunkBuilder]
+    private let sink: (_ bytes: [UInt8]) throws -> Void
+    private let commit: () throws -> Void
+    private let discard: () -> Void
+    private var offset: Int64 = 0
+    private var rowGroups: [RowGroup] = []
+    private var totalRows: Int64 = 0
+    private var finished = false
+    private let missing: [[UInt8]]
+    private let missingMaxLength: Int
+
+    /// The bytes written so far (the whole file once `finish()` returns).
+    public var bytesWritten: Int64 { offset }
+    /// The rows appended so far.
+    public var rowsWritten: Int64 { totalRows + Int64(builders.first?.rowCount ?? 0) }
+
+    /// Writes to `path` through a temporary name (`AtomicFileOutput`), renamed when `finish()` succeeds.
+    public convenience init(path: String, schema: Schema, options: ParquetWriteOptions = ParquetWriteOptions()) throws {
+        let output = try AtomicFileOutput(path: path)
+        try self.init(schema: schema, options: options, write: { try output.write($0) },
+                      commit: { try output.commit() }, discard: { output.discard() })
+    }
+
+    /// Writes through `write`; `commit` runs after the footer, `discard` when the writer is abandoned.
+    public init(schema: Schema, options: ParquetWriteOptions = ParquetWriteOptions(),
+                write: @escaping ([UInt8]) throws -> Void, commit: @escaping () throws -> Void = {},
+                discard: @escaping () -> Void = {}) throws {
+        guard !schema.columns.isEmpty else { throw ParquetError("a Parquet file needs at least one column") }
+        guard PageCodec.writable.contains(options.codec) else {
+            throw ParquetError("the \(options.codec) codec is not supported for writing; use zstd, snappy, gzip or none")
+        }
+        self.schema = schema
+        self.options = options
+        sink = write
+        self.commit = commit
+        self.discard = discard
+        builders = schema.columns.map { ColumnChunkBuilder(column: $0, dictionaryLimit: options.dictionaryLimit) }
+        missing = schema.missingValues.map { Array($0.utf8) }
+        missingMaxLength = missing.map(\.count).max() ?? -1
+        try output(Array("PAR1".utf8))
+    }
+
+    deinit {
+        if !finished { discard() }
+    }
+
+    private func output(_ bytes: [UInt8]) throws {
+        try sink(bytes)
+        offset += Int64(bytes.count)
+    }
+
+    @inline(__always)
+    private func isMissing(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard field.count <= missingMaxLength else { return false }
+        for spelling in missing where spelling.count == field.count {
+            if spelling.isEmpty || spelling.withUnsafeBufferPointer({ memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0 }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Appends one cell of the current row to column `column`: its text (one of the schema's missing
+    /// spellings, or nil, is a null). Call once per column per row, columns in order.
+    @inline(__always)
+    public func appendField(_ field: UnsafeBufferPointer<UInt8>?, column: Int) throws {
+        guard let field, !isMissing(field) else {
+            builders[column].appendNull()
+            return
+        }
+        try builders[column].append(field)
+    }
+
+    /// Ends a row: flushes the row group when it has reached its size.
+    public func endRow() throws {
+        if builders[0].rowCount & 1023 == 0 { try flushIfFull() }
+    }
+
+    /// Appends every row of `table`, whose columns are matched to the schema's by name.
+    ///
+    /// - Throws: `ParquetError` when a column is missing or a value does not fit its column's type.
+    public func append(_ table: Table) throws {
+        let positions = try schema.columns.map { column -> Int in
+            guard let index = table.columnIndex(named: column.name) else {
+                throw ParquetError("the table has no column '\(column.name)', which the schema declares")
+            }
+            return index
+        }
+        var row = 0
+        while row < table.rowCount {
+            let end = min(table.rowCount, row + 1024)
+            for (column, position) in positions.enumerated() {
+                let cells = table.columns[position]
+                for r in row ..< end {
+                    if var cell = cells[r] {
+                        try cell.withUTF8 { try appendField($0, column: column) }
+                    } else {
+                        builders[column].appendNull()
+                    }
+                }
+            }
+            row = end
+            try flushIfFull()
+        }
+    }
+
+    /// Appends every row of the CSV `reader` (whose header must have the schema's columns, in order).
+    public func append(csv reader: CSVReader) throws {
+        guard reader.header == schema.columns.map(\.name) else {
+            throw ParquetError("the CSV header \(reader.header) does not match the schema's columns")
+        }
+        while try reader.readFields({ field, column in try appendField(field, column: column) }) {
+            try endRow()
+        }
+    }
+
+    private func flushIfFull() throws {
+        let bytes = builders.reduce(0) { $0 + $1.plainBytes }
+        if bytes >= options.rowGroupBytes { try flushRowGroup() }
+    }
+
+    /// Writes the buffered rows as one row group.
+    public func flushRowGroup() throws {
+        let rows = builders[0].rowCount
+        guard rows > 0 else { return }
+        guard builders.allSatisfy({ $0.rowCount == rows }) else {
+            throw ParquetError("internal error: columns of unequal length in a row group")
+        }
+        let start = offset
+        var chunks: [ColumnChunk] = []
+        var uncompressed: Int64 = 0
+        for builder in builders {
+            let chunkStart = offset
+            let meta = try builder.writeChunk(codec: options.codec, level: options.compressionLevel, pageBytes: options.pageBytes,
+                                              output: { try self.output($0) }, offset: offset)
+            uncompressed += meta.totalUncompressedSize
+            chunks.append(ColumnChunk(fileOffset: chunkStart, metaData: meta))
+            builder.reset()
+        }
+        rowGroups.append(RowGroup(columns: chunks, totalByteSize: uncompressed, numRows: Int64(rows),
+                                  fileOffset: start, totalCompressedSize: offset - start))
+        totalRows += Int64(rows)
+    }
+
+    /// Flushes the last row group, writes the footer and commits the file.
+    public func finish() throws {
+        guard !finished else { return }
+        try flushRowGroup()
+        var elements = [SchemaElement(name: "schema", numChildren: Int32(schema.columns.count))]
+        for (column, builder) in zip(schema.columns, builders) { elements.append(builder.type.schemaElement(name: column.name)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let schemaJSON = String(decoding: try encoder.encode(schema), as: UTF8.self)
+        let metadata = FileMetaData(version: 2, schema: elements, numRows: totalRows, rowGroups: rowGroups,
+                                    keyValueMetadata: [KeyValue(key: Self.schemaKey, value: schemaJSON)],
+                                    createdBy: Self.createdBy)
+        var writer = ThriftWriter()
+        writer.write(metadata)
+        var footer = writer.bytes
+        footer.appendLittleEndian(UInt32(footer.count))
+        footer.append(contentsOf: Array("PAR1".utf8))
+        try output(footer)
+        finished = true
+        try commit()
+    }
+
+    /// Writes `table` to a Parquet file at `path` (through a temporary name).
+    public static func write(_ table: Table, schema: Schema, to path: String,
+                             options: ParquetWriteOptions = ParquetWriteOptions()) throws {
+        let writer = try ParquetWriter(path: path, schema: schema, options: options)
+        try writer.append(table)
+        try writer.finish()
+    }
+}

@@ -49,10 +49,10 @@ let package = Package(
         .target(name: "MimeoNN", dependencies: ["MimeoTensor"]),
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
-        .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
+        .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoParquet", "MimeoTensor"]),
         // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
         // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
-        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "CZlib"]),
+        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoParquet", "CZlib"]),
         // L5: the cluster (docs/architecture.md): the coordinator's durable state (docs/cluster-state.md), the
         // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
         .target(name: "MimeoCluster", dependencies: [
@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
+                "MimeoData", "MimeoParquet", "MimeoGeneration", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
                 "MimeoWire", "MimeoObservability", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -59,6 +59,8 @@ public final class ParquetWriter {
     private var finished = false
     private let missing: [[UInt8]]
     private let missingMaxLength: Int
+    private var csvHeader: [UInt8] = []
+    private var csvHeaderDelimiter: UInt8 = 0
 
     /// The bytes written so far (the whole file once `finish()` returns).
     public var bytesWritten: Int64 { offset }
@@ -163,6 +165,22 @@ public final class ParquetWriter {
         while try reader.readFields({ field, column in try appendField(field, column: column) }) {
             try endRow()
         }
+    }
+
+    /// Appends CSV data rows without their header (such as one batch of `mimeo generate`'s output), in the
+    /// schema's column order, written with `delimiter`.
+    public func append(csvRows bytes: [UInt8], delimiter: UInt8 = UInt8(ascii: ",")) throws {
+        if csvHeader.isEmpty || csvHeaderDelimiter != delimiter {
+            var header: [UInt8] = []
+            for (index, column) in schema.columns.enumerated() {
+                if index > 0 { header.append(delimiter) }
+                CSVField.append(column.name, delimiter: delimiter, to: &header)
+            }
+            CSVField.endRow(startingAt: 0, in: &header)
+            csvHeader = header
+            csvHeaderDelimiter = delimiter
+        }
+        try append(csv: CSVReader(bytes: csvHeader + bytes, delimiter: delimiter))
     }
 
     private func flushIfFull() throws {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoGeneration
+import MimeoParquet
 import MimeoTabular
 
 extension MimeoCommand {
@@ -53,6 +55,12 @@ extension MimeoCommand {
         @Option(help: "Field delimiter of the output (one character, or 'tab').")
         var delimiter: String = ","
 
+        @Option(help: ArgumentHelp("Output format: csv or parquet (default: parquet when -o ends in .parquet, else csv).", valueName: "csv|parquet"))
+        var format: String?
+
+        @Option(help: ArgumentHelp("Parquet page compression: zstd, snappy, gzip or none.", valueName: "codec"))
+        var compression: String = "zstd"
+
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
@@ -88,6 +96,10 @@ extension MimeoCommand {
                 throw ValidationError(error.message)
             }
             _ = try parseDelimiter(delimiter)
+            _ = try outputFormat()
+            guard ParquetWriteOptions.codec(named: compression) != nil else {
+                throw ValidationError("--compression must be zstd, snappy, gzip or none, not '\(compression)'")
+            }
             if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
             if workers != nil && cluster != nil { throw ValidationError("give --workers or --cluster, not both") }
             if let cluster { try validateTCPEndpoint(cluster, option: "--cluster") }
@@ -101,6 +113,15 @@ extension MimeoCommand {
                 if real != nil { throw ValidationError("--real goes with --workers or --cluster (use `mimeo evaluate` on a file)") }
             }
             if let shardBatches, shardBatches < 1 { throw ValidationError("--shard-batches must be at least 1") }
+        }
+
+        /// `--format`, or the one `-o`'s name implies.
+        func outputFormat() throws -> TableFileFormat {
+            guard let format else { return TableFileFormat.forOutput(path: output) }
+            guard let chosen = TableFileFormat(rawValue: format.lowercased()) else {
+                throw ValidationError("--format must be csv or parquet, not '\(format)'")
+            }
+            return chosen
         }
 
         func run() throws {
@@ -124,13 +145,22 @@ extension MimeoCommand {
             let out = try TemporaryFiles.output(path: output)
             let run = GenerationRun(sampler: sampler, rowCount: n, seed: seed, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let showProgress = !quiet && output != "-"
-            try run.run(write: { try out.write($0) }, progress: { done in
+            let progress = { (done: Int) in
                 guard showProgress else { return }
                 let elapsed = Date().timeIntervalSince(started)
                 let rate = Double(done) / max(elapsed, 1e-9)
                 Terminal.progress("generating \(Terminal.bar(Double(done) / Double(max(n, 1)))) \(Terminal.count(done))/\(Terminal.count(n)) rows  \(Terminal.count(Int(rate))) rows/s  ETA \(Terminal.duration(Double(n - done) / max(rate, 1)))")
-            })
-            try out.commit()
+            }
+            if try outputFormat() == .parquet {
+                let options = ParquetWriteOptions(codec: ParquetWriteOptions.codec(named: compression) ?? .zstd)
+                let writer = try ParquetWriter(schema: run.parquetSchema, options: options, write: { try out.write($0) },
+                                               commit: { try out.commit() }, discard: { out.discard() })
+                try run.run(into: writer, progress: progress)
+                try writer.finish()
+            } else {
+                try run.run(write: { try out.write($0) }, progress: progress)
+                try out.commit()
+            }
             if showProgress {
                 let elapsed = Date().timeIntervalSince(started)
                 Terminal.progress("wrote \(Terminal.count(n)) rows to \(output) in \(String(format: "%.2f", elapsed)) s (\(Terminal.count(Int(Double(n) / max(elapsed, 1e-9)))) rows/s)", final: true)

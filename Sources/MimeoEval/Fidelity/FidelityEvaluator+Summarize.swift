@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTensor
 
 extension FidelityEvaluator {
@@ -88,7 +89,7 @@ extension FidelityEvaluator {
     public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> SyntheticSummary {
         var summary = makeSummary()
-        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
+        try TableFileLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
             .forEachChunk(path: path) { chunk, _ in try summary.merge(summarize(chunk)) }
         return summary
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTensor
 
 /// Measures how much a synthetic table reveals about the rows it was trained on, as the referee's
@@ -276,7 +277,7 @@ public struct PrivacyEvaluator: Sendable {
     public func summarize(csvAt path: String, chunkRows: Int = 131_072, delimiter: UInt8 = UInt8(ascii: ","),
                           missingValues: [String] = Schema.defaultMissingValues) throws -> PrivacySummary {
         var summary = makeSummary()
-        try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
+        try TableFileLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
             .forEachChunk(path: path) { chunk, firstRow in try summary.merge(summarize(chunk, firstRow: firstRow)) }
         return summary
     }

@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),
         .testTarget(name: "MimeoDataTests", dependencies: ["MimeoData", "MimeoTestSupport"]),
-        .testTarget(name: "MimeoParquetTests", dependencies: ["MimeoParquet", "MimeoData", "MimeoTestSupport"],
+        .testTarget(name: "MimeoParquetTests", dependencies: ["MimeoParquet", "MimeoData", "MimeoTabular", "MimeoGeneration", "MimeoTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),

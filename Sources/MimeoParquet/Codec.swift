@@ -148,3 +148,65 @@ enum PageCodec {
         return out
     }
 }
+
+/// A gzip stream compressed as it is written (zlib's deflate), for `.csv.gz` output.
+///
+/// ```swift
+/// let gzip = try GzipCompressor()
+/// try out.write(gzip.compress(bytes))
+/// try out.write(gzip.finish())
+/// ```
+public final class GzipCompressor {
+    private var stream = z_stream()
+    private var isFinished = false
+
+    /// - Parameter level: 1 (fastest) … 9 (smallest); 6 is gzip's default.
+    public init(level: Int32 = 6) throws {
+        // 15 + 16: the largest window, with a gzip header.
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ParquetError("cannot start gzip compression")
+        }
+    }
+
+    deinit {
+        deflateEnd(&stream)
+    }
+
+    private func run(_ bytes: [UInt8], flush: Int32) throws -> [UInt8] {
+        var input = bytes
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        try input.withUnsafeMutableBufferPointer { i in
+            stream.next_in = i.baseAddress
+            stream.avail_in = UInt32(i.count)
+            repeat {
+                let status = chunk.withUnsafeMutableBufferPointer { o -> Int32 in
+                    stream.next_out = o.baseAddress
+                    stream.avail_out = UInt32(o.count)
+                    return deflate(&stream, flush)
+                }
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    throw ParquetError("gzip compression failed (zlib status \(status))")
+                }
+                out.append(contentsOf: chunk[0 ..< chunk.count - Int(stream.avail_out)])
+                if status == Z_STREAM_END { break }
+            } while stream.avail_out == 0 || (flush == Z_FINISH)
+        }
+        stream.next_in = nil
+        return out
+    }
+
+    /// Compresses `bytes`; returns the compressed bytes ready so far.
+    public func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+        precondition(!isFinished, "compress after finish()")
+        return try run(bytes, flush: Z_NO_FLUSH)
+    }
+
+    /// Ends the stream; returns its last bytes.
+    public func finish() throws -> [UInt8] {
+        guard !isFinished else { return [] }
+        isFinished = true
+        return try run([], flush: Z_FINISH)
+    }
+}

@@ -12,7 +12,7 @@ final class ColumnChunkBuilder {
     private let booleanSpellings: (false: [UInt8], true: [UInt8])?
 
     /// 1 for a present value, 0 for null, per row.
-    private(set) var definitions: [UInt32] = []
+    private(set) var definitions: [UInt8] = []
     /// Present values: INT64 / INT32 / DOUBLE bit patterns, booleans as 0/1.
     private var words: [UInt64] = []
     /// Present values of a string column, back to back, and their end offsets.
@@ -318,7 +318,7 @@ final class ColumnChunkBuilder {
             var present = 0
             for r in row ..< end where definitions[r] != 0 { present += 1 }
             var page: [UInt8] = [0, 0, 0, 0]
-            RLEHybrid.encode(Array(definitions[row ..< end]), bitWidth: 1, into: &page)
+            RLEHybrid.encode(definitions[row ..< end].map { UInt32($0) }, bitWidth: 1, into: &page)
             let levelBytes = UInt32(page.count - 4)
             for k in 0 ..< 4 { page[k] = UInt8(truncatingIfNeeded: levelBytes >> (8 * UInt32(k))) }
             let encoding: ParquetEncoding

@@ -9,7 +9,7 @@ extension MimeoCommand {
     /// `mimeo generate`: draw synthetic rows from a model.
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate synthetic rows from a trained model into a CSV file.",
+            abstract: "Generate synthetic rows from a trained model into a CSV or Parquet file.",
             discussion: """
                 Rows stream to the output in batches, so any -n runs in constant memory. The same model, \
                 -n and --seed give byte-identical output whatever --threads is. --where fixes columns \
@@ -18,6 +18,10 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 1000000 -o synthetic.csv --seed 7
                   mimeo generate model.mimeo -n 5000 --where income='>50K' -o rich.csv
                   mimeo generate model.mimeo -n 10 --where sex=Female --where age=40
+                  mimeo generate model.mimeo -n 100000000 -o synthetic.parquet --seed 7
+
+                Parquet output (docs/parquet.md) holds the same rows, typed from the model's column kinds, in \
+                row groups of about 128 MB compressed with --compression (zstd by default).
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
@@ -40,7 +44,7 @@ extension MimeoCommand {
         @Option(name: .short, parsing: .unconditional, help: "How many rows to generate (0 to 10^12; 0 writes only the header).")
         var n: Int
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))
+        @Option(name: .shortAndLong, help: ArgumentHelp("Output file: CSV, or Parquet for a .parquet name or --format parquet ('-' for standard output).", valueName: "synthetic.csv"))
         var output: String = "-"
 
         @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same rows.")
@@ -104,6 +108,10 @@ extension MimeoCommand {
             if workers != nil && cluster != nil { throw ValidationError("give --workers or --cluster, not both") }
             if let cluster { try validateTCPEndpoint(cluster, option: "--cluster") }
             if workers != nil || cluster != nil {
+                if format?.lowercased() == "parquet" {
+                    throw ValidationError("--format parquet is not supported with --workers or --cluster yet: cluster parts are CSV "
+                                          + "(convert them with `mimeo generate` on one process, or read the folder as CSV parts)")
+                }
                 guard output != "-" else {
                     throw ValidationError("a cluster job writes parts into a folder: give one with -o (for example -o out/)")
                 }

@@ -2,8 +2,9 @@ import Foundation
 import MimeoData
 
 /// The values of one column in the row group being built, with its dictionary while that stays small,
-/// and the encoding of the finished chunk into pages. (Not API.)
-final class ColumnChunkBuilder {
+/// and the encoding of the finished chunk into pages. A value type, kept by the writer in manually managed
+/// memory, so that the per-cell path pays neither reference counting nor exclusivity checks. (Not API.)
+struct ColumnChunkBuilder {
     let name: String
     let type: ParquetColumnType
     /// Whether a value that does not fit the type is written as null (a dirty column) rather than refused.
@@ -15,7 +16,10 @@ final class ColumnChunkBuilder {
     private(set) var definitions: [UInt8] = []
     /// Present values: INT64 / INT32 / DOUBLE bit patterns, booleans as 0/1.
     private var words: [UInt64] = []
-    /// Present values of a string column, back to back, and their end offsets.
+    /// Present values so far.
+    private var presentCount = 0
+    /// Present values of a string column once it is PLAIN (while the dictionary is in use, its entries and
+    /// `indices` hold them), back to back, and their end offsets.
     private var stringBytes: [UInt8] = []
     private var stringEnds: [Int] = []
     /// Dictionary indices of the present values, while the dictionary is in use.
@@ -46,7 +50,7 @@ final class ColumnChunkBuilder {
 
     /// Appends a null.
     @inline(__always)
-    func appendNull() {
+    mutating func appendNull() {
         definitions.append(0)
     }
 
@@ -54,10 +58,11 @@ final class ColumnChunkBuilder {
     ///
     /// - Throws: `ParquetError` when the text does not fit the type (unless the column is dirty, when it
     ///   becomes a null).
-    func append(_ text: UnsafeBufferPointer<UInt8>) throws {
+    mutating func append(_ text: UnsafeBufferPointer<UInt8>) throws {
         switch type {
         case .string:
             definitions.append(1)
+            presentCount += 1
             appendString(text)
             return
         case .int64:
@@ -74,6 +79,7 @@ final class ColumnChunkBuilder {
         case .boolean:
             guard let value = boolean(text) else { return try invalid(text, "a boolean") }
             definitions.append(1)
+            presentCount += 1
             words.append(value ? 1 : 0)
             plainBytes += 1
             return
@@ -91,9 +97,10 @@ final class ColumnChunkBuilder {
             appendWord(UInt64(bitPattern: value), size: 8)
         }
         definitions.append(1)
+        presentCount += 1
     }
 
-    private func invalid(_ text: UnsafeBufferPointer<UInt8>, _ expected: String) throws {
+    private mutating func invalid(_ text: UnsafeBufferPointer<UInt8>, _ expected: String) throws {
         if nullsInvalid {
             definitions.append(0)
             return
@@ -115,7 +122,7 @@ final class ColumnChunkBuilder {
     }
 
     @inline(__always)
-    private func appendWord(_ word: UInt64, size: Int) {
+    private mutating func appendWord(_ word: UInt64, size: Int) {
         words.append(word)
         plainBytes += size
         guard usesDictionary else { return }
@@ -131,18 +138,27 @@ final class ColumnChunkBuilder {
     }
 
     @inline(__always)
-    private func appendString(_ text: UnsafeBufferPointer<UInt8>) {
-        stringBytes.append(contentsOf: text)
-        stringEnds.append(stringBytes.count)
+    private mutating func appendString(_ text: UnsafeBufferPointer<UInt8>) {
         plainBytes += 4 + text.count
-        guard usesDictionary else { return }
+        guard usesDictionary else {
+            stringBytes.append(contentsOf: text)
+            stringEnds.append(stringBytes.count)
+            return
+        }
         let index = stringDictionary.insert(text)
         indices.append(index)
         if stringDictionary.plainBytes > dictionaryLimit { dropDictionary() }
     }
 
-    /// Falls back to PLAIN for the rest of this chunk.
-    private func dropDictionary() {
+    /// Falls back to PLAIN for the rest of this chunk (a string column's values so far are spelled out from
+    /// the dictionary).
+    private mutating func dropDictionary() {
+        if type == .string {
+            for index in indices {
+                stringBytes.append(contentsOf: stringDictionary.entry(Int(index)))
+                stringEnds.append(stringBytes.count)
+            }
+        }
         usesDictionary = false
         indices = []
         wordDictionary = [:]
@@ -151,8 +167,9 @@ final class ColumnChunkBuilder {
     }
 
     /// Starts the next row group (the dictionary starts again too).
-    func reset() {
+    mutating func reset() {
         definitions.removeAll(keepingCapacity: true)
+        presentCount = 0
         words.removeAll(keepingCapacity: true)
         stringBytes.removeAll(keepingCapacity: true)
         stringEnds.removeAll(keepingCapacity: true)
@@ -211,7 +228,7 @@ final class ColumnChunkBuilder {
 
     /// The column's statistics over the chunk: null count, min and max (omitted for strings over 1 KiB).
     private func statistics() -> Statistics {
-        let nulls = definitions.count - (type == .string ? stringEnds.count : words.count)
+        let nulls = definitions.count - presentCount
         var stats = Statistics(nullCount: Int64(nulls))
         switch type {
         case .string:

@@ -49,7 +49,9 @@ public final class ParquetWriter {
 
     public let schema: Schema
     public let options: ParquetWriteOptions
-    private let builders: [ColumnChunkBuilder]
+    /// One builder per column, in manually managed memory (see `ColumnChunkBuilder`).
+    private let builders: UnsafeMutablePointer<ColumnChunkBuilder>
+    private let columnCount: Int
     private let sink: (_ bytes: [UInt8]) throws -> Void
     private let commit: () throws -> Void
     private let discard: () -> Void
@@ -57,7 +59,9 @@ public final class ParquetWriter {
     private var rowGroups: [RowGroup] = []
     private var totalRows: Int64 = 0
     private var finished = false
-    private let missing: [[UInt8]]
+    /// The missing spellings, back to back, with their lengths.
+    private let missingBytes: UnsafeMutablePointer<UInt8>
+    private let missingLengths: [Int]
     private let missingMaxLength: Int
     private var csvHeader: [UInt8] = []
     private var csvHeaderDelimiter: UInt8 = 0
@@ -65,7 +69,7 @@ public final class ParquetWriter {
     /// The bytes written so far (the whole file once `finish()` returns).
     public var bytesWritten: Int64 { offset }
     /// The rows appended so far.
-    public var rowsWritten: Int64 { totalRows + Int64(builders.first?.rowCount ?? 0) }
+    public var rowsWritten: Int64 { totalRows + Int64(builders[0].rowCount) }
 
     /// Writes to `path` through a temporary name (`AtomicFileOutput`), renamed when `finish()` succeeds.
     public convenience init(path: String, schema: Schema, options: ParquetWriteOptions = ParquetWriteOptions()) throws {
@@ -87,14 +91,24 @@ public final class ParquetWriter {
         sink = write
         self.commit = commit
         self.discard = discard
-        builders = schema.columns.map { ColumnChunkBuilder(column: $0, dictionaryLimit: options.dictionaryLimit) }
-        missing = schema.missingValues.map { Array($0.utf8) }
-        missingMaxLength = missing.map(\.count).max() ?? -1
+        columnCount = schema.columns.count
+        builders = .allocate(capacity: columnCount)
+        builders.initialize(from: schema.columns.map { ColumnChunkBuilder(column: $0, dictionaryLimit: options.dictionaryLimit) },
+                            count: columnCount)
+        let spellings = schema.missingValues.map { Array($0.utf8) }
+        let flat = spellings.flatMap { $0 }
+        missingBytes = .allocate(capacity: max(1, flat.count))
+        missingBytes.initialize(from: flat, count: flat.count)
+        missingLengths = spellings.map(\.count)
+        missingMaxLength = missingLengths.max() ?? -1
         try output(Array("PAR1".utf8))
     }
 
     deinit {
         if !finished { discard() }
+        builders.deinitialize(count: columnCount)
+        builders.deallocate()
+        missingBytes.deallocate()
     }
 
     private func output(_ bytes: [UInt8]) throws {
@@ -104,11 +118,12 @@ public final class ParquetWriter {
 
     @inline(__always)
     private func isMissing(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard field.count <= missingMaxLength else { return false }
-        for spelling in missing where spelling.count == field.count {
-            if spelling.isEmpty || spelling.withUnsafeBufferPointer({ memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0 }) {
-                return true
-            }
+        let count = field.count
+        guard count <= missingMaxLength else { return false }
+        var start = 0
+        for length in missingLengths {
+            if length == count && (count == 0 || memcmp(missingBytes + start, field.baseAddress!, count) == 0) { return true }
+            start += length
         }
         return false
     }
@@ -184,7 +199,8 @@ public final class ParquetWriter {
     }
 
     private func flushIfFull() throws {
-        let bytes = builders.reduce(0) { $0 + $1.plainBytes }
+        var bytes = 0
+        for column in 0 ..< columnCount { bytes += builders[column].plainBytes }
         if bytes >= options.rowGroupBytes { try flushRowGroup() }
     }
 
@@ -192,19 +208,20 @@ public final class ParquetWriter {
     public func flushRowGroup() throws {
         let rows = builders[0].rowCount
         guard rows > 0 else { return }
-        guard builders.allSatisfy({ $0.rowCount == rows }) else {
+        guard (0 ..< columnCount).allSatisfy({ builders[$0].rowCount == rows }) else {
             throw ParquetError("internal error: columns of unequal length in a row group")
         }
         let start = offset
         var chunks: [ColumnChunk] = []
         var uncompressed: Int64 = 0
-        for builder in builders {
+        for column in 0 ..< columnCount {
             let chunkStart = offset
-            let meta = try builder.writeChunk(codec: options.codec, level: options.compressionLevel, pageBytes: options.pageBytes,
-                                              output: { try self.output($0) }, offset: offset)
+            let meta = try builders[column].writeChunk(codec: options.codec, level: options.compressionLevel,
+                                                       pageBytes: options.pageBytes, output: { try self.output($0) },
+                                                       offset: offset)
             uncompressed += meta.totalUncompressedSize
             chunks.append(ColumnChunk(fileOffset: chunkStart, metaData: meta))
-            builder.reset()
+            builders[column].reset()
         }
         rowGroups.append(RowGroup(columns: chunks, totalByteSize: uncompressed, numRows: Int64(rows),
                                   fileOffset: start, totalCompressedSize: offset - start))
@@ -216,7 +233,7 @@ public final class ParquetWriter {
         guard !finished else { return }
         try flushRowGroup()
         var elements = [SchemaElement(name: "schema", numChildren: Int32(schema.columns.count))]
-        for (column, builder) in zip(schema.columns, builders) { elements.append(builder.type.schemaElement(name: column.name)) }
+        for (index, column) in schema.columns.enumerated() { elements.append(builders[index].type.schemaElement(name: column.name)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let schemaJSON = String(decoding: try encoder.encode(schema), as: UTF8.self)

@@ -24,8 +24,7 @@ struct ColumnChunkBuilder {
     private var stringEnds: [Int] = []
     /// Dictionary indices of the present values, while the dictionary is in use.
     private var indices: [UInt32] = []
-    private var wordDictionary: [UInt64: UInt32] = [:]
-    private var wordEntries: [UInt64] = []
+    private var wordDictionary = WordTable()
     private var stringDictionary = ByteStringTable()
     private(set) var usesDictionary: Bool
     private let dictionaryLimit: Int
@@ -126,15 +125,8 @@ struct ColumnChunkBuilder {
         words.append(word)
         plainBytes += size
         guard usesDictionary else { return }
-        if let index = wordDictionary[word] {
-            indices.append(index)
-            return
-        }
-        let index = UInt32(wordEntries.count)
-        wordDictionary[word] = index
-        wordEntries.append(word)
-        indices.append(index)
-        if wordEntries.count * size > dictionaryLimit { dropDictionary() }
+        indices.append(wordDictionary.insert(word))
+        if wordDictionary.count * size > dictionaryLimit { dropDictionary() }
     }
 
     @inline(__always)
@@ -161,8 +153,7 @@ struct ColumnChunkBuilder {
         }
         usesDictionary = false
         indices = []
-        wordDictionary = [:]
-        wordEntries = []
+        wordDictionary = WordTable()
         stringDictionary = ByteStringTable()
     }
 
@@ -174,8 +165,7 @@ struct ColumnChunkBuilder {
         stringBytes.removeAll(keepingCapacity: true)
         stringEnds.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
-        wordDictionary.removeAll(keepingCapacity: true)
-        wordEntries.removeAll(keepingCapacity: true)
+        wordDictionary = WordTable()
         stringDictionary = ByteStringTable()
         usesDictionary = type != .boolean && dictionaryLimit > 0
         plainBytes = 0
@@ -220,10 +210,10 @@ struct ColumnChunkBuilder {
             }
             return (out, stringDictionary.count)
         }
-        for word in wordEntries {
+        for word in wordDictionary.entries {
             if type == .date { out.appendLittleEndian(UInt32(truncatingIfNeeded: word)) } else { out.appendLittleEndian(word) }
         }
-        return (out, wordEntries.count)
+        return (out, wordDictionary.count)
     }
 
     /// The column's statistics over the chunk: null count, min and max (omitted for strings over 1 KiB).
@@ -379,14 +369,27 @@ struct ByteStringTable {
         bytes[(index == 0 ? 0 : ends[index - 1]) ..< ends[index]]
     }
 
+    /// A hash of `text`, eight bytes at a time.
     @inline(__always)
     private static func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(text.count)
+        guard let base = text.baseAddress else { return h }
+        let n = text.count
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
         }
-        return h ^ (h >> 29)
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(base[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        return h ^ (h >> 32)
     }
 
     /// The index of `text`, inserting it if new.
@@ -425,6 +428,45 @@ struct ByteStringTable {
         let mask = slots.count - 1
         for (index, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index)
+        }
+    }
+}
+
+/// A set of 64-bit words, each given a dense index in insertion order: open addressing with a
+/// multiplicative hash (cheaper per lookup than `Dictionary`'s seeded hashing). (Not API.)
+struct WordTable {
+    private(set) var entries: [UInt64] = []
+    private var slots = [Int32](repeating: -1, count: 256)
+    private var shift: UInt64 = 56
+
+    var count: Int { entries.count }
+
+    /// The index of `word`, inserting it if new.
+    @inline(__always)
+    mutating func insert(_ word: UInt64) -> UInt32 {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: (word &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let candidate = slots[slot]
+            if candidate < 0 { break }
+            if entries[Int(candidate)] == word { return UInt32(candidate) }
+            slot = (slot + 1) & mask
+        }
+        let index = entries.count
+        entries.append(word)
+        slots[slot] = Int32(index)
+        if entries.count * 2 > slots.count { grow() }
+        return UInt32(index)
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        shift -= 1
+        let mask = slots.count - 1
+        for (index, word) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: (word &* 0x9E37_79B9_7F4A_7C15) >> shift)
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)
         }

@@ -184,7 +184,17 @@ public final class ParquetWriter {
 
     /// Appends CSV data rows without their header (such as one batch of `mimeo generate`'s output), in the
     /// schema's column order, written with `delimiter`.
+    ///
+    /// Rows without a quote (as generated rows are, unless a value holds the delimiter, a quote or a line
+    /// break) are split in place; otherwise the bytes go through `CSVReader`.
     public func append(csvRows bytes: [UInt8], delimiter: UInt8 = UInt8(ascii: ",")) throws {
+        let quoted = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { memchr($0, Int32(UInt8(ascii: "\"")), buffer.count) != nil } ?? false
+        }
+        if !quoted {
+            try bytes.withUnsafeBufferPointer { try appendUnquoted($0, delimiter: delimiter) }
+            return
+        }
         if csvHeader.isEmpty || csvHeaderDelimiter != delimiter {
             var header: [UInt8] = []
             for (index, column) in schema.columns.enumerated() {
@@ -196,6 +206,38 @@ public final class ParquetWriter {
             csvHeaderDelimiter = delimiter
         }
         try append(csv: CSVReader(bytes: csvHeader + bytes, delimiter: delimiter))
+    }
+
+    /// Splits CSV rows that hold no quote: fields end at the delimiter, rows at `\n` (or `\r\n`).
+    private func appendUnquoted(_ buffer: UnsafeBufferPointer<UInt8>, delimiter: UInt8) throws {
+        guard let base = buffer.baseAddress else { return }
+        let end = buffer.count
+        var position = 0
+        while position < end {
+            var column = 0
+            var fieldStart = position
+            while true {
+                var i = fieldStart
+                while i < end && base[i] != delimiter && base[i] != 0x0A { i += 1 }
+                guard column < columnCount else {
+                    throw ParquetError("a CSV row has more than the schema's \(columnCount) fields")
+                }
+                let atLineEnd = i >= end || base[i] == 0x0A
+                var fieldEnd = i
+                if atLineEnd && fieldEnd > fieldStart && base[fieldEnd - 1] == 0x0D { fieldEnd -= 1 }
+                try appendField(UnsafeBufferPointer(start: base + fieldStart, count: fieldEnd - fieldStart), column: column)
+                column += 1
+                if atLineEnd {
+                    position = i + 1
+                    break
+                }
+                fieldStart = i + 1
+            }
+            guard column == columnCount else {
+                throw ParquetError("a CSV row has \(column) fields where the schema has \(columnCount)")
+            }
+            try endRow()
+        }
     }
 
     private func flushIfFull() throws {

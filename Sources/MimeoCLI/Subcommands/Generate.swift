@@ -110,7 +110,7 @@ extension MimeoCommand {
             if workers != nil || cluster != nil {
                 if format?.lowercased() == "parquet" {
                     throw ValidationError("--format parquet is not supported with --workers or --cluster yet: cluster parts are CSV "
-                                          + "(convert them with `mimeo generate` on one process, or read the folder as CSV parts)")
+                                          + "(write Parquet from one process with -o x.parquet; train and evaluate read a folder of CSV parts)")
                 }
                 guard output != "-" else {
                     throw ValidationError("a cluster job writes parts into a folder: give one with -o (for example -o out/)")

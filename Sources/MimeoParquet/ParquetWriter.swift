@@ -132,6 +132,7 @@ public final class ParquetWriter {
     /// spellings, or nil, is a null). Call once per column per row, columns in order.
     @inline(__always)
     public func appendField(_ field: UnsafeBufferPointer<UInt8>?, column: Int) throws {
+        precondition(column >= 0 && column < columnCount, "column \(column) is not one of the schema's \(columnCount)")
         guard let field, !isMissing(field) else {
             builders[column].appendNull()
             return

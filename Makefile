@@ -118,7 +118,7 @@ bench-cluster-overhead: build
 
 ## fuzz: build the libFuzzer harnesses and run each for FUZZ_SECONDS (docs/fuzzing.md)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= csv schema model-file where wire
+FUZZ_TARGETS ?= csv schema model-file where wire parquet
 FUZZ_BUILD := .build-fuzz
 # Coverage and AddressSanitizer on every module built for a harness; lld, as gold fails on these objects.
 FUZZ_SWIFTFLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

@@ -98,7 +98,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
-        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
+        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "MimeoParquet", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
         .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire", "MimeoTestSupport"]),
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
@@ -120,7 +120,7 @@ let package = Package(
 // `swift test` never build them.
 if Context.environment["MIMEO_FUZZ"] == "1" {
     package.targets.append(.target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"))
-    for harness in ["csv", "schema", "model-file", "where", "wire"] {
+    for harness in ["csv", "schema", "model-file", "where", "wire", "parquet"] {
         package.targets.append(.executableTarget(
             name: "fuzz-\(harness)", dependencies: ["MimeoFuzzing", "CLibFuzzer"], path: "Fuzz/Sources/fuzz-\(harness)"))
     }

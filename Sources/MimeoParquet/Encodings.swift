@@ -1,6 +1,8 @@
 /// An error in a Parquet file (or in writing one): what is wrong or unsupported, in words.
 public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong or unsupported.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

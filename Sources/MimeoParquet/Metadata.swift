@@ -1,5 +1,6 @@
 /// Parquet's file and page metadata (apache/parquet-format `parquet.thrift`), as far as flat tables need:
-/// the structs, their Thrift field ids, and their compact-protocol encoding and decoding.
+/// the structs, their Thrift field ids, and their compact-protocol encoding and decoding. Fields keep the
+/// names (in Swift case) and meanings of `parquet.thrift`.
 
 /// Physical types (`Type` in parquet.thrift).
 public enum PhysicalType: Int32, Sendable {

@@ -17,7 +17,9 @@ import MimeoData
 /// encryption, other codecs) is refused with an error naming it. Every length and offset read from the
 /// file is checked, so a truncated or corrupted file gives an error, never a crash.
 public final class ParquetReader {
+    /// The file's path, as given.
     public let path: String
+    /// The decoded footer.
     public let metadata: FileMetaData
     private let descriptor: Int32
     private let fileSize: Int64
@@ -37,8 +39,11 @@ public final class ParquetReader {
     /// The Mimeo schema stored in the footer by Mimeo's writer, if any.
     public let storedSchema: Schema?
 
+    /// The leaf columns' names, in file order.
     public var columnNames: [String] { converters.map(\.column.name) }
+    /// The rows of the whole file.
     public var rowCount: Int { Int(metadata.numRows) }
+    /// The number of row groups (`readRowGroup(_:)` takes `0 ..< rowGroupCount`).
     public var rowGroupCount: Int { metadata.rowGroups.count }
 
     /// Opens `path` and reads its footer.

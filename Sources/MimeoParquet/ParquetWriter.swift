@@ -14,6 +14,7 @@ public struct ParquetWriteOptions: Sendable, Equatable {
     /// A column chunk's dictionary is dropped (PLAIN from then on) once its entries take more than this (1 MiB).
     public var dictionaryLimit = 1 << 20
 
+    /// Options with `codec` and the defaults above.
     public init(codec: ParquetCodec = .zstd) {
         self.codec = codec
     }
@@ -47,7 +48,9 @@ public final class ParquetWriter {
     /// The `created_by` string.
     public static let createdBy = "mimeo (parquet writer 1)"
 
+    /// The columns written, in order, and the spellings read as missing.
     public let schema: Schema
+    /// Codec, sizes and dictionary limit.
     public let options: ParquetWriteOptions
     /// One builder per column, in manually managed memory (see `ColumnChunkBuilder`).
     private let builders: UnsafeMutablePointer<ColumnChunkBuilder>

@@ -12,7 +12,9 @@
 
 /// An error in Thrift-encoded metadata: truncated, malformed or out of range.
 public struct ThriftError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

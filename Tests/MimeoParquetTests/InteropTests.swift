@@ -36,7 +36,7 @@ import Testing
         return (process.terminationStatus, output)
     }
 
-    @Test(venv, arguments: [ParquetCodec.zstd, .snappy, .uncompressed])
+    @Test(venv, arguments: [ParquetCodec.zstd, .snappy, .gzip, .uncompressed])
     func adultSampleReadsBackInPyarrowAndDuckDB(codec: ParquetCodec) throws {
         let table = try Table.load(path: Datasets.adultSample)
         let schema = SchemaInference().inferSchema(from: table)

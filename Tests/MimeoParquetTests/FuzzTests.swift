@@ -26,7 +26,7 @@ import Testing
     /// Reads `bytes` as a file; returns whether it was read (an error is fine too).
     static func attempt(_ bytes: [UInt8], in directory: TemporaryDirectory) -> Bool {
         let path = directory.file("fuzz.parquet")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
         do {
             _ = try ParquetReader.load(path: path)
             return true

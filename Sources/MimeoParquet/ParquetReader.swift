@@ -436,8 +436,11 @@ public final class ParquetReader {
         return (table, reader.settleSchema(with: table))
     }
 
-    /// Whether the file at `path` starts with Parquet's magic bytes.
+    /// Whether the regular file at `path` starts with Parquet's magic bytes. Anything else (a pipe, a
+    /// device, standard input) is never read here, so that no byte of a stream is consumed by the check.
     public static func hasParquetMagic(path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }

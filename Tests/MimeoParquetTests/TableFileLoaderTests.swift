@@ -76,3 +76,18 @@ import Testing
         #expect(throws: DataError.self) { try TableFileLoader().load(path: directory.path) }
     }
 }
+
+@Suite struct ParquetMagicTests {
+    /// A pipe is never peeked at: its first bytes must reach the CSV reader.
+    @Test func pipesAreNotReadForTheMagic() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let text = Array("n\n1\n".utf8)
+        #expect(write(fds[1], text, text.count) == text.count)
+        close(fds[1])
+        let path = "/dev/fd/\(fds[0])"
+        #expect(!TableFileLoader.isParquet(path))
+        #expect(try TableFileLoader().load(path: path).columns == [["1"]])
+    }
+}

@@ -47,6 +47,18 @@ import Testing
         #expect(output.contains("15 columns x 5000 rows"), "\(output)")
     }
 
+    /// Real tables with yes/no booleans (bank marketing) and UTC date-times with missing values (flights).
+    @Test(venv, Datasets.required(Datasets.bankTrain, Datasets.flightsTrain),
+          arguments: [Datasets.bankTrain, Datasets.flightsTrain])
+    func sharedDatasetsReadBackInPyarrowAndDuckDB(path: String) throws {
+        let table = try TableLoader(rowLimit: 3000).load(path: path)
+        let schema = SchemaInference().inferSchema(from: table)
+        #expect(schema.columns.contains { $0.kind == .boolean || $0.kind == .datetime })
+        let (status, output) = try Self.check(table, schema: schema, options: ParquetWriteOptions())
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("x 3000 rows") && output.contains("0 problems"), "\(output)")
+    }
+
     @Test(venv)
     func everyKindReadsBackInPyarrowAndDuckDB() throws {
         var options = ParquetWriteOptions()

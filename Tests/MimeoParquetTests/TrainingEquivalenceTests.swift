@@ -48,6 +48,37 @@ import Testing
         #expect(identical, "model files of \(fromCSV.count) and \(fromParquet.count) bytes differ")
     }
 
+    /// The same with a copy written by pyarrow (`pyarrow.csv.read_csv` with Mimeo's missing spellings as nulls,
+    /// then `pyarrow.parquet.write_table`): no `mimeo.schema` in it, so the schema comes from its types alone.
+    @Test(InteropTests.venv)
+    func pyarrowCopyOfAdultTrainsToTheSameModelBytes() throws {
+        let directory = try TemporaryDirectory()
+        let copy = directory.file("adult-sample.parquet")
+        let nulls = Schema.defaultMissingValues.map { "'\($0)'" }.joined(separator: ", ")
+        let script = """
+            import sys, pyarrow.csv as pc, pyarrow.parquet as pq
+            options = pc.ConvertOptions(null_values=[\(nulls)], strings_can_be_null=True)
+            pq.write_table(pc.read_csv(sys.argv[1], convert_options=options), sys.argv[2])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: InteropTests.python)
+        process.arguments = ["-c", script, Datasets.adultSample, copy]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let reader = try ParquetReader(path: copy)
+        #expect(reader.storedSchema == nil)
+        #expect(reader.metadata.createdBy?.hasPrefix("parquet-cpp-arrow") == true)
+        let (csvTable, csvSchema) = try TableFileLoader().loadInferring(path: Datasets.adultSample)
+        let (parquetTable, parquetSchema) = try TableFileLoader().loadInferring(path: copy)
+        #expect(parquetSchema == csvSchema)
+        #expect(parquetTable.columns == csvTable.columns)
+        let fromCSV = try ModelFile.encode(try Self.train(csvTable, csvSchema))
+        let fromParquet = try ModelFile.encode(try Self.train(parquetTable, parquetSchema))
+        let identical = fromCSV == fromParquet
+        #expect(identical, "model files of \(fromCSV.count) and \(fromParquet.count) bytes differ")
+    }
+
     /// Generation to Parquet writes the same rows as generation to CSV, typed.
     @Test func generatedParquetHoldsTheCSVRows() throws {
         let (table, schema) = try TableFileLoader(rowLimit: 800).loadInferring(path: Datasets.adultSample)

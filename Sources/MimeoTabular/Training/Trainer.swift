@@ -121,8 +121,8 @@ public struct Trainer {
         let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
         let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
         let threads = max(1, min(options.threads, batchSize / 16))
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+        BLAS.beginSingleThreadedCalls()
+        defer { BLAS.endSingleThreadedCalls() }
 
         let sliceSize = (batchSize + threads - 1) / threads
         let workspaces = (0..<threads).map { _ in TrainingWorkspace(architecture: architecture, capacity: sliceSize) }

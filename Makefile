@@ -1,6 +1,6 @@
 # Mimeo: `make demo` sets up and runs the main job on the bundled sample; `make test` runs the tests.
 SWIFT ?= swift
-APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config zlib1g-dev libsqlite3-dev
+APT_PACKAGES := libzmq3-dev libopenblas-dev pkg-config zlib1g-dev libsqlite3-dev libzstd-dev libsnappy-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MIMEO := .build/release/mimeo
 OUT := out
@@ -31,7 +31,7 @@ demo: build
 	@head -5 $(OUT)/demo-synthetic.csv
 
 ## test: run the whole test suite (the release build first: the cluster's 20-million-row test runs it)
-test: build pyzmq-venv validate-deploy
+test: build pyzmq-venv parquet-venv validate-deploy
 	$(SWIFT) test
 
 ## pyzmq-venv: the test-only Python venv with pyzmq that runs Tests/interop/mwp_client.py (docs/protocol/interop.md)
@@ -42,6 +42,22 @@ pyzmq-venv:
 	@$(INTEROP_VENV)/bin/python -c 'import zmq' 2>/dev/null || { \
 	  rm -rf $(INTEROP_VENV) && python3 -m venv $(INTEROP_VENV) && \
 	  $(INTEROP_VENV)/bin/pip install -q pyzmq==$(PYZMQ_VERSION); }
+
+## parquet-venv: the test-only Python venv with pyarrow and duckdb that reads Mimeo's Parquet files and writes
+## the reader's fixtures (Tests/MimeoParquetTests, scripts/parquet-fixtures.py; docs/parquet.md)
+PARQUET_VENV := .build/venv-parquet
+PYARROW_VERSION := 21.0.0
+DUCKDB_VERSION := 1.3.2
+PYTZ_VERSION := 2025.2
+.PHONY: parquet-venv parquet-fixtures
+parquet-venv:
+	@$(PARQUET_VENV)/bin/python -c 'import pyarrow, duckdb, pytz' 2>/dev/null || { \
+	  rm -rf $(PARQUET_VENV) && python3 -m venv $(PARQUET_VENV) && \
+	  $(PARQUET_VENV)/bin/pip install -q pyarrow==$(PYARROW_VERSION) duckdb==$(DUCKDB_VERSION) pytz==$(PYTZ_VERSION); }
+
+## parquet-fixtures: regenerate the committed Parquet files written by pyarrow and DuckDB that the reader's tests read
+parquet-fixtures: parquet-venv
+	$(PARQUET_VENV)/bin/python scripts/parquet-fixtures.py Tests/MimeoParquetTests/Fixtures
 
 ## dp-accounting-fixtures: regenerate the RDP accountant's reference values from Google's dp-accounting
 ## (Tests/MimeoFederatedTests/Fixtures/dp-accounting-rdp.json, committed; the Swift test needs no Python)
@@ -130,7 +146,7 @@ bench-cluster-overhead: build
 
 ## fuzz: build the libFuzzer harnesses and run each for FUZZ_SECONDS (docs/fuzzing.md)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= csv schema model-file where wire
+FUZZ_TARGETS ?= csv schema model-file where wire parquet
 FUZZ_BUILD := .build-fuzz
 # Coverage and AddressSanitizer on every module built for a harness; lld, as gold fails on these objects.
 FUZZ_SWIFTFLAGS := -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

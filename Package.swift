@@ -22,6 +22,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "MimeoData", dependencies: ["CZlib"]),
+        // Parquet in and out (docs/parquet.md): the format written from its specification, with zstd and snappy.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .target(name: "MimeoParquet", dependencies: ["MimeoData", "CZlib", "CZstd", "CSnappy"]),
         // The cluster's wire protocol (docs/protocol/mwp-1.md): pure codec, no I/O.
         .target(name: "MimeoWire"),
         // ZeroMQ for the cluster: libzmq and its wrapper (the CLI uses it for `mimeo keygen`).
@@ -45,10 +49,10 @@ let package = Package(
         .target(name: "MimeoNN", dependencies: ["MimeoTensor"]),
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
-        .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoTensor"]),
+        .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoParquet", "MimeoTensor"]),
         // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
         // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
-        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "CZlib"]),
+        .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoParquet", "CZlib"]),
         // L5: the cluster (docs/architecture.md): the coordinator's durable state (docs/cluster-state.md), the
         // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
         .target(name: "MimeoCluster", dependencies: [
@@ -78,13 +82,14 @@ let package = Package(
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
-                "MimeoGeneration",
+                "MimeoData", "MimeoParquet", "MimeoGeneration", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
                 "MimeoWire", "MimeoObservability", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "MimeoTestSupport", dependencies: ["MimeoTensor", "MimeoNN", "MimeoData"], path: "Tests/MimeoTestSupport"),
         .testTarget(name: "MimeoDataTests", dependencies: ["MimeoData", "MimeoTestSupport"]),
+        .testTarget(name: "MimeoParquetTests", dependencies: ["MimeoParquet", "MimeoData", "MimeoTabular", "MimeoGeneration", "MimeoTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "MimeoTensorTests", dependencies: ["MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoNNTests", dependencies: ["MimeoNN", "MimeoTensor", "MimeoTestSupport"]),
         .testTarget(name: "MimeoTabularTests", dependencies: [
@@ -101,7 +106,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The fuzz harnesses' entry points (docs/fuzzing.md), replayed over the committed corpus by the tests.
-        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
+        .target(name: "MimeoFuzzing", dependencies: ["MimeoData", "MimeoTabular", "MimeoWire", "MimeoParquet", "CZlib"], path: "Fuzz/Sources/MimeoFuzzing"),
         .testTarget(name: "MimeoFuzzingTests", dependencies: ["MimeoFuzzing", "MimeoData", "MimeoTabular"]),
         .testTarget(name: "MimeoWireTests", dependencies: ["MimeoWire", "MimeoTestSupport"]),
         // A process the crash-safety test SIGKILLs mid-write (Tests/MimeoClusterTests/CrashSafetyTests.swift).
@@ -128,7 +133,7 @@ let package = Package(
 // `swift test` never build them.
 if Context.environment["MIMEO_FUZZ"] == "1" {
     package.targets.append(.target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"))
-    for harness in ["csv", "schema", "model-file", "where", "wire"] {
+    for harness in ["csv", "schema", "model-file", "where", "wire", "parquet"] {
         package.targets.append(.executableTarget(
             name: "fuzz-\(harness)", dependencies: ["MimeoFuzzing", "CLibFuzzer"], path: "Fuzz/Sources/fuzz-\(harness)"))
     }

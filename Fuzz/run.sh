@@ -16,7 +16,7 @@ export SWIFT_BACKTRACE=enable=no
 
 max_len() {
     case $1 in
-        model-file) echo 65536 ;;
+        model-file|parquet) echo 65536 ;;
         where) echo 1024 ;;
         *) echo 4096 ;;
     esac

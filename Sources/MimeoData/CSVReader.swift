@@ -147,6 +147,16 @@ public final class CSVReader {
         return CSVRecord(line: parser.recordLine, bytes: record.pointee.byteArray, ends: record.pointee.endArray)
     }
 
+    /// Reads the next data record and hands each of its fields, in order, to `body` as UTF-8 bytes that
+    /// are valid only during the call (no `String` is made); returns false at the end of the input.
+    ///
+    /// - Throws: `DataError` for a ragged row, bad quoting or invalid UTF-8; whatever `body` throws.
+    public func readFields(_ body: (_ field: UnsafeBufferPointer<UInt8>, _ column: Int) throws -> Void) throws -> Bool {
+        guard try readRecord() else { return false }
+        for column in 0 ..< header.count { try body(record.pointee.field(column), column) }
+        return true
+    }
+
     /// Reads the next data record into `record` and checks it; returns false at the end of the input.
     func readRecord() throws -> Bool {
         guard try readRawRecord() else { return false }

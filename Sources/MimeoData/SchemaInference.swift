@@ -93,7 +93,15 @@ public struct SchemaInference: Sendable {
             column.invalidValues = best.invalid
             return column
         }
+        return inferTextColumn(named: name, values: values)
+    }
 
+    /// The kind of a column known to hold text (such as a Parquet STRING column): categorical, identifier
+    /// or free text, by the rules `inferColumn` applies once no number, boolean or date-time fits.
+    public func inferTextColumn(named name: String, values: [String?]) -> ColumnSchema {
+        var presentCount = 0
+        for case .some in values { presentCount += 1 }
+        guard presentCount > 0 else { return ColumnSchema(name: name, kind: .categorical) }
         var distinct = Set<String>(minimumCapacity: min(presentCount, 1 << 16))
         var totalLength = 0
         var withSpace = 0

@@ -1,4 +1,6 @@
 import CBLAS
+import Foundation
+import Synchronization
 
 /// Matrix products through OpenBLAS. The only file in Mimeo that imports CBLAS.
 public enum BLAS {
@@ -34,5 +36,28 @@ public enum BLAS {
     /// Sets the number of threads OpenBLAS uses for each call.
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// How many single-threaded scopes (`beginSingleThreadedCalls`) are open in this process.
+    private static let singleThreadedScopes = Mutex<Int>(0)
+
+    /// Opens a scope in which OpenBLAS runs each call on one thread (the caller parallelises across calls);
+    /// close it with `endSingleThreadedCalls()`. OpenBLAS's thread count is process-wide, so all cores come
+    /// back only when the last open scope closes: a training run and a generation run at once (as tests do)
+    /// must not restore it under each other, which would change the summation order, and so the bits, of
+    /// the other's products.
+    public static func beginSingleThreadedCalls() {
+        singleThreadedScopes.withLock { count in
+            if count == 0 { openblas_set_num_threads(1) }
+            count += 1
+        }
+    }
+
+    /// Closes a scope opened by `beginSingleThreadedCalls()`; the last one restores all cores.
+    public static func endSingleThreadedCalls() {
+        singleThreadedScopes.withLock { count in
+            count = max(0, count - 1)
+            if count == 0 { openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount)) }
+        }
     }
 }

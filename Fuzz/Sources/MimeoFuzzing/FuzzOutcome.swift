@@ -25,6 +25,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
     case modelFile = "model-file"
     case whereConditions = "where"
     case wire
+    case parquet
 
     /// Runs the harness on one input.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -34,6 +35,7 @@ public enum FuzzHarness: String, CaseIterable, Sendable {
         case .modelFile: return ModelFileHarness.run(data)
         case .whereConditions: return WhereHarness.run(data)
         case .wire: return WireHarness.run(data)
+        case .parquet: return ParquetHarness.run(data)
         }
     }
 

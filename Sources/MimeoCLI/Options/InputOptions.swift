@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoParquet
 
 /// How to read an input CSV: delimiter, an optional declared schema, and how dirty a column may be.
 struct InputOptions: ParsableArguments {
@@ -32,8 +33,12 @@ struct InputOptions: ParsableArguments {
 
     /// The delimiter of the CSV file at `path`: `--delimiter`, or the one detected from its first 64 KiB
     /// (reported as by `openReader`).
+    /// A Parquet file has none (`,` is returned); a folder of parts gives its first part's.
     func delimiterByte(for path: String, quiet: Bool = false) throws -> UInt8 {
         if let delimiter { return try parseDelimiter(delimiter) }
+        if TableFileLoader.isDirectory(path) || TableFileLoader.isParquet(path) {
+            return try TableFileLoader.detectDelimiter(path: path)
+        }
         return try openReader(path: path, quiet: quiet).delimiter
     }
 

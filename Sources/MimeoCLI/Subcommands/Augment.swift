@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTabular
 
 extension MimeoCommand {
@@ -19,7 +20,7 @@ extension MimeoCommand {
                   mimeo augment d.csv --model m.mimeo --target y --minority-share 0.3 -o a.csv
                 """)
 
-        @Argument(help: "The real table (CSV, or .csv.gz).")
+        @Argument(help: "The real table (CSV, .csv.gz, Parquet, or a folder of parts); the output is CSV.")
         var data: String
 
         @Option(help: ArgumentHelp("The model trained on the table.", valueName: "model.mimeo"))
@@ -59,8 +60,8 @@ extension MimeoCommand {
             let trained = try ModelFile.read(from: model)
             let encoder = trained.metadata.encoder
             let columns = encoder.schema.columns.map(\.name)
-            let reader = try CSVReader(path: data, delimiter: try delimiter.map(parseDelimiter))
-            let table = try TableLoader().load(from: reader)
+            let outputDelimiter = try delimiter.map(parseDelimiter) ?? TableFileLoader.detectDelimiter(path: data)
+            let table = try TableFileLoader(delimiter: outputDelimiter).load(path: data)
             let missing = columns.filter { table.columnIndex(named: $0) == nil }
             let extra = table.columnNames.filter { !columns.contains($0) }
             guard missing.isEmpty && extra.isEmpty else {
@@ -82,7 +83,7 @@ extension MimeoCommand {
                 }
                 samplers = try plan.classes.filter { $0.syntheticRows > 0 }.map { c in
                     (c, try Sampler(model: trained.model, encoder: encoder,
-                                    conditions: [Condition(column: target, value: c.value)], delimiter: reader.delimiter))
+                                    conditions: [Condition(column: target, value: c.value)], delimiter: outputDelimiter))
                 }
             } catch let error as ConditionError {
                 Terminal.message("Error: \(error.message)")
@@ -100,15 +101,15 @@ extension MimeoCommand {
             var bytes: [UInt8] = []
             let order = columns.map { table.columnIndex(named: $0)! }
             for (position, column) in columns.enumerated() {
-                if position > 0 { bytes.append(reader.delimiter) }
-                CSVField.append(column, delimiter: reader.delimiter, to: &bytes)
+                if position > 0 { bytes.append(outputDelimiter) }
+                CSVField.append(column, delimiter: outputDelimiter, to: &bytes)
             }
             CSVField.endRow(startingAt: 0, in: &bytes)
             for row in 0..<table.rowCount {
                 let start = bytes.count
                 for (position, column) in order.enumerated() {
-                    if position > 0 { bytes.append(reader.delimiter) }
-                    if let cell = table.columns[column][row] { CSVField.append(cell, delimiter: reader.delimiter, to: &bytes) }
+                    if position > 0 { bytes.append(outputDelimiter) }
+                    if let cell = table.columns[column][row] { CSVField.append(cell, delimiter: outputDelimiter, to: &bytes) }
                 }
                 CSVField.endRow(startingAt: start, in: &bytes)
                 if bytes.count >= 1 << 20 {

@@ -26,13 +26,13 @@ extension MimeoCommand {
                     --target income --json report.json --html report.html
                 """)
 
-        @Option(help: ArgumentHelp("The real (training) table.", valueName: "train.csv"))
+        @Option(help: ArgumentHelp("The real (training) table: CSV, Parquet, or a folder of parts.", valueName: "train.csv"))
         var real: String
 
-        @Option(help: ArgumentHelp("The synthetic table to score.", valueName: "synthetic.csv"))
+        @Option(help: ArgumentHelp("The synthetic table to score: CSV, Parquet, or a folder of parts (such as a cluster job's).", valueName: "synthetic.csv"))
         var synthetic: String
 
-        @Option(help: ArgumentHelp("Real rows not used for training: enables privacy and utility.", valueName: "holdout.csv"))
+        @Option(help: ArgumentHelp("Real rows not used for training (CSV, Parquet or a folder): enables privacy and utility.", valueName: "holdout.csv"))
         var holdout: String?
 
         @Option(help: ArgumentHelp("The column to predict for utility (needs --holdout).", valueName: "column"))

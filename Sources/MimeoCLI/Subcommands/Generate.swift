@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoGeneration
+import MimeoParquet
 import MimeoTabular
 
 extension RareValuePolicy: ExpressibleByArgument {}
@@ -9,7 +11,7 @@ extension MimeoCommand {
     /// `mimeo generate`: draw synthetic rows from a model.
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate synthetic rows from a trained model into a CSV file.",
+            abstract: "Generate synthetic rows from a trained model into a CSV or Parquet file.",
             discussion: """
                 Rows stream to the output in batches, so any -n runs in constant memory. The same model, \
                 -n and --seed give byte-identical output whatever --threads is. --where fixes columns \
@@ -21,6 +23,10 @@ extension MimeoCommand {
                   mimeo generate model.mimeo -n 10000 --temperature 1.5 -o wide.csv
                   mimeo generate model.mimeo -n 100000 --rebalance income='>50K':0.5 -o b.csv
                   mimeo generate model.mimeo -n 10000 --edge-cases -o edges.csv
+                  mimeo generate model.mimeo -n 100000000 -o synthetic.parquet --seed 7
+
+                Parquet output (docs/parquet.md) holds the same rows, typed from the model's column kinds, in \
+                row groups of about 128 MB compressed with --compression (zstd by default).
 
                 On a cluster, -o names a folder: workers write its parts part-00000.csv, part-00001.csv, ... \
                 (each a complete CSV with the header line; without their headers, concatenated in name order, \
@@ -43,7 +49,7 @@ extension MimeoCommand {
         @Option(name: .short, parsing: .unconditional, help: "How many rows to generate (0 to 10^12; 0 writes only the header).")
         var n: Int
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV ('-' for standard output).", valueName: "synthetic.csv"))
+        @Option(name: .shortAndLong, help: ArgumentHelp("Output file: CSV, or Parquet for a .parquet name or --format parquet ('-' for standard output).", valueName: "synthetic.csv"))
         var output: String = "-"
 
         @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same rows.")
@@ -72,6 +78,12 @@ extension MimeoCommand {
 
         @Option(help: "Field delimiter of the output (one character, or 'tab').")
         var delimiter: String = ","
+
+        @Option(help: ArgumentHelp("Output format: csv or parquet (default: parquet when -o ends in .parquet, else csv).", valueName: "csv|parquet"))
+        var format: String?
+
+        @Option(help: ArgumentHelp("Parquet page compression: zstd, snappy, gzip or none.", valueName: "codec"))
+        var compression: String = "zstd"
 
         @Flag(help: "Print nothing but errors.")
         var quiet = false
@@ -116,10 +128,18 @@ extension MimeoCommand {
                 throw ValidationError(error.message)
             }
             _ = try parseDelimiter(delimiter)
+            _ = try outputFormat()
+            guard ParquetWriteOptions.codec(named: compression) != nil else {
+                throw ValidationError("--compression must be zstd, snappy, gzip or none, not '\(compression)'")
+            }
             if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256") }
             if workers != nil && cluster != nil { throw ValidationError("give --workers or --cluster, not both") }
             if let cluster { try validateTCPEndpoint(cluster, option: "--cluster") }
             if workers != nil || cluster != nil {
+                if format?.lowercased() == "parquet" {
+                    throw ValidationError("--format parquet is not supported with --workers or --cluster yet: cluster parts are CSV "
+                                          + "(write Parquet from one process with -o x.parquet; train and evaluate read a folder of CSV parts)")
+                }
                 guard output != "-" else {
                     throw ValidationError("a cluster job writes parts into a folder: give one with -o (for example -o out/)")
                 }
@@ -136,6 +156,15 @@ extension MimeoCommand {
             SamplingOptions(rareValues: rareValues, temperature: temperature,
                             rebalance: (try? RebalanceTarget.parse(arguments: rebalance)) ?? [],
                             edgeCasePool: edgeCases ? edgeCasePool : 1)
+        }
+
+        /// `--format`, or the one `-o`'s name implies.
+        func outputFormat() throws -> TableFileFormat {
+            guard let format else { return TableFileFormat.forOutput(path: output) }
+            guard let chosen = TableFileFormat(rawValue: format.lowercased()) else {
+                throw ValidationError("--format must be csv or parquet, not '\(format)'")
+            }
+            return chosen
         }
 
         func run() throws {
@@ -159,13 +188,22 @@ extension MimeoCommand {
             let out = try TemporaryFiles.output(path: output)
             let run = GenerationRun(sampler: sampler, rowCount: n, seed: seed, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let showProgress = !quiet && output != "-"
-            try run.run(write: { try out.write($0) }, progress: { done in
+            let progress = { (done: Int) in
                 guard showProgress else { return }
                 let elapsed = Date().timeIntervalSince(started)
                 let rate = Double(done) / max(elapsed, 1e-9)
                 Terminal.progress("generating \(Terminal.bar(Double(done) / Double(max(n, 1)))) \(Terminal.count(done))/\(Terminal.count(n)) rows  \(Terminal.count(Int(rate))) rows/s  ETA \(Terminal.duration(Double(n - done) / max(rate, 1)))")
-            })
-            try out.commit()
+            }
+            if try outputFormat() == .parquet {
+                let options = ParquetWriteOptions(codec: ParquetWriteOptions.codec(named: compression) ?? .zstd)
+                let writer = try ParquetWriter(schema: run.parquetSchema, options: options, write: { try out.write($0) },
+                                               commit: { try out.commit() }, discard: { out.discard() })
+                try run.run(into: writer, progress: progress)
+                try writer.finish()
+            } else {
+                try run.run(write: { try out.write($0) }, progress: progress)
+                try out.commit()
+            }
             if showProgress {
                 let elapsed = Date().timeIntervalSince(started)
                 Terminal.progress("wrote \(Terminal.count(n)) rows to \(output) in \(String(format: "%.2f", elapsed)) s (\(Terminal.count(Int(Double(n) / max(elapsed, 1e-9)))) rows/s)", final: true)

@@ -6,7 +6,7 @@ extension MimeoCommand {
     /// `mimeo schema`: print the inferred column types as JSON.
     struct Schema: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Infer the column types of a CSV file and print them as JSON.",
+            abstract: "Infer the column types of a CSV file (or read a Parquet file's) and print them as JSON.",
             discussion: """
                 Kinds: integer, decimal, boolean, categorical, datetime (with its format), identifier and text \
                 (both flagged, not modelled). A number, boolean or datetime column in which a few values \
@@ -17,7 +17,7 @@ extension MimeoCommand {
                 Example:  mimeo schema data.csv > schema.json
                 """)
 
-        @Argument(help: "The CSV file (.csv or .csv.gz).")
+        @Argument(help: "The table: CSV (.csv, .csv.gz), Parquet (.parquet) or a folder of parts.")
         var input: String
 
         @OptionGroup var inputOptions: InputOptions

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTabular
 
 extension MimeoCommand {
@@ -23,7 +24,7 @@ extension MimeoCommand {
         @Argument(help: "The model file written by `mimeo train`.")
         var model: String
 
-        @Argument(help: "The table to score (CSV, or .csv.gz) with the model's columns.")
+        @Argument(help: "The table to score (CSV, .csv.gz, Parquet, or a folder of parts) with the model's columns.")
         var data: String
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write one log-likelihood per row (a CSV with the column log_likelihood).", valueName: "scores.csv"))
@@ -43,8 +44,7 @@ extension MimeoCommand {
             try OutputSafety.check(inputs: [("<model>", model), ("<data>", data)], outputs: [("--output", output)])
             let trained = try ModelFile.read(from: model)
             let encoder = trained.metadata.encoder
-            let reader = try CSVReader(path: data, delimiter: try delimiter.map(parseDelimiter))
-            let loaded = try TableLoader().load(from: reader)
+            let loaded = try TableFileLoader(delimiter: try delimiter.map(parseDelimiter)).load(path: data)
             let names = encoder.schema.columns.map(\.name)
             let missing = names.filter { loaded.columnIndex(named: $0) == nil }
             guard missing.isEmpty else {

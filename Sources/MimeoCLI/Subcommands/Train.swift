@@ -15,7 +15,7 @@ extension MimeoCommand {
                 Example:  mimeo train data.csv -o model.mimeo --max-time 120
                 """)
 
-        @Argument(help: "The CSV file to learn from (.csv or .csv.gz).")
+        @Argument(help: "The table to learn from: CSV (.csv, .csv.gz), Parquet (.parquet, typed by its logical types), or a folder of parts.")
         var input: String
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the model.", valueName: "model.mimeo"))

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTensor
 
 extension FidelityEvaluator {

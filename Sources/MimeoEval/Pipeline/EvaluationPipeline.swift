@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoParquet
 
 /// Where an evaluation's column kinds come from.
 public enum EvaluationSchema: Sendable, Equatable {
@@ -104,10 +105,10 @@ public enum EvaluationPipeline {
         let prepared = try prepareFidelity(request)
         let (real, schema, fidelityEvaluator) = (prepared.real, prepared.schema, prepared.evaluator)
         let missingValues = schema.missingValues
-        try checkColumns(of: request.synthetic, name: "synthetic", header: TableLoader.readHeader(
+        try checkColumns(of: request.synthetic, name: "synthetic", header: TableFileLoader.readHeader(
             path: request.synthetic, delimiter: request.syntheticDelimiter), schema: schema, delimiter: request.syntheticDelimiter)
         let holdout = try request.holdout.map { path in
-            let table = try TableLoader(delimiter: request.holdoutDelimiter, missingValues: missingValues).load(path: path)
+            let table = try TableFileLoader(delimiter: request.holdoutDelimiter, missingValues: missingValues).load(path: path)
             try checkColumns(of: path, name: "holdout", header: table.columnNames, schema: schema,
                              delimiter: request.holdoutDelimiter)
             if table.rowCount == 0 { throw DataError(file: path, message: noRows) }
@@ -120,7 +121,7 @@ public enum EvaluationPipeline {
         if fidelity.syntheticRowCount == 0 { throw DataError(file: request.synthetic, message: noRows) }
         // An even sample for structure, utility and charts.
         var sample = RowSample(rowCount: fidelity.syntheticRowCount, limit: max(1, request.sampleRows))
-        try TableLoader(delimiter: request.syntheticDelimiter, missingValues: missingValues)
+        try TableFileLoader(delimiter: request.syntheticDelimiter, missingValues: missingValues)
             .forEachChunk(path: request.synthetic) { chunk, _ in sample.add(chunk) }
         let structure = try DeepStructure.compute(real: real, synthetic: sample.table, schema: schema,
                                                   seed: request.seed)
@@ -193,7 +194,7 @@ public enum EvaluationPipeline {
     /// - Throws: as `prepareFidelity(_:)`.
     public static func prepareFidelity(realTableAt path: String) throws -> PreparedFidelity {
         var request = EvaluationRequest(real: path, synthetic: "")
-        request.realDelimiter = try CSVReader(path: path, delimiter: nil).delimiter
+        request.realDelimiter = try TableFileLoader.detectDelimiter(path: path)
         return try prepareFidelity(request)
     }
 
@@ -201,12 +202,11 @@ public enum EvaluationPipeline {
     static func loadReal(_ request: EvaluationRequest) throws -> (Table, Schema) {
         switch request.schema {
         case .inferred:
-            let table = try TableLoader(delimiter: request.realDelimiter).load(path: request.real)
-            return (table, request.inference.inferSchema(from: table))
+            return try TableFileLoader(delimiter: request.realDelimiter).loadInferring(path: request.real, inference: request.inference)
         case .declared(let schema):
-            return (try TableLoader(schema: schema, delimiter: request.realDelimiter).load(path: request.real), schema)
+            return (try TableFileLoader(schema: schema, delimiter: request.realDelimiter).load(path: request.real), schema)
         case .given(let schema):
-            let table = try TableLoader(delimiter: request.realDelimiter, missingValues: schema.missingValues)
+            let table = try TableFileLoader(delimiter: request.realDelimiter, missingValues: schema.missingValues)
                 .load(path: request.real)
             try checkColumns(of: request.real, name: "real", header: table.columnNames, schema: schema,
                              delimiter: request.realDelimiter)

@@ -1,4 +1,5 @@
 import MimeoData
+import MimeoParquet
 
 /// FNV-1a (64-bit) over a sequence of fields, each closed by a separator byte: identifies the
 /// reference data and options a mergeable summary's layout depends on (its `profileID`).
@@ -46,14 +47,14 @@ struct Fingerprint {
     }
 }
 
-/// Summarises a CSV file (gzip too) chunk by chunk into one mergeable summary, so memory stays
+/// Summarises a table file (CSV, gzip, Parquet or a folder of parts) chunk by chunk into one mergeable summary, so memory stays
 /// bounded by `chunkRows` whatever the file's length: `summarize(chunk, firstRow)` per chunk
 /// (`firstRow` its position in the whole file), merged into `empty` in file order.
 func summarizeInChunks<Summary>(csvAt path: String, chunkRows: Int, delimiter: UInt8, missingValues: [String],
                                 empty: Summary, merge: (inout Summary, Summary) throws -> Void,
                                 _ summarize: (_ chunk: Table, _ firstRow: Int) throws -> Summary) throws -> Summary {
     var summary = empty
-    try TableLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
+    try TableFileLoader(delimiter: delimiter, rowLimit: max(1, chunkRows), missingValues: missingValues)
         .forEachChunk(path: path) { chunk, firstRow in try merge(&summary, summarize(chunk, firstRow)) }
     return summary
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MimeoData
+import MimeoParquet
 import MimeoTensor
 
 /// Measures how much a synthetic table reveals about the rows it was trained on, as the referee's

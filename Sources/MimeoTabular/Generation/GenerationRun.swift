@@ -51,8 +51,8 @@ public struct GenerationRun {
     ) throws {
         let batchSize = Sampler.batchSize, rowCount = max(0, self.rowCount), threads = min(max(1, self.threads), 1 << 16)
         // Parallelism is across batches.
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+        BLAS.beginSingleThreadedCalls()
+        defer { BLAS.endSingleThreadedCalls() }
         let window = threads == 1 ? 1 : threads * 2
         var next = batches.lowerBound
         while next < batches.upperBound {

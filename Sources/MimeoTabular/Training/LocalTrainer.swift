@@ -141,8 +141,8 @@ public struct LocalTrainer: Sendable {
             throw LocalTrainingError("the global weights have \(global.count) values, the model \(layoutCount)")
         }
         let S = architecture.subColumnCount
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+        BLAS.beginSingleThreadedCalls()
+        defer { BLAS.endSingleThreadedCalls() }
         var proximal: ProximalTerm?
         if case .fedProx(let mu) = options.strategy { proximal = ProximalTerm(mu: mu, anchor: global) }
         var training = options.training

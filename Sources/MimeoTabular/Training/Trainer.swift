@@ -138,8 +138,8 @@ public struct Trainer {
         var trainingRows = split.training
         let batchSize = min(options.resolvedBatchSize(rowCount: trainingRows.count), max(1, trainingRows.count))
         let maxSeconds = options.resolvedMaxSeconds(rowCount: N, columnCount: columnCount)
-        BLAS.setThreadCount(1)
-        defer { BLAS.setThreadCount(ProcessInfo.processInfo.activeProcessorCount) }
+        BLAS.beginSingleThreadedCalls()
+        defer { BLAS.endSingleThreadedCalls() }
         let step = TrainingStep(model: model, options: options, batchCapacity: batchSize)
         let ranks = RankSampler(architecture: architecture, fixedOrderShare: options.fixedOrderShare)
 

@@ -80,8 +80,8 @@ presidio-compare:
 	@$(PRESIDIO_VENV)/bin/python -c 'import presidio_analyzer' 2>/dev/null || { \
 	  rm -rf $(PRESIDIO_VENV) && python3 -m venv $(PRESIDIO_VENV) && \
 	  $(PRESIDIO_VENV)/bin/pip install -q $(PRESIDIO); }
-	$(PRESIDIO_VENV)/bin/python -W ignore scripts/compare-presidio.py \
-	  Tests/MimeoPrivacyTests/Fixtures/pii-table.csv Tests/MimeoPrivacyTests/Fixtures/pii-labels.json 0.5
+	for threshold in 0.0 0.5; do $(PRESIDIO_VENV)/bin/python -W ignore scripts/compare-presidio.py \
+	  Tests/MimeoPrivacyTests/Fixtures/pii-table.csv Tests/MimeoPrivacyTests/Fixtures/pii-labels.json $$threshold 2>/dev/null; done
 
 ## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
 DEPLOY_VENV := .build/venv-deploy

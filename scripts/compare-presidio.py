@@ -10,7 +10,7 @@ card, IBAN, US SSN, UK NINO, IP, URL), each recognizer called directly without N
 context boost from words such as "card" or "phone" nearby.
 
 Counting differs from Mimeo's on purpose: Presidio has no notion of a column, so each structured cell counts
-on its own (found when a result of the labelled entity covers the cell's text); a look-alike cell with any
+on its own (found when a result of the labelled entity covers at least 70% of the cell's text); a look-alike cell with any
 result is a false positive. Spans in the notes column count as found when a result of the right entity
 overlaps the planted text.
 """
@@ -61,7 +61,7 @@ def main():
                 continue
             found = analyze(text)
             if label in pattern_entities:
-                if any(e == label and s == 0 and end >= len(text.rstrip()) for e, s, end in found):
+                if any(e == label and end - s >= 0.7 * len(text.strip()) for e, s, end in found):
                     counts[label][0] += 1
                 else:
                     counts[label][2] += 1

@@ -9,7 +9,8 @@ public struct PseudonymKey: Sendable {
     /// Fewest bytes accepted.
     public static let minimumLength = 16
 
-    let key: SymmetricKey
+    /// The raw bytes (`SymmetricKey` is not `Sendable`; one is made per digest).
+    let bytes: [UInt8]
 
     /// A key from raw bytes.
     ///
@@ -18,7 +19,7 @@ public struct PseudonymKey: Sendable {
         guard bytes.count >= Self.minimumLength else {
             throw PrivacyError("the key has \(bytes.count) bytes; at least \(Self.minimumLength) are needed (for example `head -c 32 /dev/urandom > secret.key`)")
         }
-        key = SymmetricKey(data: bytes)
+        self.bytes = bytes
     }
 
     /// The key in the file at `path` (one trailing newline is ignored, so `echo`-made keys work).
@@ -80,7 +81,7 @@ public struct Pseudonymizer: Sendable {
         var message = Array((entity?.rawValue ?? "value").utf8)
         message.append(0)
         message.append(contentsOf: Self.normalised(entity, value).utf8)
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key.key))
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key.bytes)))
     }
 
     /// The form two spellings of one value share: e-mails lower-cased, numbers as their digits.

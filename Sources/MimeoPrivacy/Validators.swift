@@ -311,7 +311,7 @@ public enum PIIValidators {
     /// A calendar date as `YYYY-MM-DD`, `YYYY/MM/DD`, `DD/MM/YYYY`, `MM/DD/YYYY` or `DD.MM.YYYY`; returns
     /// (year, month, day) or nil. Dates with a time part are not dates of birth.
     public static func parseDate(_ text: Substring) -> (year: Int, month: Int, day: Int)? {
-        let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }, omittingEmptySubsequences: false)
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.asciiDigit != nil } }) else { return nil }
         let numbers = parts.map { Int($0)! }
         var (year, month, day): (Int, Int, Int)

@@ -100,7 +100,10 @@ public struct Pseudonymizer: Sendable {
     }
 
     /// A realistic fake of `value` as `entity` (format-preserving letters and digits when nil).
-    public func fake(_ value: Substring, as entity: PIIEntity?) -> String {
+    ///
+    /// - Parameter givenName: For a one-word name: true gives a first name, false a surname; nil decides by
+    ///   whether the value is in the built-in first-name list.
+    public func fake(_ value: Substring, as entity: PIIEntity?, givenName: Bool? = nil) -> String {
         var stream = KeyedStream(digest: digest(entity, value))
         switch entity {
         case .email:
@@ -110,7 +113,7 @@ public struct Pseudonymizer: Sendable {
         case .personName:
             let words = value.split(separator: " ")
             if words.count <= 1 {
-                return NameLists.firstNameSet.contains(String(value)) ? stream.pick(NameLists.firstNames) : stream.pick(NameLists.lastNames)
+                return (givenName ?? NameLists.firstNameSet.contains(String(value))) ? stream.pick(NameLists.firstNames) : stream.pick(NameLists.lastNames)
             }
             let first = stream.pick(NameLists.firstNames), last = stream.pick(NameLists.lastNames)
             if words.count >= 3 { return "\(first) \(stream.pick(Array("ABCDEFGHJKLMNPRSTW"))). \(last)" }

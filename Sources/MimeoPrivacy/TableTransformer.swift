@@ -85,6 +85,9 @@ public struct TableTransformer: Sendable {
     /// One column's values after its plan's action (missing cells stay missing).
     func apply(_ plan: ColumnPlan, to values: [String?], changed: inout Int) -> [String?] {
         guard plan.action != .keep else { return values }
+        let words = Set(ColumnHints.words(plan.column))
+        let givenName: Bool? = !words.isDisjoint(with: ["first", "given", "forename", "firstname", "givenname"]) ? true
+            : !words.isDisjoint(with: ["last", "surname", "family", "lastname", "familyname"]) ? false : nil
         var cache: [String: String] = [:]
         var count = 0
         let result = values.map { value -> String? in
@@ -94,7 +97,7 @@ public struct TableTransformer: Sendable {
             if plan.entity == .freeText {
                 output = replaceSpans(in: value, action: plan.action)
             } else {
-                output = replace(value[...], entity: plan.entity, action: plan.action)
+                output = replace(value[...], entity: plan.entity, action: plan.action, givenName: givenName)
             }
             cache[value] = output
             if output != value { count += 1 }
@@ -105,11 +108,11 @@ public struct TableTransformer: Sendable {
     }
 
     /// One value after `action`, as `entity`.
-    func replace(_ value: Substring, entity: PIIEntity?, action: TransformAction) -> String {
+    func replace(_ value: Substring, entity: PIIEntity?, action: TransformAction, givenName: Bool? = nil) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespaces)[...]
         switch action {
         case .keep, .drop: return String(value)
-        case .fake: return pseudonymizer!.fake(trimmed, as: entity)
+        case .fake: return pseudonymizer!.fake(trimmed, as: entity, givenName: givenName)
         case .hash: return pseudonymizer!.hash(trimmed, entity: entity)
         case .redact: return Pseudonymizer.redaction(for: entity)
         case .generalise: return Pseudonymizer.generalised(trimmed, entity: entity) ?? Pseudonymizer.redaction(for: entity)

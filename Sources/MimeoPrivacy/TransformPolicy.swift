@@ -87,12 +87,14 @@ public struct TransformPolicy: Sendable, Equatable {
             }
         }
         guard let columns = root["columns"] else { return policy }
-        guard let mapping = columns as? [String: Any] else {
+        guard let mapping = columns as? [AnyHashable: Any] else {
             throw PrivacyError("\(file): `columns` must map column names to actions")
         }
         let actions = TransformAction.allCases.map(\.rawValue).joined(separator: ", ")
         let entities = PIIEntity.allCases.map(\.rawValue).joined(separator: ", ")
-        for (name, value) in mapping {
+        for (key, value) in mapping {
+            // A column named `2024` or `true` is read by YAML as a number or a boolean: use its text.
+            let name = "\(key.base)"
             var actionName: String
             var entity: PIIEntity?
             if let text = value as? String {

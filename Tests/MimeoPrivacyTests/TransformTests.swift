@@ -59,6 +59,14 @@ import Testing
         }
     }
 
+    @Test func oneWordNamesFollowTheColumn() throws {
+        let table = Table(columnNames: ["first_name", "surname", "name"], columns: [["Zebulon"], ["Mary"], ["Mary"]])
+        let (safe, _) = try TableTransformer(pseudonymizer: Pseudonymizer(key: Self.key)).transform(table, policy: TransformPolicy())
+        #expect(NameLists.firstNameSet.contains(safe.columns[0][0]!))
+        #expect(NameLists.lastNameSet.contains(safe.columns[1][0]!))
+        #expect(NameLists.firstNameSet.contains(safe.columns[2][0]!))
+    }
+
     @Test func otherActions() {
         #expect(Pseudonymizer.generalised("1984-03-12", entity: .dateOfBirth) == "1984-03")
         #expect(Pseudonymizer.generalised("12/03/1984", entity: .dateOfBirth) == "1984-12")
@@ -87,6 +95,7 @@ import Testing
         #expect(policy.columns["age"] == .init(action: .generalise))
         #expect(policy.columns["zip"] == .init(action: .generalise, entity: .postalCode))
         #expect(policy.columns["internal_id"]?.action == .drop)
+        #expect(try TransformPolicy.parse(yaml: "columns:\n  2024: drop\n").columns["2024"]?.action == .drop)
         #expect(throws: PrivacyError.self) { try TransformPolicy.parse(yaml: "columns:\n  a: shred\n") }
         #expect(throws: PrivacyError.self) { try TransformPolicy.parse(yaml: "colums:\n  a: keep\n") }
         #expect(throws: PrivacyError.self) { try TransformPolicy.parse(yaml: "columns: [a, b]\n") }

@@ -159,10 +159,15 @@ public struct PIIDetector: Sendable {
             while index < text.endIndex && !text[index].isWhitespace { index = text.index(after: index) }
             words.append(start..<index)
         }
+        // Every multi-word entity starts with a word holding a digit (`+44`, `(415)`, `4111`, `GB82`) or with the
+        // two letters of a spaced NI number; single words need a digit, `@`, `.` or `:`. Other windows are skipped.
+        let hasDigit = words.map { text[$0].contains { $0.asciiDigit != nil } }
+        let mayStartSpaced = words.indices.map { hasDigit[$0] || text[words[$0]].count == 2 && text[words[$0]].allSatisfy { $0.isASCII && $0.isUppercase } }
+        let maySingle = words.indices.map { hasDigit[$0] || text[words[$0]].contains { $0 == "@" || $0 == "." || $0 == ":" } }
         var result: [PIISpan] = []
         var i = 0
         outer: while i < words.count {
-            for width in stride(from: min(7, words.count - i), through: 1, by: -1) {
+            for width in stride(from: min(7, words.count - i), through: 1, by: -1) where width == 1 ? maySingle[i] : mayStartSpaced[i] {
                 let raw = text[words[i].lowerBound..<words[i + width - 1].upperBound]
                 for candidate in trimmedCandidates(raw) {
                     if let entity = structuredEntity(candidate, width: width) {

@@ -11,6 +11,7 @@ import Testing
         ("train", MimeoCommand.Train.self, ["d.csv", "-o", "m.mimeo"]),
         ("generate", MimeoCommand.Generate.self, ["m.mimeo", "-n", "1"]),
         ("evaluate", MimeoCommand.Evaluate.self, ["--real", "r.csv", "--synthetic", "s.csv"]),
+        ("transform", MimeoCommand.Transform.self, ["d.csv", "-o", "safe.csv"]),
         ("info", MimeoCommand.Info.self, ["m.mimeo"]),
         ("benchmark", MimeoCommand.Benchmark.self, ["d.csv"]),
         ("keygen", MimeoCommand.Keygen.self, ["-o", "w1.key"]),

@@ -17,8 +17,10 @@ extension MimeoCommand {
                 sets per-column actions: keep, drop, fake, hash, redact, generalise. The key (at least 16 bytes) \
                 comes from --key-file or the MIMEO_TRANSFORM_KEY environment variable, never from an argument. \
                 --report writes what was found per column (entity, confidence, share of cells), never a value.
-                Examples:  mimeo transform customers.csv --pii auto -o safe.csv --key-file secret.key --report pii.json
-                           mimeo transform customers.csv --policy policy.yaml -o safe.csv
+                Examples:
+                  mimeo transform customers.csv -o safe.csv --key-file secret.key \\
+                    --report pii.json
+                  mimeo transform customers.csv --policy policy.yaml -o safe.csv
                 """)
 
         @Argument(help: "The CSV file (.csv or .csv.gz).")

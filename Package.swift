@@ -96,7 +96,7 @@ let package = Package(
             "MimeoTabular", "MimeoNN", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MimeoPrivacyTests", dependencies: ["MimeoPrivacy", "MimeoData"], exclude: ["Fixtures"]),
+        .testTarget(name: "MimeoPrivacyTests", dependencies: ["MimeoPrivacy", "MimeoData", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoObservabilityTests", dependencies: [

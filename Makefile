@@ -81,6 +81,24 @@ drift-fixtures:
 	  $(EVIDENTLY_VENV)/bin/pip install -q $(EVIDENTLY); }
 	PYTHONHASHSEED=0 $(EVIDENTLY_VENV)/bin/python -W ignore scripts/drift-fixtures.py
 
+## pii-table: regenerate the labelled PII table `mimeo transform`'s detection is measured on
+## (Tests/MimeoPrivacyTests/Fixtures/, committed; standard library Python only)
+.PHONY: pii-table presidio-compare
+pii-table:
+	python3 scripts/make-pii-table.py --rows 200 --seed 12 \
+	  Tests/MimeoPrivacyTests/Fixtures/pii-table.csv Tests/MimeoPrivacyTests/Fixtures/pii-labels.json
+
+## presidio-compare: Microsoft Presidio's pattern recognizers on the same labelled table (docs/transform.md);
+## not part of `make test`
+PRESIDIO_VENV := .build/venv-presidio
+PRESIDIO := presidio-analyzer==2.2.358
+presidio-compare:
+	@$(PRESIDIO_VENV)/bin/python -c 'import presidio_analyzer' 2>/dev/null || { \
+	  rm -rf $(PRESIDIO_VENV) && python3 -m venv $(PRESIDIO_VENV) && \
+	  $(PRESIDIO_VENV)/bin/pip install -q $(PRESIDIO); }
+	for threshold in 0.0 0.5; do $(PRESIDIO_VENV)/bin/python -W ignore scripts/compare-presidio.py \
+	  Tests/MimeoPrivacyTests/Fixtures/pii-table.csv Tests/MimeoPrivacyTests/Fixtures/pii-labels.json $$threshold 2>/dev/null; done
+
 ## validate-deploy: check docker-compose.yml and cluster/k8s/*.yaml offline against their schemas
 DEPLOY_VENV := .build/venv-deploy
 KUBERNETES_VALIDATE := kubernetes-validate==1.37.0

@@ -14,7 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        // Tests only: reading docker-compose.yml (Tests/MimeoCLITests/Support/ComposeFile.swift).
+        // `mimeo transform --policy` (MimeoPrivacy); the tests read docker-compose.yml with it too.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
@@ -50,6 +50,11 @@ let package = Package(
         // L3: the model, and evaluation beside it.
         .target(name: "MimeoTabular", dependencies: ["MimeoNN", "MimeoTensor", "MimeoData", "CZlib"]),
         .target(name: "MimeoEval", dependencies: ["MimeoData", "MimeoParquet", "MimeoTensor"]),
+        // L3: personal data before training (docs/transform.md): detection by validators and column-name hints,
+        // keyed consistent pseudonyms (HMAC-SHA256), policies in YAML.
+        .target(name: "MimeoPrivacy", dependencies: [
+            "MimeoData", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+        ]),
         // L4: the worker-side core of a cluster generation job (docs/cluster-generation.md): one shard's part
         // file and its result (rows, bytes, CRC-32, mergeable summaries); no networking.
         .target(name: "MimeoGeneration", dependencies: ["MimeoTabular", "MimeoEval", "MimeoWire", "MimeoData", "MimeoParquet", "CZlib"]),
@@ -82,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "MimeoCLI",
             dependencies: [
-                "MimeoData", "MimeoParquet", "MimeoGeneration", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
+                "MimeoData", "MimeoParquet", "MimeoGeneration", "MimeoPrivacy", "MimeoTensor", "MimeoNN", "MimeoTabular", "MimeoEval", "MimeoReport", "MimeoZMQ", "MimeoCluster",
                 "MimeoWire", "MimeoObservability", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +101,7 @@ let package = Package(
             "MimeoTabular", "MimeoNN", "MimeoData", "MimeoTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "MimeoEvalTests", dependencies: ["MimeoEval", "MimeoData", "MimeoTensor", "MimeoTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MimeoPrivacyTests", dependencies: ["MimeoPrivacy", "MimeoData", "MimeoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MimeoReportTests", dependencies: ["MimeoReport", "MimeoEval", "MimeoData", "MimeoTestSupport"]),
         .testTarget(name: "MimeoZMQTests", dependencies: ["MimeoZMQ"]),
         .testTarget(name: "MimeoObservabilityTests", dependencies: [

@@ -16,7 +16,7 @@ struct MimeoCommand: ParsableCommand {
               mimeo info model.mimeo                  # what the model holds
             """,
         version: "0.1.0",
-        subcommands: [Schema.self, Train.self, Generate.self, Augment.self, Score.self, Evaluate.self, Drift.self, Info.self, Benchmark.self, Keygen.self,
+        subcommands: [Schema.self, Train.self, Generate.self, Augment.self, Score.self, Evaluate.self, Drift.self, Transform.self, Info.self, Benchmark.self, Keygen.self,
                       Coordinator.self, Worker.self, Status.self]
     )
 

@@ -15,6 +15,7 @@ import Testing
         ("score", MimeoCommand.Score.self, ["m.mimeo", "d.csv"]),
         ("evaluate", MimeoCommand.Evaluate.self, ["--real", "r.csv", "--synthetic", "s.csv"]),
         ("drift", MimeoCommand.Drift.self, ["--reference", "r.csv", "--current", "c.csv"]),
+        ("transform", MimeoCommand.Transform.self, ["d.csv", "-o", "safe.csv"]),
         ("info", MimeoCommand.Info.self, ["m.mimeo"]),
         ("benchmark", MimeoCommand.Benchmark.self, ["d.csv"]),
         ("keygen", MimeoCommand.Keygen.self, ["-o", "w1.key"]),

@@ -55,7 +55,7 @@ extension MimeoCommand {
             case .trainRound: "training"
             case .finished: "finished"
             }
-            var text = "\ntrain job \(job): \(phase), round \(detail.round) of \(detail.roundsPlanned)"
+            var text = "\ntrain job \(job): \(phase), round \(min(detail.round, detail.roundsPlanned)) of \(detail.roundsPlanned)"
             if let last = detail.losses.last { text += String(format: ", validation loss %.4f (round %d)", last.validationLoss, last.round) }
             if let privacy = detail.privacy { text += String(format: ", ε %.3f at δ %.2g", privacy.epsilon, privacy.delta) }
             if let eta = detail.etaMilliseconds { text += ", ETA " + Terminal.duration(Double(eta) / 1_000) }

@@ -162,10 +162,7 @@ struct TrainDriver {
             let request = agreement.valueRequest()
             var keyed: [KeyedValue] = []
             for (column, hashes) in request.columns.enumerated() {
-                for hash in hashes {
-                    guard let content = ContentHash(bytes: Array(hash.bytes)) else { continue }
-                    keyed.append(KeyedValue(column: UInt32(column), hash: content))
-                }
+                for hash in hashes { keyed.append(KeyedValue(column: UInt32(column), hash: hash.wire)) }
             }
             keyed.sort()
             let names = done.map(\.site)
@@ -184,7 +181,7 @@ struct TrainDriver {
                 var columns = [[MimeoFederatedTraining.RevealedValue]](repeating: [], count: agreement.schema.columns.count)
                 for value in values where Int(value.key.column) < columns.count {
                     columns[Int(value.key.column)].append(MimeoFederatedTraining.RevealedValue(
-                        hash: try ValueHash(bytes: Data(value.key.hash.bytes)), value: value.value))
+                        hash: try ValueHash(wire: value.key.hash), value: value.value))
                 }
                 try agreement.add(site: task.site, values: SiteValuesSummary(columns: columns))
             }

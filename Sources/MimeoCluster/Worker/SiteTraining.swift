@@ -109,14 +109,13 @@ enum SiteTraining {
                     throw SiteTaskError(code: .invalidJob, retryable: false,
                                         description: "the request names column \(keyed.column) of \(columns.count)")
                 }
-                columns[Int(keyed.column)].append(try ValueHash(bytes: Data(keyed.hash.bytes)))
+                columns[Int(keyed.column)].append(try ValueHash(wire: keyed.hash))
             }
             let answer = try site.analyzer.values(for: ValueRequest(columns: columns))
             var revealed: [MimeoWire.RevealedValue] = []
             for (column, list) in answer.columns.enumerated() {
                 for value in list {
-                    guard let hash = ContentHash(bytes: Array(value.hash.bytes)) else { continue }
-                    revealed.append(MimeoWire.RevealedValue(key: KeyedValue(column: UInt32(column), hash: hash),
+                    revealed.append(MimeoWire.RevealedValue(key: KeyedValue(column: UInt32(column), hash: value.hash.wire),
                                                             value: value.value))
                 }
             }
@@ -162,5 +161,21 @@ enum SiteTraining {
                                 validationLoss: validation ? update.validationLoss : nil,
                                 elapsedMilliseconds: UInt64(Date().timeIntervalSince(started) * 1_000),
                                 update: .binary32(delta))
+    }
+}
+
+extension ValueHash {
+    /// The hash in a wire `hash` field (32 bytes): the agreement's 16-byte truncated HMAC, then 16 zero bytes.
+    var wire: ContentHash {
+        ContentHash(bytes: Array(bytes) + [UInt8](repeating: 0, count: ContentHash.byteCount - bytes.count))!
+    }
+
+    /// The hash a wire `hash` field carries.
+    /// - Throws: `EncodingAgreementError` when its last 16 bytes are not zero.
+    init(wire: ContentHash) throws {
+        guard wire.bytes[16...].allSatisfy({ $0 == 0 }) else {
+            throw EncodingAgreementError("a keyed value hash must end in 16 zero bytes on the wire")
+        }
+        try self.init(bytes: Data(wire.bytes[..<16]))
     }
 }

@@ -72,6 +72,10 @@ struct FederatedProcessTests {
                 }
             }
             #expect(leaked.isEmpty, "\(site) sent rare cells: \(leaked.prefix(20))")
+            // The search finds the site's rare cells where they are: in its own table.
+            let table = try Data(contentsOf: URL(fileURLWithPath: split[site]!))
+            let found = rare.filter { table.range(of: Data($0.utf8)) != nil }
+            #expect(found.count > 30, "\(site)'s table holds only \(found.count) of the rare cells")
         }
     }
 
@@ -84,8 +88,11 @@ struct FederatedProcessTests {
         return Dictionary(uniqueKeysWithValues: sites.map { ($0, folder + "/\($0).csv") })
     }
 
-    /// The cells whose count over all the sites' rows is below the rare threshold, long enough (3 characters and
-    /// more) that finding their text in other bytes by chance is negligible.
+    /// The cells whose count over all the sites' rows is below the rare threshold and whose text cannot turn up in
+    /// the frames for another reason: categories of 3 characters and more that are no part of a frequent value (a
+    /// frequent value is revealed by design: "India" is rare, "Amer-Indian-Eskimo" is not), numbers of 5 characters
+    /// and more (shorter digit strings occur in the summaries' counts and sketch bucket indices). Every nonzero
+    /// rare number is also searched as a binary64 (`encodings`).
     static func rareCells(_ files: [String]) throws -> [String] {
         var counts: [String: Int] = [:]
         for file in files {
@@ -94,13 +101,19 @@ struct FederatedProcessTests {
                 for cell in line.split(separator: ",", omittingEmptySubsequences: false) { counts[String(cell), default: 0] += 1 }
             }
         }
-        return counts.filter { $0.value < rareThreshold && $0.key.utf8.count >= 3 }.keys.sorted()
+        let frequent = counts.filter { $0.value >= rareThreshold }.keys
+        return counts.filter { cell, count in
+            guard count < rareThreshold else { return false }
+            if Double(cell) != nil { return true }
+            return cell.utf8.count >= 3 && !frequent.contains { $0.contains(cell) }
+        }.keys.sorted()
     }
 
-    /// A cell's text, and for a nonzero number its binary64 in both byte orders.
+    /// A category's text; a number's text (5 characters and more) and, nonzero, its binary64 in both byte orders.
     static func encodings(of cell: String) -> [Data] {
-        var result = [Data(cell.utf8)]
-        if let number = Double(cell), number != 0 {
+        guard let number = Double(cell) else { return [Data(cell.utf8)] }
+        var result = cell.utf8.count >= 5 ? [Data(cell.utf8)] : []
+        if number != 0 {
             let bits = number.bitPattern
             result.append(withUnsafeBytes(of: bits.bigEndian) { Data($0) })
             result.append(withUnsafeBytes(of: bits.littleEndian) { Data($0) })

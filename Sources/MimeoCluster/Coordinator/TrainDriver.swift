@@ -243,9 +243,8 @@ struct TrainDriver {
     private mutating func rounds(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: Set<String>) throws -> Bool {
         guard var run = runs[id], var scheduler = run.scheduler else { return false }
         var actions: [TrainScheduler.Action] = []
-        for site in sites.subtracting(run.joined).sorted() {
-            actions += scheduler.handle(.siteJoined(site), now: now, noise: &noise)
-        }
+        let arrived = sites.subtracting(run.joined).sorted()
+        if !arrived.isEmpty { actions += scheduler.handle(.sitesJoined(arrived), now: now, noise: &noise) }
         for site in run.joined.subtracting(sites).sorted() {
             actions += scheduler.handle(.siteLost(site), now: now, noise: &noise)
         }

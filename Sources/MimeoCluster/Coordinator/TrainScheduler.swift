@@ -96,6 +96,9 @@ public struct TrainScheduler: Sendable {
     public enum Event: Sendable {
         /// A worker of this site name joined (READY), or is joined when the scheduler starts.
         case siteJoined(String)
+        /// Several sites joined at once (the sites joined when the job reaches its rounds, or after a restart):
+        /// all of them are joined before a round may start, so the round's participants include every one.
+        case sitesJoined([String])
         /// The site's worker died or left.
         case siteLost(String)
         /// The site's X25519 public key for the job (its phase-2 result), needed to mask with it.
@@ -239,6 +242,10 @@ public struct TrainScheduler: Sendable {
         switch event {
         case let .siteJoined(site):
             joined.insert(site)
+            if case .waiting = state { return tryStart(now: now) }
+            return []
+        case let .sitesJoined(sites):
+            joined.formUnion(sites)
             if case .waiting = state { return tryStart(now: now) }
             return []
         case let .siteKey(site, key):

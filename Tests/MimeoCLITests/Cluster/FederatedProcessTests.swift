@@ -79,6 +79,68 @@ struct FederatedProcessTests {
         }
     }
 
+    /// Failures mid-run: the coordinator SIGKILLed after round 1's checkpoint and restarted on the same state and
+    /// port resumes the job from that checkpoint (the sites and the client reconnect); then a site SIGKILLed in the
+    /// middle of round 2 is dropped from it, the round completes with the other two (the quorum, `--min-sites 2`)
+    /// and training finishes with a model.
+    @Test func killedSiteAndRestartedCoordinatorStillFinish() throws {
+        let mimeo = try ClusterSupport.executable()
+        let directory = try TemporaryDirectory()
+        let split = try Self.split(into: directory.file("sites"))
+        let key = directory.file("site.key")
+        try Data((0..<32).map { UInt8(($0 * 53 + 7) & 0xFF) }).write(to: URL(fileURLWithPath: key))
+        let state = directory.file("c.db")
+        var (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, state: state)
+        defer { _ = coordinator.stop() }
+        var workers: [String: BackgroundProcess] = [:]
+        defer { for worker in workers.values { _ = worker.stop() } }
+        for site in Self.sites {
+            workers[site] = try ClusterSupport.startWorker(
+                executable: mimeo, endpoint: endpoint, name: site, cache: directory.file("cache-\(site)"),
+                extra: ["--data", split[site]!, "--site-key", key])
+        }
+        // Wait until every site joined, so that round 1 has three participants.
+        #expect(eventually(timeout: 30) { coordinator.standardError.components(separatedBy: "worker joined").count == 4 })
+        let model = directory.file("model.mimeo")
+        let train = try BackgroundProcess(mimeo, [
+            "train", "--cluster", endpoint, "--federated", "-o", model, "--rounds", "3", "--min-sites", "2",
+            "--local-epochs", "10", "--width-factor", "1", "--batch-size", "64", "--seed", "4",
+        ], name: "train")
+        defer { if train.poll() == nil { train.killNow() } }
+
+        // Round 1 checkpointed: SIGKILL the coordinator, restart it on the same state.
+        #expect(eventually(timeout: 60) { coordinator.standardError.contains("msg=\"round checkpointed\"") },
+                "\(coordinator.standardError.suffix(3_000))")
+        coordinator.signal(SIGKILL)
+        _ = coordinator.wait(timeout: 10)
+        let port = Int(endpoint.split(separator: ":").last!)!
+        (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, state: state, port: port)
+        #expect(eventually(timeout: 60) { coordinator.standardError.contains("train job resumed from its checkpoint") },
+                "\(coordinator.standardError.suffix(3_000))")
+        #expect(coordinator.standardError.contains("round=2"), "\(coordinator.standardError.suffix(3_000))")
+
+        // Round 2 under way with all three sites: SIGKILL site-c before it answers.
+        #expect(eventually(timeout: 60) {
+            coordinator.standardError.split(separator: "\n").contains {
+                $0.contains("msg=\"round started\"") && $0.contains("round=2") && $0.contains("site-c")
+            }
+        }, "\(coordinator.standardError.suffix(3_000))")
+        workers["site-c"]!.signal(SIGKILL)
+        _ = workers["site-c"]!.wait(timeout: 10)
+
+        let status = train.wait(timeout: 120)
+        #expect(status == 0, "train: \(train.standardError)\ncoordinator: \(coordinator.standardError.suffix(4_000))")
+        let log = coordinator.standardError
+        let round2 = log.split(separator: "\n").first { $0.contains("msg=\"round checkpointed\"") && $0.contains(" round=2 ") }
+        #expect(round2?.contains("site-c") == true, "round 2 should drop site-c: \(log.suffix(3_000))")
+        let site2 = log.split(separator: "\n").filter { $0.contains("msg=\"round result\"") && $0.contains(" round=2 ") }
+        #expect(site2.count == 2 && !site2.contains { $0.contains("site=site-c") }, "\(site2)")
+        #expect(train.standardError.contains("round 3/3"), "\(train.standardError)")
+        let generated = try Mimeo.run(["generate", model, "-n", "50", "--seed", "1", "-o", directory.file("gen.csv"),
+                                       "--quiet"])
+        #expect(generated.succeeded, "\(generated)")
+    }
+
     /// Splits the first 900 rows of the adult sample by `relationship` into three skewed sites.
     static func split(into folder: String) throws -> [String: String] {
         let script = Datasets.packageRoot + "/scripts/split-sites.py"

@@ -108,33 +108,44 @@ struct FederatedProcessTests {
         ], name: "train")
         defer { if train.poll() == nil { train.killNow() } }
 
-        // Round 1 checkpointed: SIGKILL the coordinator, restart it on the same state.
-        #expect(eventually(timeout: 60) { coordinator.standardError.contains("msg=\"round checkpointed\"") },
-                "\(coordinator.standardError.suffix(3_000))")
+        // Round 1 checkpointed (committed: a site got round 2's lease, sent after the pass's transaction): SIGKILL
+        // the coordinator, restart it on the same state.
+        #expect(eventually(timeout: 60) {
+            workers.values.contains { $0.standardError.contains("phase=trainRound round=2") }
+        }, "\(coordinator.standardError.suffix(3_000))")
         coordinator.signal(SIGKILL)
         _ = coordinator.wait(timeout: 10)
         let port = Int(endpoint.split(separator: ":").last!)!
         (coordinator, endpoint) = try ClusterSupport.startCoordinator(executable: mimeo, state: state, port: port)
         #expect(eventually(timeout: 60) { coordinator.standardError.contains("train job resumed from its checkpoint") },
                 "\(coordinator.standardError.suffix(3_000))")
-        #expect(coordinator.standardError.contains("round=2"), "\(coordinator.standardError.suffix(3_000))")
+        #expect(coordinator.standardError.contains("resumed from its checkpoint\" job=1 round=2"),
+                "\(coordinator.standardError.suffix(3_000))")
 
-        // Round 2 under way with all three sites: SIGKILL site-c before it answers.
+        // Round 2 under way: SIGKILL one of its participants (the sites rejoin the restarted coordinator one by one,
+        // so the round has two or three) before it answers.
+        var started: Substring?
         #expect(eventually(timeout: 60) {
-            coordinator.standardError.split(separator: "\n").contains {
-                $0.contains("msg=\"round started\"") && $0.contains("round=2") && $0.contains("site-c")
+            started = coordinator.standardError.split(separator: "\n").first {
+                $0.contains("msg=\"round started\"") && $0.contains(" round=2")
             }
+            return started != nil
         }, "\(coordinator.standardError.suffix(3_000))")
-        workers["site-c"]!.signal(SIGKILL)
-        _ = workers["site-c"]!.wait(timeout: 10)
+        let participants = Self.sites.filter { started?.contains($0) == true }
+        let victim = try #require(participants.last, "no participants in \(started ?? "")")
+        workers[victim]!.signal(SIGKILL)
+        _ = workers[victim]!.wait(timeout: 10)
 
         let status = train.wait(timeout: 120)
         #expect(status == 0, "train: \(train.standardError)\ncoordinator: \(coordinator.standardError.suffix(4_000))")
-        let log = coordinator.standardError
-        let round2 = log.split(separator: "\n").first { $0.contains("msg=\"round checkpointed\"") && $0.contains(" round=2 ") }
-        #expect(round2?.contains("site-c") == true, "round 2 should drop site-c: \(log.suffix(3_000))")
-        let site2 = log.split(separator: "\n").filter { $0.contains("msg=\"round result\"") && $0.contains(" round=2 ") }
-        #expect(site2.count == 2 && !site2.contains { $0.contains("site=site-c") }, "\(site2)")
+        let lines = coordinator.standardError.split(separator: "\n")
+        let round2 = lines.first { $0.contains("msg=\"round checkpointed\"") && $0.contains(" round=2 ") }
+        #expect(round2 != nil, "round 2 was not checkpointed: \(coordinator.standardError.suffix(3_000))")
+        // Three participants: the round completes without the victim (the quorum); two: it is retried without it.
+        let voided = lines.contains { $0.contains("msg=\"round attempt voided\"") && $0.contains(" round=2") }
+        #expect(participants.count == 3 ? round2?.contains(victim) == true : voided,
+                "participants \(participants), victim \(victim): \(coordinator.standardError.suffix(3_000))")
+        #expect(!lines.contains { $0.contains("msg=\"round result\"") && $0.contains(" round=2 ") && $0.contains("site=\(victim)") })
         #expect(train.standardError.contains("round 3/3"), "\(train.standardError)")
         let generated = try Mimeo.run(["generate", model, "-n", "50", "--seed", "1", "-o", directory.file("gen.csv"),
                                        "--quiet"])

@@ -128,7 +128,7 @@ extension MimeoCommand.Train {
             if let done = client.ended[id], done.state != .completed {
                 throw ClusterError("job \(id) \(done.state == .cancelled ? "was cancelled" : "failed"): \(done.message)")
             }
-            Thread.sleep(forTimeInterval: 0.3)
+            Thread.sleep(forTimeInterval: 1)
         }
     }
 

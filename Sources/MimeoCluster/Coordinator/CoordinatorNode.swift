@@ -346,7 +346,8 @@ struct CoordinatorLoop {
                 try handle(message.frames, peerAddress: message.peerAddress, tx: tx, now: now, clock: clock)
             }
             try timers(tx: tx, now: now, clock: clock)
-            let sites = Set(workers.values.filter { $0.trainVersion >= 1 }.map(\.name))
+            let sites = Dictionary(workers.values.filter { $0.trainVersion >= 1 }.map { ($0.name, $0.workerID) },
+                                   uniquingKeysWith: max)
             if try train.drive(tx: tx, now: now, sites: sites) { mayHaveWork = true }
             try dispatchTrain(tx: tx, now: now, clock: clock)
             try dispatch(tx: tx, now: now, clock: clock)
@@ -564,7 +565,15 @@ struct CoordinatorLoop {
         if let previous = workers[peer] { try lose(previous, reason: "worker joined again", tx: tx, now: now) }
         nextWorkerID += 1
         var name = ready.name.isEmpty ? "worker-\(nextWorkerID)" : ready.name
-        if workerNames[name] != nil { name += "#\(nextWorkerID)" }
+        if let previous = workerNames[name] {
+            // A site's name is its identity (spec: Job kind 2): a site that joins again replaces its old session,
+            // which is gone (the site lost the coordinator) even if its silence has not been noticed yet.
+            if ready.kinds.contains(where: { $0.kind == .train }), let old = workers[previous] {
+                try lose(old, reason: "site joined again", tx: tx, now: now)
+            } else {
+                name += "#\(nextWorkerID)"
+            }
+        }
         let address = peerAddress ?? ready.labels["host"] ?? ""
         try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
         let generateVersion = ready.kinds.filter { $0.kind == .generate }.map(\.version).max() ?? 0

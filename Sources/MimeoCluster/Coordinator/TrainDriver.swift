@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import MimeoData
 import MimeoFederated
@@ -57,8 +58,8 @@ struct TrainDriver {
         /// The model file's metadata (encoder, architecture, options) once the encoding is reduced.
         var template: ModelMetadata?
         var scheduler: TrainScheduler?
-        /// The sites last told to the scheduler as joined.
-        var joined: Set<String> = []
+        /// The sites last told to the scheduler as joined, with their worker sessions.
+        var joined: [String: UInt64] = [:]
         /// Rounds aggregated in this process, and the time of the first (for the summary's seconds).
         var startedAt: UInt64
     }
@@ -91,15 +92,19 @@ struct TrainDriver {
         if runs[job] == nil { runs[job] = Run(since: now, startedAt: now) }
     }
 
-    /// One pass over every tracked job with the site workers joined now. Returns whether tasks were added.
-    mutating func drive(tx: StoreTransaction, now: UInt64, sites: Set<String>) throws -> Bool {
+    /// One pass over every tracked job with the site workers joined now (name → worker session id). Returns
+    /// whether tasks were added.
+    mutating func drive(tx: StoreTransaction, now: UInt64, sites: [String: UInt64]) throws -> Bool {
         var added = false
         for id in runs.keys.sorted() {
             do {
                 added = try drive(id, tx: tx, now: now, sites: sites) || added
-            } catch let error as StoreError {
+            } catch let error as DatabaseError {
+                // The state file itself failed: the pass is rolled back and the coordinator reports it.
                 throw error
             } catch {
+                // Anything else is this job's (a summary that does not reduce, a checkpoint that cannot resume):
+                // the job fails, the coordinator goes on.
                 logger.error("train job failed", metadata: ["job": "\(id)", "error": "\(error)"])
                 try tx.failTrain(job: id, reason: "\(error)", now: now)
                 runs[id] = nil
@@ -132,7 +137,7 @@ struct TrainDriver {
 
     // MARK: Phases
 
-    private mutating func drive(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: Set<String>) throws -> Bool {
+    private mutating func drive(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: [String: UInt64]) throws -> Bool {
         guard let record = try tx.trainJob(id), !record.state.isFinished else {
             runs[id] = nil
             return false
@@ -140,7 +145,7 @@ struct TrainDriver {
         let job = record.job
         switch record.phase {
         case .enrolling:
-            let joined = sites.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let joined = sites.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             guard joined.count >= Int(job.minSites) else {
                 let limit = job.enrolmentTimeoutMilliseconds == 0 ? Self.defaultEnrolmentMilliseconds
                     : UInt64(job.enrolmentTimeoutMilliseconds)
@@ -213,7 +218,7 @@ struct TrainDriver {
             runs[id]!.template = metadata
             runs[id]!.scheduler = try TrainScheduler(configuration: configuration(job, settings: settings),
                                                      weights: weights, firstRound: 1, now: now)
-            runs[id]!.joined = []
+            runs[id]!.joined = [:]
             runs[id]!.startedAt = now
             logger.info("encoding agreed; model initialised", metadata: [
                 "job": "\(id)", "parameters": "\(weights.count)", "sub_columns": "\(architecture.subColumnCount)",
@@ -230,7 +235,7 @@ struct TrainDriver {
                 }
                 runs[id]!.template = metadata
                 runs[id]!.scheduler = scheduler
-                runs[id]!.joined = []
+                runs[id]!.joined = [:]
                 logger.info("train job resumed from its checkpoint", metadata: ["job": "\(id)", "round": "\(scheduler.round)"])
             }
             return try rounds(id, tx: tx, now: now, sites: sites)
@@ -240,14 +245,15 @@ struct TrainDriver {
     }
 
     /// The round phase: tells the scheduler who joined and left, ticks it, and applies its actions.
-    private mutating func rounds(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: Set<String>) throws -> Bool {
+    private mutating func rounds(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: [String: UInt64]) throws -> Bool {
         guard var run = runs[id], var scheduler = run.scheduler else { return false }
         var actions: [TrainScheduler.Action] = []
-        let arrived = sites.subtracting(run.joined).sorted()
-        if !arrived.isEmpty { actions += scheduler.handle(.sitesJoined(arrived), now: now, noise: &noise) }
-        for site in run.joined.subtracting(sites).sorted() {
+        // A site whose worker session changed (it rejoined) was lost, then joined again.
+        for (site, session) in run.joined.sorted(by: { $0.key < $1.key }) where sites[site] != session {
             actions += scheduler.handle(.siteLost(site), now: now, noise: &noise)
         }
+        let arrived = sites.filter { run.joined[$0.key] != $0.value }.keys.sorted()
+        if !arrived.isEmpty { actions += scheduler.handle(.sitesJoined(arrived), now: now, noise: &noise) }
         actions += scheduler.handle(.tick, now: now, noise: &noise)
         run.joined = sites
         run.scheduler = scheduler

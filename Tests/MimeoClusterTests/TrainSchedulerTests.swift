@@ -163,6 +163,19 @@ func config(rounds: UInt32 = 3, minSites: Int = 2, attempts: UInt32 = 2, secure:
         #expect(actions.count == 2 && actions.last == .fail("round 1 failed 2 attempts"))
     }
 
+    /// Sites that join together (`sitesJoined`, as the coordinator reports the sites joined when a job reaches its
+    /// rounds) all take part in the first round, where one by one the round starts as soon as the quorum is joined.
+    @Test func sitesJoiningTogetherAllTakePart() throws {
+        var together = try SchedulerDriver(config(minSites: 2))
+        let all = try #require(started(together.send(.sitesJoined(["site-c", "site-a", "site-b"]))))
+        #expect(all.participants == ["site-a", "site-b", "site-c"])
+        var oneByOne = try SchedulerDriver(config(minSites: 2))
+        _ = oneByOne.send(.siteJoined("site-a"))
+        let two = try #require(started(oneByOne.send(.siteJoined("site-b"))))
+        #expect(two.participants == ["site-a", "site-b"])
+        #expect(oneByOne.send(.siteJoined("site-c")).isEmpty)
+    }
+
     /// Too few sites for longer than the enrolment timeout fails the job.
     @Test func enrolmentTimesOut() throws {
         var driver = try SchedulerDriver(config(minSites: 3))

@@ -445,7 +445,11 @@ struct CoordinatorLoop {
             guard let worker = workers[peer] else { return emit(peer, .disconnect, clock: clock) }
             let shard = ShardID(job: progress.id.job, index: Int(progress.id.shard))
             if train.runs[shard.job] != nil {
-                if try !tx.renewTrainTask(shard, attempt: progress.id.attempt, from: worker.name, now: now) {
+                if try tx.renewTrainTask(shard, attempt: progress.id.attempt, from: worker.name, now: now) {
+                    if let task = try tx.trainTask(shard), task.phase == .trainRound {
+                        train.roundProgress(job: shard.job, site: task.site, now: now)
+                    }
+                } else {
                     local.staleAnswers += 1
                 }
             } else if try tx.renew(shard: shard, attempt: progress.id.attempt, from: worker.name, now: now) {

@@ -135,6 +135,14 @@ struct TrainDriver {
         _ = try apply(actions, job: job, tx: tx, now: now)
     }
 
+    /// A PROGRESS of a phase-4 task the store renewed: the scheduler's round deadline moves on too.
+    mutating func roundProgress(job: JobID, site: String, now: UInt64) {
+        guard var run = runs[job], var scheduler = run.scheduler else { return }
+        _ = scheduler.handle(.progress(site), now: now, noise: &noise)
+        run.scheduler = scheduler
+        runs[job] = run
+    }
+
     // MARK: Phases
 
     private mutating func drive(_ id: JobID, tx: StoreTransaction, now: UInt64, sites: [String: UInt64]) throws -> Bool {

@@ -105,6 +105,9 @@ public struct TrainScheduler: Sendable {
         case siteKey(String, publicKey: SitePublicKey)
         /// A RESULT of a round's task accepted by the store: the site's result and its update.
         case result(site: String, round: UInt32, attempt: UInt32, result: TrainRoundResult, update: Contribution)
+        /// A PROGRESS of the site's task in the running round: the round's deadline moves to at least now + the
+        /// round timeout (spec: the round's deadline is its tasks' lease timeout, which PROGRESS renews).
+        case progress(String)
         /// Time passed (deadlines, enrolment).
         case tick
     }
@@ -289,6 +292,13 @@ public struct TrainScheduler: Sendable {
                 masked?.siteDropped(site)
             }
             return closeIfComplete(start, now: now, noise: &noise)
+        case let .progress(site):
+            guard case var .running(start) = state, start.participants.contains(site), answers[site] == nil,
+                  !dropped.contains(site) else { return [] }
+            let (renewed, overflow) = now.addingReportingOverflow(configuration.roundTimeoutMilliseconds)
+            start.deadline = max(start.deadline, overflow ? .max : renewed)
+            state = .running(start)
+            return []
         case .tick:
             switch state {
             case .waiting: return tryStart(now: now)

@@ -62,7 +62,7 @@ let package = Package(
         // coordinator, worker and client nodes over MimeoZMQ speaking MWP-1, content-addressed model blobs.
         .target(name: "MimeoCluster", dependencies: [
             "MimeoWire", "MimeoZMQ", "MimeoObservability", "MimeoGeneration", "MimeoTabular", "MimeoEval", "MimeoData",
-            "MimeoFederated",
+            "MimeoFederated", "MimeoFederatedTraining",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

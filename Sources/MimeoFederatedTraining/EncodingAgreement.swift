@@ -86,17 +86,23 @@ public struct SiteCountsSummary: Codable, Sendable, Equatable {
 /// columns without hashes).
 public struct ValueRequest: Codable, Sendable, Equatable {
     public var columns: [[ValueHash]]
+    public init(columns: [[ValueHash]]) { self.columns = columns }
 }
 
 /// A value revealed in round 2: its hash and its text (a number in its shortest round-trip spelling).
 public struct RevealedValue: Codable, Sendable, Equatable {
     public var hash: ValueHash
     public var value: String
+    public init(hash: ValueHash, value: String) {
+        self.hash = hash
+        self.value = value
+    }
 }
 
 /// Round 2, site → coordinator: the requested values the site holds, per column.
 public struct SiteValuesSummary: Codable, Sendable, Equatable {
     public var columns: [[RevealedValue]]
+    public init(columns: [[RevealedValue]]) { self.columns = columns }
 }
 
 /// A site's side of the agreement: analyzes its table once, answers round 1 with `countsSummary`, and

@@ -284,12 +284,18 @@ import Testing
             .ask(Ask(slots: 1)), .heartbeat, .progress(Progress(id: attempt, done: 1, total: 2)),
             .result(ShardResult(id: attempt, kind: .generate, version: 1, payload: [])),
             .fail(Failure(id: attempt, code: .internalError, isRetryable: true, message: "x")),
-            .modelGet(ModelGet(hash: ContentHash.sha256([1]), offset: 0, length: 1)),
         ]
         for command in workerCommands {
             try stray.send(command)
             #expect(try stray.next() == .disconnect, "\(command.command)")
         }
+        // MODEL-GET is also a client's (a train job's final model): answered, here with 424 for no such blob.
+        try stray.send(.modelGet(ModelGet(hash: ContentHash.sha256([1]), offset: 0, length: 1)))
+        guard case let .error(missing)? = try stray.next() else {
+            Issue.record("no ERROR for a MODEL-GET of an unknown blob")
+            return
+        }
+        #expect(missing.code == .modelUnavailable)
         let toWorkers: [WireMessage] = [
             .lease(MimeoWire.Lease(id: attempt, kind: .generate, version: 1, timeoutMilliseconds: 1, payload: [])),
             .welcome(Welcome(workerID: 1, heartbeatIntervalMilliseconds: 1, heartbeatLiveness: 1,

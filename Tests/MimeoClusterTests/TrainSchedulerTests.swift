@@ -163,6 +163,38 @@ func config(rounds: UInt32 = 3, minSites: Int = 2, attempts: UInt32 = 2, secure:
         #expect(actions.count == 2 && actions.last == .fail("round 1 failed 2 attempts"))
     }
 
+    /// Sites that join together (`sitesJoined`, as the coordinator reports the sites joined when a job reaches its
+    /// rounds) all take part in the first round, where one by one the round starts as soon as the quorum is joined.
+    @Test func sitesJoiningTogetherAllTakePart() throws {
+        var together = try SchedulerDriver(config(minSites: 2))
+        let all = try #require(started(together.send(.sitesJoined(["site-c", "site-a", "site-b"]))))
+        #expect(all.participants == ["site-a", "site-b", "site-c"])
+        var oneByOne = try SchedulerDriver(config(minSites: 2))
+        _ = oneByOne.send(.siteJoined("site-a"))
+        let two = try #require(started(oneByOne.send(.siteJoined("site-b"))))
+        #expect(two.participants == ["site-a", "site-b"])
+        #expect(oneByOne.send(.siteJoined("site-c")).isEmpty)
+    }
+
+    /// PROGRESS of a participant that has not answered moves the round's deadline; without it the round closes
+    /// at the first deadline.
+    @Test func progressRenewsTheRoundDeadline() throws {
+        var driver = try SchedulerDriver(config(minSites: 2))
+        let start = try #require(started(driver.send(.sitesJoined(["site-a", "site-b"]))))
+        driver.now = start.deadline - 10
+        #expect(driver.send(.progress("site-b")).isEmpty)
+        #expect(driver.send(.progress("site-z")).isEmpty)
+        guard case let .running(renewed) = driver.scheduler.state else {
+            Issue.record("not running: \(driver.scheduler.state)")
+            return
+        }
+        #expect(renewed.deadline == start.deadline - 10 + driver.scheduler.configuration.roundTimeoutMilliseconds)
+        driver.now = start.deadline
+        #expect(driver.send(.tick).isEmpty)
+        driver.now = renewed.deadline
+        #expect(!driver.send(.tick).isEmpty)
+    }
+
     /// Too few sites for longer than the enrolment timeout fails the job.
     @Test func enrolmentTimesOut() throws {
         var driver = try SchedulerDriver(config(minSites: 3))

@@ -384,9 +384,14 @@ func checkpoint(_ job: JobID, round: UInt32, sites: [String], now: UInt64) -> Tr
             generate = try store.submit(generateJob(), now: 0)
             train = try store.submitTrain(trainJob(), now: 0)
             try store.write { tx in
-                try tx.checkpoint(checkpoint(train, round: 0, sites: ["site-a"], now: 0), bestRound: nil,
-                                  patienceLeft: nil)
+                // Weights that read back (binary32 values), so that the coordinator can resume the job.
+                var zero = checkpoint(train, round: 0, sites: ["site-a"], now: 0)
+                zero.weights = [UInt8](repeating: 0, count: 4_096)
+                try tx.checkpoint(zero, bestRound: nil, patienceLeft: nil)
                 try tx.setTrainPhase(job: train, phase: .trainRound, round: 1, roundAttempt: 1, participants: ["site-a"])
+                // The coordinator resumes the job from its stored model template (no site joins, so it waits and
+                // the detail stays as stored); a job without one could not resume and would fail.
+                try tx.setTrainEncoding(job: train, encoding: WorkerNodeTests.model.bytes)
             }
             expected = try #require(try store.read { try $0.trainDetail(train) })
         }

@@ -45,6 +45,33 @@ extension MimeoCommand {
             guard intervalMs >= 50 else { throw ValidationError("--interval-ms must be at least 50") }
         }
 
+        /// A train job's detail: phase, round, the last aggregate validation loss and each site's numbers.
+        static func render(train detail: TrainDetail, job: UInt64) -> String {
+            let phase: String = switch detail.phase {
+            case .enrolling: "enrolling sites"
+            case .load: "loading"
+            case .analyzeCounts: "encoding agreement (counts)"
+            case .analyzeValues: "encoding agreement (values)"
+            case .trainRound: "training"
+            case .finished: "finished"
+            }
+            var text = "\ntrain job \(job): \(phase), round \(min(detail.round, detail.roundsPlanned)) of \(detail.roundsPlanned)"
+            if let last = detail.losses.last { text += String(format: ", validation loss %.4f (round %d)", last.validationLoss, last.round) }
+            if let privacy = detail.privacy { text += String(format: ", ε %.3f at δ %.2g", privacy.epsilon, privacy.delta) }
+            if let eta = detail.etaMilliseconds { text += ", ETA " + Terminal.duration(Double(eta) / 1_000) }
+            if let model = detail.finalModel { text += ", model \(model.hash) (\(model.bytes) bytes)" }
+            text += "\n"
+            for site in detail.sites {
+                text += "  \(site.name): \(site.examples) rows"
+                if let loss = site.trainLoss { text += String(format: ", train loss %.4f", loss) }
+                if let loss = site.validationLoss { text += String(format: ", validation loss %.4f", loss) }
+                text += String(format: ", contribution %.1f%%", site.contribution * 100)
+                if let round = site.lastRound { text += ", last round \(round)" }
+                text += "\n"
+            }
+            return text
+        }
+
         func run() throws {
             let client = try ClusterClient(endpoint: coordinator, curve: try keys.keys(),
                                            replyTimeout: .milliseconds(timeoutMs))
@@ -66,8 +93,15 @@ extension MimeoCommand {
                     throw ExitCode(69)
                 }
                 first = false
-                let text = json ? try StatusView.json(snapshot, endpoint: coordinator) + "\n"
+                var text = json ? try StatusView.json(snapshot, endpoint: coordinator) + "\n"
                     : StatusView.render(snapshot, endpoint: coordinator)
+                if !json {
+                    // Train jobs: their rounds and per-site losses (JOB-DETAIL).
+                    for job in snapshot.jobs where job.kind == .train {
+                        guard let detail = try? client.detail(job: job.job).body(as: TrainDetail.self) else { continue }
+                        text += Self.render(train: detail, job: job.job)
+                    }
+                }
                 FileHandle.standardOutput.write(Data(((watch && !json) ? "\u{1B}[H\u{1B}[2J" : "") .utf8) + Data(text.utf8))
                 guard watch else { break }
                 let end = Date().addingTimeInterval(Double(intervalMs) / 1_000)

@@ -13,10 +13,17 @@ extension MimeoCommand {
                 turned into tokens, and an any-order autoregressive network trained with a held-out \
                 validation split and early stopping. Defaults (batch size, time budget) follow the table's size.
                 Example:  mimeo train data.csv -o model.mimeo --max-time 120
+
+                Federated (--cluster tcp://coord:5570 --federated, no input file): every site is a worker started \
+                with its own table (mimeo worker --data site.csv --name site-a --site-key shared.key); the \
+                coordinator agrees one encoding from keyed-hash counts, then runs --rounds rounds of local \
+                training and FedAvg (or FedProx). No row leaves a site. Progress shows each round's losses; the \
+                final model is downloaded to -o. Example:
+                  mimeo train --cluster tcp://coord:5570 --federated -o model.mimeo --rounds 20 --min-sites 3
                 """)
 
-        @Argument(help: "The table to learn from: CSV (.csv, .csv.gz), Parquet (.parquet, typed by its logical types), or a folder of parts.")
-        var input: String
+        @Argument(help: "The table to learn from: CSV (.csv, .csv.gz), Parquet (.parquet, typed by its logical types), or a folder of parts; none with --federated.")
+        var input: String?
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the model.", valueName: "model.mimeo"))
         var output: String
@@ -58,11 +65,23 @@ extension MimeoCommand {
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        @OptionGroup var federatedOptions: FederatedTrainOptions
+
         /// The largest `--learning-rate` accepted: AdamW moves every weight by up to this much per step,
         /// and far smaller rates already diverge (the default is 0.003).
         static let maxLearningRate: Float = 1
 
         func validate() throws {
+            if federatedOptions.federated {
+                guard input == nil else {
+                    throw ValidationError("--federated trains on the sites' own tables: give no input file")
+                }
+            } else {
+                guard input != nil else { throw ValidationError("give the table to learn from (or --cluster … --federated)") }
+                if federatedOptions.cluster != nil {
+                    throw ValidationError("--cluster trains federated only (add --federated); data-parallel training of one file is not built yet")
+                }
+            }
             guard maxEpochs >= 1 else { throw ValidationError("--max-epochs must be at least 1") }
             if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
                 throw ValidationError("--max-time must be a positive number of seconds")
@@ -110,6 +129,8 @@ extension MimeoCommand {
         }
 
         func run() throws {
+            if federatedOptions.federated { return try runFederated() }
+            guard let input else { throw ValidationError("give the table to learn from") }
             try OutputSafety.check(inputs: [("<input>", input), ("--schema", inputOptions.schema)],
                                    outputs: [("--output", output)])
             let started = Date()

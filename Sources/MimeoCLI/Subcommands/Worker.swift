@@ -67,6 +67,20 @@ extension MimeoCommand {
         @Flag(help: "Send per-column statistics of each part with its result (the coordinator merges them into the manifest); costs a parse of every batch.")
         var statistics = false
 
+        @Option(help: ArgumentHelp("Federated training: this site's own table (.csv or .csv.gz). It is read once and never sent; the worker then runs train tasks for the site named --name.", valueName: "site.csv"))
+        var data: String?
+
+        @OptionGroup var inputOptions: InputOptions
+
+        @Option(help: ArgumentHelp("With --data: the secret the sites share (a file of at least 16 bytes, e.g. head -c 32 /dev/urandom); category values are hashed with it, and the coordinator never holds it.", valueName: "file"))
+        var siteKey: String?
+
+        @Option(help: ArgumentHelp("With --data: the id of --site-key (a train job names the key it needs).", valueName: "id"))
+        var siteKeyID: String = "default"
+
+        @Option(help: ArgumentHelp("Append every frame this worker sends to this file (an audit of what leaves a site).", valueName: "file"))
+        var recordFrames: String?
+
         @OptionGroup var log: LogOptions
 
         func validate() throws {
@@ -78,6 +92,12 @@ extension MimeoCommand {
             if let threads, !(1 ... 65_535).contains(threads) { throw ValidationError("--threads must be 1 to 65535") }
             guard (1 ... 65_535).contains(slots) else { throw ValidationError("--slots must be 1 to 65535") }
             if let name, name.isEmpty { throw ValidationError("--name must not be empty") }
+            if data != nil {
+                guard siteKey != nil else { throw ValidationError("--data needs --site-key, the secret the sites share") }
+                guard name != nil else { throw ValidationError("--data needs --name: a site's name is its identity") }
+            } else if siteKey != nil {
+                throw ValidationError("--site-key is only used with --data")
+            }
             guard !outputRoot.isEmpty else { throw ValidationError("--output-root must not be empty; use / for any folder") }
         }
 
@@ -92,6 +112,18 @@ extension MimeoCommand {
                 outputRoot: outputRoot, cacheDirectory: Self.cacheDirectory(cache, environment: environment))
             configuration.computesStatistics = statistics
             configuration.software = "mimeo \(MimeoCommand.configuration.version)"
+            configuration.recordFramesPath = recordFrames
+            if let data, let siteKey {
+                let (table, schema) = try TableInput.load(path: data, options: inputOptions, quiet: true)
+                let keyBytes: [UInt8]
+                do {
+                    keyBytes = Array(try Data(contentsOf: URL(fileURLWithPath: siteKey)))
+                } catch {
+                    throw ValidationError("cannot read --site-key \(siteKey): \(error.localizedDescription)")
+                }
+                configuration.site = try SiteData(table: table, schema: schema, keyID: siteKeyID, keyBytes: keyBytes)
+                logger.info("site data loaded", metadata: ["rows": "\(table.rowCount)", "columns": "\(schema.columns.count)"])
+            }
             let node = try WorkerNode(configuration: configuration, logger: logger)
 
             // Signals arrive on a queue, not as handlers: the loop notices the flag within one poll slice.

@@ -1,4 +1,5 @@
 import Foundation
+import MimeoData
 import MimeoWire
 import MimeoZMQ
 
@@ -19,6 +20,8 @@ public final class ClusterClient {
     private var nextRequest: UInt64 = 1
     /// How long to wait for the coordinator's first answer before calling it unreachable.
     public var replyTimeout: Duration
+    /// The DONE messages seen so far (the coordinator sends one to a job's submitter when the job ends), by job.
+    public private(set) var ended: [UInt64: JobDone] = [:]
 
     /// Connects to `endpoint` (the connection is made in the background; a coordinator that is not there shows
     /// up as a reply timeout).
@@ -88,6 +91,71 @@ public final class ClusterClient {
                 continue
             }
         }
+    }
+
+    /// Submits a federated train job (the sites hold the data: nothing is uploaded) and returns its id once the
+    /// coordinator has stored it.
+    ///
+    /// - Throws: `ClusterError` when the coordinator refuses the job or does not answer within `replyTimeout`.
+    public func submitTrain(_ job: TrainJob, label: String) throws -> UInt64 {
+        let request = nextRequest
+        nextRequest += 1
+        try send(.submit(Submit(request: request, label: label, work: job)))
+        let clock = ContinuousClock()
+        let deadline = clock.now + replyTimeout
+        while clock.now < deadline {
+            guard let message = try receive(timeout: deadline - clock.now) else { break }
+            switch message {
+            case let .accepted(accepted) where accepted.request == request:
+                return accepted.job
+            case let .error(reply) where reply.command == WireCommand.submit.rawValue || reply.command == 0:
+                throw ClusterError("the coordinator refused the job: \(reply.message) (\(reply.code.rawValue))")
+            default:
+                continue
+            }
+        }
+        throw ClusterError("the coordinator at \(endpoint) did not answer within \(replyTimeout) (is it running, and are the keys right?)")
+    }
+
+    /// Downloads a blob of the coordinator (a train job's final model) with MODEL-GET, chunk by chunk, checks its
+    /// SHA-256 and writes it to `path` through a temporary name.
+    ///
+    /// - Throws: `ClusterError` when the coordinator refuses or stops answering, or the bytes do not hash to
+    ///   `blob.hash`; file errors.
+    public func download(_ blob: BlobReference, to path: String, chunkBytes: UInt32 = ProtocolVersion.defaultChunkBytes) throws {
+        let output = try AtomicFileOutput(path: path)
+        var hasher = ContentHasher()
+        var offset: UInt64 = 0
+        while offset < blob.bytes {
+            let length = UInt32(min(UInt64(chunkBytes), blob.bytes - offset))
+            try send(.modelGet(ModelGet(hash: blob.hash, offset: offset, length: length)))
+            let clock = ContinuousClock()
+            let deadline = clock.now + replyTimeout
+            var received = false
+            while !received, clock.now < deadline {
+                guard let message = try receive(timeout: deadline - clock.now) else { break }
+                switch message {
+                case let .modelChunk(chunk) where chunk.hash == blob.hash && chunk.offset == offset:
+                    guard !chunk.data.isEmpty, chunk.total == blob.bytes else {
+                        throw ClusterError("the coordinator sent a chunk of \(chunk.data.count) bytes of a \(chunk.total)-byte blob, expected \(blob.bytes)")
+                    }
+                    try output.write(chunk.data)
+                    hasher.update(chunk.data)
+                    offset += UInt64(chunk.data.count)
+                    received = true
+                case let .error(reply) where reply.command == WireCommand.modelGet.rawValue:
+                    throw ClusterError("the coordinator refused model \(blob.hash): \(reply.message) (\(reply.code.rawValue))")
+                default:
+                    continue
+                }
+            }
+            guard received else { throw ClusterError("the coordinator at \(endpoint) did not send model \(blob.hash) within \(replyTimeout)") }
+        }
+        guard hasher.finalize() == blob.hash else {
+            output.discard()
+            throw ClusterError("the downloaded model does not hash to \(blob.hash)")
+        }
+        try output.commit()
     }
 
     /// One status snapshot (`job` 0: every job).
@@ -221,7 +289,10 @@ public final class ClusterClient {
             if let reply = FrameCodec.decodeRefusal(frames: message.frames), reply.code == .unsupportedVersion {
                 throw ClusterError("the coordinator speaks another protocol version: \(reply.message)")
             }
-            if let decoded = try? FrameCodec.decode(frames: message.frames) { return decoded }
+            if let decoded = try? FrameCodec.decode(frames: message.frames) {
+                if case let .done(done) = decoded { ended[done.job] = done }
+                return decoded
+            }
         }
     }
 }

@@ -208,6 +208,8 @@ struct WorkerPeer {
     /// The highest payload version of kind generate it listed in READY (0: it runs none); it is leased shards of
     /// jobs of at most this version.
     var generateVersion: UInt16
+    /// The highest payload version of kind train it listed in READY (0: it is no site).
+    var trainVersion: UInt16 = 0
     /// Free slots from its latest ASK, less the leases sent since.
     var freeSlots = 0
     var askedAt: UInt64 = 0
@@ -287,6 +289,8 @@ struct CoordinatorLoop {
 
     /// Jobs not finished (for the jobs-running gauge).
     private var unfinishedJobs: Set<JobID> = []
+    /// The train jobs' phases and rounds.
+    private var train: TrainDriver
 
     init(configuration: CoordinatorConfiguration, store: CoordinatorStore, blobs: BlobStore, logger: Logger,
          metrics: ClusterMetrics?) {
@@ -295,6 +299,7 @@ struct CoordinatorLoop {
         self.blobs = blobs
         self.logger = logger
         self.metrics = metrics
+        train = TrainDriver(blobs: blobs, logger: logger)
     }
 
     private var interval: UInt64 { UInt64(max(1, configuration.heartbeatIntervalMilliseconds)) }
@@ -314,6 +319,7 @@ struct CoordinatorLoop {
         }
         let jobs = try store.read { tx in try tx.status().jobs }
         unfinishedJobs = Set(jobs.filter { !$0.state.isFinished }.map(\.id))
+        for job in jobs where !job.state.isFinished && job.kind == .train { train.track(job.id, now: wallClockMilliseconds()) }
         metrics?.setJobsRunning(unfinishedJobs.count)
         if configuration.writesManifests {
             // A job that finished just before a crash may lack its manifest, or its fidelity report (written after
@@ -340,6 +346,10 @@ struct CoordinatorLoop {
                 try handle(message.frames, peerAddress: message.peerAddress, tx: tx, now: now, clock: clock)
             }
             try timers(tx: tx, now: now, clock: clock)
+            let sites = Dictionary(workers.values.filter { $0.trainVersion >= 1 }.map { ($0.name, $0.workerID) },
+                                   uniquingKeysWith: max)
+            if try train.drive(tx: tx, now: now, sites: sites) { mayHaveWork = true }
+            try dispatchTrain(tx: tx, now: now, clock: clock)
             try dispatch(tx: tx, now: now, clock: clock)
             try endJobs(tx.endedJobs, tx: tx)
         }
@@ -434,7 +444,15 @@ struct CoordinatorLoop {
         case let .progress(progress):
             guard let worker = workers[peer] else { return emit(peer, .disconnect, clock: clock) }
             let shard = ShardID(job: progress.id.job, index: Int(progress.id.shard))
-            if try tx.renew(shard: shard, attempt: progress.id.attempt, from: worker.name, now: now) {
+            if train.runs[shard.job] != nil {
+                if try tx.renewTrainTask(shard, attempt: progress.id.attempt, from: worker.name, now: now) {
+                    if let task = try tx.trainTask(shard), task.phase == .trainRound {
+                        train.roundProgress(job: shard.job, site: task.site, now: now)
+                    }
+                } else {
+                    local.staleAnswers += 1
+                }
+            } else if try tx.renew(shard: shard, attempt: progress.id.attempt, from: worker.name, now: now) {
                 let before = worker.progress[progress.id] ?? 0
                 let done = min(progress.done, leaseInfo[progress.id]?.rows ?? progress.done)
                 workers[peer]!.progress[progress.id] = max(before, done)
@@ -449,7 +467,18 @@ struct CoordinatorLoop {
             guard let worker = workers[peer] else { return emit(peer, .disconnect, clock: clock) }
             let shard = ShardID(job: failure.id.job, index: Int(failure.id.shard))
             let reason = "\(failure.code.rawValue): \(failure.message)"
-            if try tx.fail(shard: shard, attempt: failure.id.attempt, from: worker.name,
+            if train.runs[shard.job] != nil {
+                if try tx.failTrainTask(shard, attempt: failure.id.attempt, from: worker.name,
+                                        retryable: failure.isRetryable, reason: reason, now: now) {
+                    mayHaveWork = true
+                    logger.warning("train task failed", metadata: [
+                        "worker": "\(worker.name)", "job": "\(failure.id.job)", "task": "\(failure.id.shard)",
+                        "reason": "\(reason)",
+                    ])
+                } else {
+                    local.staleAnswers += 1
+                }
+            } else if try tx.fail(shard: shard, attempt: failure.id.attempt, from: worker.name,
                            retryable: failure.isRetryable, reason: reason, now: now) {
                 mayHaveWork = true
                 logger.warning("attempt failed", metadata: [
@@ -461,7 +490,7 @@ struct CoordinatorLoop {
             }
             forget(failure.id, of: peer)
         case let .modelGet(get):
-            guard workers[peer] != nil else { return emit(peer, .disconnect, clock: clock) }
+            // Workers fetch job models; clients fetch a train job's final model (spec: Job kind 2).
             serveModel(peer, get, clock: clock)
         case let .modelChunk(chunk):
             try receiveModel(peer, chunk, tx: tx, now: now, clock: clock)
@@ -540,13 +569,22 @@ struct CoordinatorLoop {
         if let previous = workers[peer] { try lose(previous, reason: "worker joined again", tx: tx, now: now) }
         nextWorkerID += 1
         var name = ready.name.isEmpty ? "worker-\(nextWorkerID)" : ready.name
-        if workerNames[name] != nil { name += "#\(nextWorkerID)" }
+        if let previous = workerNames[name] {
+            // A site's name is its identity (spec: Job kind 2): a site that joins again replaces its old session,
+            // which is gone (the site lost the coordinator) even if its silence has not been noticed yet.
+            if ready.kinds.contains(where: { $0.kind == .train }), let old = workers[previous] {
+                try lose(old, reason: "site joined again", tx: tx, now: now)
+            } else {
+                name += "#\(nextWorkerID)"
+            }
+        }
         let address = peerAddress ?? ready.labels["host"] ?? ""
         try tx.join(worker: name, address: address, threads: ready.threads, slots: ready.slots, now: now)
         let generateVersion = ready.kinds.filter { $0.kind == .generate }.map(\.version).max() ?? 0
         workers[peer] = WorkerPeer(routingID: peer, workerID: nextWorkerID, name: name, address: address,
                                    threads: ready.threads, slots: max(1, ready.slots),
                                    generateVersion: generateVersion,
+                                   trainVersion: ready.kinds.filter { $0.kind == .train }.map(\.version).max() ?? 0,
                                    lastHeard: clock, lastSent: clock, lastStoredHeartbeat: clock)
         workerNames[name] = peer
         emit(peer, .welcome(Welcome(workerID: nextWorkerID,
@@ -585,6 +623,9 @@ struct CoordinatorLoop {
         let shard = ShardID(job: message.id.job, index: Int(message.id.shard))
         let info = leaseInfo[message.id]
         defer { forget(message.id, of: peer) }
+        if message.kind == .train {
+            return try completeTrain(peer, message, worker: worker, tx: tx, now: now, clock: clock)
+        }
         let result: GenerateResult
         do {
             result = try message.work(as: GenerateResult.self)
@@ -618,6 +659,38 @@ struct CoordinatorLoop {
         }
     }
 
+    /// RESULT of a train task: stored if it answers the current lease; a round's result goes to the scheduler.
+    private mutating func completeTrain(_ peer: [UInt8], _ message: MimeoWire.ShardResult, worker: WorkerPeer,
+                                        tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        let task = ShardID(job: message.id.job, index: Int(message.id.shard))
+        let result: TrainTaskResult
+        do {
+            result = try message.work(as: TrainTaskResult.self)
+        } catch {
+            local.dropped["malformed", default: 0] += 1
+            if try tx.failTrainTask(task, attempt: message.id.attempt, from: worker.name, retryable: true,
+                                    reason: "unreadable result: \(error)", now: now) { mayHaveWork = true }
+            refuse(peer, error.code, command: .result, "\(error)", clock: clock)
+            return
+        }
+        guard try tx.completeTrainTask(task, attempt: message.id.attempt, from: worker.name, result: result, now: now)
+        else {
+            local.staleAnswers += 1
+            refuse(peer, .staleAttempt, command: .result, "attempt \(message.id.attempt) of job \(message.id.job) task \(message.id.shard) is not the current lease", clock: clock)
+            return
+        }
+        local.resultsAccepted += 1
+        workers[peer]?.shardsDone += 1
+        mayHaveWork = true
+        if case let .round(round) = result.outcome, let record = try tx.trainTask(task) {
+            logger.info("round result", metadata: [
+                "job": "\(task.job)", "site": "\(record.site)", "round": "\(round.round)", "examples": "\(round.examples)",
+                "train_loss": "\(round.trainLoss)",
+            ])
+            try train.roundResult(job: task.job, site: record.site, result: round, tx: tx, now: now)
+        }
+    }
+
     // MARK: Models
 
     private mutating func serveModel(_ peer: [UInt8], _ get: ModelGet, clock: UInt64) {
@@ -641,6 +714,9 @@ struct CoordinatorLoop {
                                     clock: UInt64) throws {
         guard uploads[peer] == nil else {
             return refuse(peer, .busy, command: .submit, "one SUBMIT at a time: a model upload is in progress", clock: clock)
+        }
+        if submit.kind == .train {
+            return try submitTrain(peer, submit, tx: tx, now: now, clock: clock)
         }
         let job: GenerateJob
         do {
@@ -735,6 +811,36 @@ struct CoordinatorLoop {
         logger.info("job accepted", metadata: [
             "job": "\(id)", "label": "\(label)", "rows": "\(job.rows)", "seed": "\(job.seed)",
             "model": "\(job.modelHash)", "output": "\(job.output)",
+        ])
+    }
+
+    /// SUBMIT of a federated train job: stored and accepted at once (the sites hold the data).
+    private mutating func submitTrain(_ peer: [UInt8], _ submit: Submit, tx: StoreTransaction, now: UInt64,
+                                      clock: UInt64) throws {
+        let job: TrainJob
+        do {
+            job = try submit.work(as: TrainJob.self)
+        } catch {
+            return refuse(peer, error.code, command: .submit, "\(error)", clock: clock)
+        }
+        if let reason = TrainDriver.unsupported(job) {
+            return refuse(peer, .unsupportedKind, command: .submit, reason, clock: clock)
+        }
+        let id: JobID
+        do {
+            id = try tx.submitTrain(job, label: submit.label, now: now)
+        } catch let StoreError.invalidJob(reason) {
+            return refuse(peer, .invalidJob, command: .submit, reason, clock: clock)
+        }
+        train.track(id, now: now)
+        submitters[id] = peer
+        unfinishedJobs.insert(id)
+        metrics?.setJobsRunning(unfinishedJobs.count)
+        mayHaveWork = true
+        emit(peer, .accepted(Accepted(request: submit.request, job: id)), clock: clock)
+        logger.info("train job accepted", metadata: [
+            "job": "\(id)", "label": "\(submit.label)", "rounds": "\(job.rounds)", "min_sites": "\(job.minSites)",
+            "seed": "\(job.seed)",
         ])
     }
 
@@ -836,6 +942,25 @@ struct CoordinatorLoop {
                 local.leasesSent += 1
                 metrics?.shardLeased()
                 if lease.attempt > 1 { metrics?.shardRetried() }
+                emit(peer, .lease(MimeoWire.Lease(id: attempt, kind: lease.kind, version: lease.payloadVersion,
+                                                  timeoutMilliseconds: lease.leaseTimeoutMilliseconds,
+                                                  payload: lease.payload)), clock: clock)
+            }
+        }
+    }
+
+    /// Leases pending train tasks to their sites' workers (site affinity: a task goes only to the worker of its name).
+    private mutating func dispatchTrain(tx: StoreTransaction, now: UInt64, clock: UInt64) throws {
+        guard !train.runs.isEmpty else { return }
+        for worker in workers.values where worker.trainVersion >= 1 && worker.freeSlots > 0 {
+            for _ in 0..<worker.freeSlots {
+                guard let lease = try tx.leaseTrainTask(to: worker.name, now: now) else { break }
+                let peer = worker.routingID
+                let attempt = AttemptID(job: lease.shard.job, shard: UInt32(lease.shard.index), attempt: lease.attempt)
+                workers[peer]!.freeSlots -= 1
+                workers[peer]!.attempts.insert(attempt)
+                leaseInfo[attempt] = (0, clock)
+                local.leasesSent += 1
                 emit(peer, .lease(MimeoWire.Lease(id: attempt, kind: lease.kind, version: lease.payloadVersion,
                                                   timeoutMilliseconds: lease.leaseTimeoutMilliseconds,
                                                   payload: lease.payload)), clock: clock)

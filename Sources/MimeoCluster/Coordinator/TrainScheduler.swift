@@ -96,12 +96,18 @@ public struct TrainScheduler: Sendable {
     public enum Event: Sendable {
         /// A worker of this site name joined (READY), or is joined when the scheduler starts.
         case siteJoined(String)
+        /// Several sites joined at once (the sites joined when the job reaches its rounds, or after a restart):
+        /// all of them are joined before a round may start, so the round's participants include every one.
+        case sitesJoined([String])
         /// The site's worker died or left.
         case siteLost(String)
         /// The site's X25519 public key for the job (its phase-2 result), needed to mask with it.
         case siteKey(String, publicKey: SitePublicKey)
         /// A RESULT of a round's task accepted by the store: the site's result and its update.
         case result(site: String, round: UInt32, attempt: UInt32, result: TrainRoundResult, update: Contribution)
+        /// A PROGRESS of the site's task in the running round: the round's deadline moves to at least now + the
+        /// round timeout (spec: the round's deadline is its tasks' lease timeout, which PROGRESS renews).
+        case progress(String)
         /// Time passed (deadlines, enrolment).
         case tick
     }
@@ -241,6 +247,10 @@ public struct TrainScheduler: Sendable {
             joined.insert(site)
             if case .waiting = state { return tryStart(now: now) }
             return []
+        case let .sitesJoined(sites):
+            joined.formUnion(sites)
+            if case .waiting = state { return tryStart(now: now) }
+            return []
         case let .siteKey(site, key):
             keys[site] = key
             if case .waiting = state { return tryStart(now: now) }
@@ -282,6 +292,13 @@ public struct TrainScheduler: Sendable {
                 masked?.siteDropped(site)
             }
             return closeIfComplete(start, now: now, noise: &noise)
+        case let .progress(site):
+            guard case var .running(start) = state, start.participants.contains(site), answers[site] == nil,
+                  !dropped.contains(site) else { return [] }
+            let (renewed, overflow) = now.addingReportingOverflow(configuration.roundTimeoutMilliseconds)
+            start.deadline = max(start.deadline, overflow ? .max : renewed)
+            state = .running(start)
+            return []
         case .tick:
             switch state {
             case .waiting: return tryStart(now: now)

@@ -603,14 +603,21 @@ extension StoreTransaction {
     /// checkpointed since round 0 times the rounds left. Nil when there is no train job `id`.
     public func trainDetail(_ id: JobID) throws -> TrainDetail? {
         guard let record = try trainJob(id) else { return nil }
-        let answered = try trainTasks(job: id, phase: .trainRound).filter { $0.state == .done }
-        var last: [String: TrainRoundResult] = [:]
-        for task in answered {
-            guard case let .round(result)? = task.result?.outcome else { continue }
-            if let seen = last[task.site], seen.round > result.round { continue }
-            last[task.site] = result
-        }
         let lastCheckpoint = try lastCheckpoint(job: id)
+        // Each site's last answer, from the newest rounds back: a task's result holds its whole update, so only the
+        // rounds needed are read (until every site of the current round and of the last checkpoint is found, at
+        // most 3 rounds back), which keeps JOB-DETAIL cheap however long the job has run.
+        var last: [String: TrainRoundResult] = [:]
+        let wanted = Set(record.participants).union(lastCheckpoint?.siteLosses.map(\.site) ?? [])
+        var round = record.round
+        while round >= 1, record.round - round < 3 {
+            for task in try trainTasks(job: id, phase: .trainRound, round: round) where task.state == .done {
+                guard case let .round(result)? = task.result?.outcome, last[task.site] == nil else { continue }
+                last[task.site] = result
+            }
+            if wanted.isSubset(of: last.keys) { break }
+            round -= 1
+        }
         let shares = lastCheckpoint?.siteLosses ?? []
         let total = shares.reduce(0) { $0 + $1.examples }
         var names = Set(last.keys).union(record.participants)

@@ -10,6 +10,8 @@ import Synchronization
 enum AttemptOutcome: Sendable {
     /// The part is in place; send RESULT.
     case finished(GenerateResult)
+    /// A train task's result; send RESULT.
+    case trained(TrainTaskResult)
     /// Send FAIL.
     case failed(ErrorCode, retryable: Bool, message: String)
     /// Stopped by its `AttemptControl`; the temporary file is gone.

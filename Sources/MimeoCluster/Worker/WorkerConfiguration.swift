@@ -40,6 +40,11 @@ public struct WorkerConfiguration: Sendable {
     public var modelWindow: Int
     /// Samplers kept loaded for later leases, keyed by model, conditions and delimiter.
     public var cachedSamplers: Int
+    /// A federated site's own table (`--data`): the worker then runs kind-2 train tasks for the site of its name.
+    public var site: SiteData?
+    /// Appends every frame the worker sends to this file (`--record-frames`, for audits and the test that no raw
+    /// cell leaves a site): per message, a `u32` frame count, then each frame as a `u32` length and its bytes.
+    public var recordFramesPath: String?
 
     public init(endpoint: String, name: String, threads: Int, slots: Int = 1, curve: CurveClientKeys? = nil,
                 outputRoot: String = "/", cacheDirectory: String, computesStatistics: Bool = false,

@@ -100,13 +100,37 @@ private final class WorkerLoop {
             case abandoned
         }
 
-        var shard: GenerateShard
+        /// What the lease asks for.
+        enum Work {
+            case generate(GenerateShard)
+            /// A kind-2 task at this site (spec: Job kind 2).
+            case train(TrainTask)
+        }
+
+        var work: Work
         var partPath: String
         var timeout: Duration
         var phase: Phase
         var rowsDone: UInt64 = 0
         var hasNewProgress = false
         var lastProgress: ContinuousClock.Instant
+
+        /// The blobs the attempt needs before it runs.
+        var blobs: [BlobReference] {
+            switch work {
+            case let .generate(shard): shard.blobs
+            case let .train(task):
+                if case let .trainRound(round) = task.work { [round.model] } else { [] }
+            }
+        }
+
+        /// The PROGRESS total: the shard's rows, or 1 for a train task.
+        var total: UInt64 {
+            switch work {
+            case let .generate(shard): shard.rowCount
+            case .train: 1
+            }
+        }
     }
 
     /// A model being fetched with MODEL-GET.
@@ -301,14 +325,37 @@ private final class WorkerLoop {
             return false
         }
         lastSent = clock.now
+        record(frames)
         return true
+    }
+
+    /// Appends a sent message to the frame recording, if one is configured.
+    private func record(_ frames: [[UInt8]]) {
+        guard let path = configuration.recordFramesPath else { return }
+        var bytes: [UInt8] = []
+        func u32(_ value: Int) { withUnsafeBytes(of: UInt32(value).bigEndian) { bytes.append(contentsOf: $0) } }
+        u32(frames.count)
+        for frame in frames {
+            u32(frame.count)
+            bytes.append(contentsOf: frame)
+        }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            logger.warning("cannot open the frame recording", metadata: ["path": "\(path)"])
+            return
+        }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(bytes))
     }
 
     private func sendReady() {
         let ready = Ready(name: configuration.name, software: configuration.software,
                           threads: UInt16(configuration.threads), slots: UInt16(configuration.slots),
-                          kinds: [JobKindSupport(kind: .generate, version: GenerateShard.version)],
-                          labels: configuration.labels)
+                          kinds: [JobKindSupport(kind: .generate, version: GenerateShard.version)]
+                              + (configuration.site != nil ? [JobKindSupport(kind: .train, version: TrainTask.version)] : []),
+                          labels: configuration.site != nil ? configuration.labels.merging(["data": "site"]) { $1 }
+                              : configuration.labels)
         send(.ready(ready))
         readySent = clock.now
         lastHeard = readySent
@@ -419,6 +466,10 @@ private final class WorkerLoop {
             fail(id, .busy, retryable: true, "no free slot: this worker holds \(attempts.count) of \(configuration.slots) leases")
             return
         }
+        if lease.kind == TrainTask.kind, configuration.site != nil, lease.version == TrainTask.version {
+            handleTrainLease(lease)
+            return
+        }
         guard lease.kind == GenerateShard.kind, GenerateShard.versions.contains(lease.version) else {
             fail(id, .unsupportedKind, retryable: true,
                  "this worker runs job kind \(GenerateShard.kind) payload versions \(GenerateShard.versions.lowerBound) to \(GenerateShard.version), not kind \(lease.kind) version \(lease.version)")
@@ -439,12 +490,37 @@ private final class WorkerLoop {
             return
         }
         let timeout = Duration.milliseconds(Int(lease.timeoutMilliseconds))
-        attempts[id] = Attempt(shard: shard, partPath: partPath, timeout: timeout, phase: .awaitingModel,
+        attempts[id] = Attempt(work: .generate(shard), partPath: partPath, timeout: timeout, phase: .awaitingModel,
                                lastProgress: clock.now)
         logger.info("lease", metadata: metadata(id).merging([
             "rows": "\(shard.rowCount)", "first_row": "\(shard.firstRow)", "part": "\(partPath)",
         ]) { $1 })
         let missing = shard.blobs.filter { !node.store.contains($0.hash) }
+        if missing.isEmpty {
+            start(id)
+        } else {
+            for blob in missing { fetchBlob(blob, stallLimit: timeout) }
+        }
+    }
+
+    /// A kind-2 task for this site: fetch round r's global model if it is not cached, then run it on a thread.
+    private func handleTrainLease(_ lease: MimeoWire.Lease) {
+        let id = lease.id
+        let task: TrainTask
+        do {
+            task = try lease.work(as: TrainTask.self)
+        } catch {
+            fail(id, .invalidJob, retryable: false, "the lease's payload is invalid: \(error)")
+            return
+        }
+        let timeout = Duration.milliseconds(Int(lease.timeoutMilliseconds))
+        let attempt = Attempt(work: .train(task), partPath: "", timeout: timeout, phase: .awaitingModel,
+                              lastProgress: clock.now)
+        attempts[id] = attempt
+        logger.info("train lease", metadata: metadata(id).merging([
+            "phase": "\(task.work.phase)", "round": "\(task.round)", "site": "\(task.site)",
+        ]) { $1 })
+        let missing = attempt.blobs.filter { !node.store.contains($0.hash) }
         if missing.isEmpty {
             start(id)
         } else {
@@ -557,9 +633,9 @@ private final class WorkerLoop {
         }
         node.count { $0.modelsFetched += 1 }
         logger.info("model fetched and verified", metadata: ["model": "\(hash)", "bytes": "\(download.transfer.totalBytes)"])
-        for (id, attempt) in attempts where attempt.shard.blobs.contains(where: { $0.hash == hash }) {
+        for (id, attempt) in attempts where attempt.blobs.contains(where: { $0.hash == hash }) {
             guard case .awaitingModel = attempt.phase,
-                  attempt.shard.blobs.allSatisfy({ node.store.contains($0.hash) }) else { continue }
+                  attempt.blobs.allSatisfy({ node.store.contains($0.hash) }) else { continue }
             start(id)
         }
     }
@@ -573,7 +649,7 @@ private final class WorkerLoop {
     private func failWaiting(for hash: ContentHash, _ code: ErrorCode, _ message: String) {
         let waiting = attempts.filter { id, attempt in
             guard case .awaitingModel = attempt.phase else { return false }
-            return attempt.shard.blobs.contains { $0.hash == hash }
+            return attempt.blobs.contains { $0.hash == hash }
         }.keys.sorted { ($0.job, $0.shard, $0.attempt) < ($1.job, $1.shard, $1.attempt) }
         for id in waiting {
             attempts[id] = nil
@@ -586,7 +662,7 @@ private final class WorkerLoop {
         for hash in Array(downloads.keys) {
             let wanted = attempts.values.contains { attempt in
                 guard case .awaitingModel = attempt.phase else { return false }
-                return attempt.shard.blobs.contains { $0.hash == hash }
+                return attempt.blobs.contains { $0.hash == hash }
             }
             if !wanted { downloads.removeValue(forKey: hash)?.writer.discard() }
         }
@@ -597,8 +673,33 @@ private final class WorkerLoop {
     private func start(_ id: AttemptID) {
         guard let attempt = attempts[id], case .awaitingModel = attempt.phase else { return }
         let control = AttemptControl()
-        let work = ShardAttempt(id: id, shard: attempt.shard, modelPath: node.store.path(for: attempt.shard.modelHash),
-                                realTablePath: attempt.shard.realTable.map { node.store.path(for: $0.hash) },
+        let shard: GenerateShard
+        switch attempt.work {
+        case let .generate(generate): shard = generate
+        case let .train(task):
+            guard let site = configuration.site else { return }
+            let modelPath = attempt.blobs.first.map { node.store.path(for: $0.hash) }
+            let (mailbox, name, threads) = (mailbox, configuration.name, configuration.threads)
+            let thread = Thread {
+                let outcome: AttemptOutcome
+                do {
+                    outcome = .trained(try SiteTraining.run(task, site: site, siteName: name, modelPath: modelPath,
+                                                            threads: threads))
+                } catch let error as SiteTaskError {
+                    outcome = .failed(error.code, retryable: error.retryable, message: error.description)
+                } catch {
+                    outcome = .failed(.invalidJob, retryable: false, message: "\(error)")
+                }
+                mailbox.post(.ended(id, outcome))
+            }
+            thread.name = "mimeo-train-\(id.job)-\(id.shard)-\(id.attempt)"
+            thread.stackSize = 8 << 20
+            attempts[id]?.phase = .running(control)
+            thread.start()
+            return
+        }
+        let work = ShardAttempt(id: id, shard: shard, modelPath: node.store.path(for: shard.modelHash),
+                                realTablePath: shard.realTable.map { node.store.path(for: $0.hash) },
                                 partPath: attempt.partPath, outputRoot: outputRoot, threads: configuration.threads,
                                 computesStatistics: configuration.computesStatistics, control: control,
                                 mailbox: mailbox, samplers: node.samplers, evaluators: node.evaluators)
@@ -650,6 +751,18 @@ private final class WorkerLoop {
                 "sha256": "\(result.checksum)",
             ]) { $1 })
             sendAsk()
+        case let .trained(result):
+            let frames: [[UInt8]]
+            do {
+                frames = try FrameCodec.encodeChecked(.result(MimeoWire.ShardResult(id: id, work: result)))
+            } catch {
+                fail(id, .internalError, retryable: false, "the result cannot be sent: \(error)")
+                return
+            }
+            send(frames: frames, command: .result)
+            node.count { $0.leasesSucceeded += 1 }
+            logger.info("train task done", metadata: metadata(id).merging(["phase": "\(result.outcome.phase)"]) { $1 })
+            sendAsk()
         case let .failed(code, retryable, message):
             fail(id, code, retryable: retryable, message)
         case .cancelled:
@@ -682,8 +795,7 @@ private final class WorkerLoop {
             let renewal = attempt.timeout / 3
             let since = now - attempt.lastProgress
             guard (attempt.hasNewProgress && since >= min(heartbeatInterval, renewal)) || since >= renewal else { continue }
-            send(.progress(Progress(id: id, done: min(attempt.rowsDone, attempt.shard.rowCount),
-                                    total: attempt.shard.rowCount)))
+            send(.progress(Progress(id: id, done: min(attempt.rowsDone, attempt.total), total: attempt.total)))
             attempts[id]?.lastProgress = now
             attempts[id]?.hasNewProgress = false
         }

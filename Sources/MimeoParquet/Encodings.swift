@@ -47,20 +47,11 @@ struct ByteCursor {
     }
 
     mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64 else { throw ParquetError("corrupt page: varint longer than 10 bytes") }
-            result |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-        }
+        try readVarint(byte: { try byte() }, tooLong: ParquetError("corrupt page: varint longer than 10 bytes"))
     }
 
     mutating func zigzag() throws -> Int64 {
-        let raw = try varint()
-        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+        zigzagDecoded(try varint())
     }
 }
 
@@ -271,4 +262,23 @@ enum DeltaBinaryPacked {
         }
         return out
     }
+}
+
+/// A ULEB128 varint (Thrift's compact protocol and Parquet's encodings): 7 bits per byte, low first, at most 10
+/// bytes; `tooLong` is thrown past that.
+func readVarint(byte: () throws -> UInt8, tooLong: @autoclosure () -> Error) throws -> UInt64 {
+    var result: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+        let b = try byte()
+        guard shift < 64 else { throw tooLong() }
+        result |= UInt64(b & 0x7f) << shift
+        if b & 0x80 == 0 { return result }
+        shift += 7
+    }
+}
+
+/// The signed value of a zigzag-encoded varint.
+func zigzagDecoded(_ raw: UInt64) -> Int64 {
+    Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
 }

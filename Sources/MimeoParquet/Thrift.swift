@@ -113,20 +113,11 @@ public struct ThriftReader {
     }
 
     mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64 else { throw ThriftError("malformed metadata: varint longer than 10 bytes") }
-            result |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-        }
+        try readVarint(byte: { try byte() }, tooLong: ThriftError("malformed metadata: varint longer than 10 bytes"))
     }
 
     mutating func zigzag() throws -> Int64 {
-        let raw = try varint()
-        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+        zigzagDecoded(try varint())
     }
 
     private mutating func take(_ count: Int) throws -> [UInt8] {

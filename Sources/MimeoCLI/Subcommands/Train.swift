@@ -19,7 +19,7 @@ extension MimeoCommand {
                 coordinator agrees one encoding from keyed-hash counts, then runs --rounds rounds of local \
                 training and FedAvg (or FedProx). No row leaves a site. Progress shows each round's losses; the \
                 final model is downloaded to -o. Example:
-                  mimeo train --cluster tcp://coord:5570 --federated -o model.mimeo --rounds 20 --min-sites 3
+                  mimeo train --cluster tcp://coord:5570 --federated -o m.mimeo --rounds 20
                 """)
 
         @Argument(help: "The table to learn from: CSV (.csv, .csv.gz), Parquet (.parquet, typed by its logical types), or a folder of parts; none with --federated.")

@@ -730,18 +730,22 @@ private final class WorkerLoop {
         }
     }
 
+    /// Sends RESULT with `result`; a result that cannot be encoded is reported as FAIL instead (returns false).
+    private func sendResult<Work: JobPayload>(_ id: AttemptID, _ result: Work) -> Bool {
+        do {
+            send(frames: try FrameCodec.encodeChecked(.result(MimeoWire.ShardResult(id: id, work: result))), command: .result)
+            return true
+        } catch {
+            fail(id, .internalError, retryable: false, "the result cannot be sent: \(error)")
+            return false
+        }
+    }
+
     /// Sends RESULT or FAIL for an attempt whose thread ended, then ASK.
     private func report(_ id: AttemptID, _ attempt: Attempt, _ outcome: AttemptOutcome) {
         switch outcome {
         case let .finished(result):
-            let frames: [[UInt8]]
-            do {
-                frames = try FrameCodec.encodeChecked(.result(MimeoWire.ShardResult(id: id, work: result)))
-            } catch {
-                fail(id, .internalError, retryable: false, "the result cannot be sent: \(error)")
-                return
-            }
-            send(frames: frames, command: .result)
+            guard sendResult(id, result) else { return }
             node.count {
                 $0.leasesSucceeded += 1
                 $0.rowsWritten += result.rows
@@ -752,14 +756,7 @@ private final class WorkerLoop {
             ]) { $1 })
             sendAsk()
         case let .trained(result):
-            let frames: [[UInt8]]
-            do {
-                frames = try FrameCodec.encodeChecked(.result(MimeoWire.ShardResult(id: id, work: result)))
-            } catch {
-                fail(id, .internalError, retryable: false, "the result cannot be sent: \(error)")
-                return
-            }
-            send(frames: frames, command: .result)
+            guard sendResult(id, result) else { return }
             node.count { $0.leasesSucceeded += 1 }
             logger.info("train task done", metadata: metadata(id).merging(["phase": "\(result.outcome.phase)"]) { $1 })
             sendAsk()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimeoData
+import MimeoEval
 import MimeoParquet
 import MimeoTabular
 
@@ -92,10 +93,7 @@ struct LogLikelihoodSummary: Encodable {
         rows = sorted.count
         mean = sorted.isEmpty ? .nan : sorted.reduce(0, +) / Double(sorted.count)
         quantiles = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 1].map { p in
-            guard !sorted.isEmpty else { return Quantile(probability: p, value: .nan) }
-            let position = p * Double(sorted.count - 1)
-            let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
-            return Quantile(probability: p, value: sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low)))
+            Quantile(probability: p, value: DistanceToClosestRecord.quantile(sorted, p) ?? .nan)
         }
     }
 }

@@ -222,7 +222,7 @@ public struct DriftDetector: Sendable {
         return summary
     }
 
-    /// Summarises a current CSV file (gzip too) chunk by chunk, so memory stays bounded by
+    /// Summarises a current table file (CSV, gzip, Parquet or a folder of parts) chunk by chunk, so memory stays bounded by
     /// `chunkRows` whatever the file's length.
     ///
     /// - Throws: `DataError` for an unreadable or malformed file; `EvaluationError.missingColumn`.

@@ -72,7 +72,7 @@ extension FidelityEvaluator {
         return summary
     }
 
-    /// Summarises a synthetic CSV file (gzip too) chunk by chunk, so memory stays bounded by
+    /// Summarises a synthetic table file (CSV, gzip, Parquet or a folder of parts) chunk by chunk, so memory stays bounded by
     /// `chunkRows` whatever the file's length.
     ///
     /// ```swift

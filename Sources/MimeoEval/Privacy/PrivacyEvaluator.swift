@@ -259,7 +259,7 @@ public struct PrivacyEvaluator: Sendable {
         return summary
     }
 
-    /// Summarises a synthetic CSV file (gzip too) chunk by chunk, so memory stays bounded by
+    /// Summarises a synthetic table file (CSV, gzip, Parquet or a folder of parts) chunk by chunk, so memory stays bounded by
     /// `chunkRows` and the sample size whatever the file's length.
     ///
     /// - Parameters:
